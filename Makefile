@@ -1,0 +1,69 @@
+# ae — PGXS build.
+#
+#   make && make install && make installcheck    the PGXS way, against a running server
+#   make demo                                     deps, build, throwaway cluster, sample table, top anomalies
+#   make test                                     deps, build, unit tests, pg_regress and the rest of test/
+#   make bench                                    benchmarks under test/bench
+
+EXTENSION = ae
+MODULE_big = ae
+DATA = ae--0.1.0.sql
+
+CORE_SRCS = $(wildcard src/core/*.c)
+PG_SRCS = $(wildcard src/rows/*.c src/train/*.c src/api/*.c)
+OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
+
+# OpenBLAS, serial variant: no threads spinning inside a backend or its
+# parallel workers; parallelism comes from PostgreSQL's own workers.
+BLAS_DIR ?= /usr/lib/x86_64-linux-gnu/openblas-serial
+BLAS_INC ?= /usr/include/x86_64-linux-gnu/openblas-pthread
+BLAS_LIBS = -L$(BLAS_DIR) -l:libopenblas.so.0 -Wl,-rpath,$(BLAS_DIR)
+
+PG_CPPFLAGS = -I$(srcdir)/src -I$(BLAS_INC)
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+SHLIB_LINK = $(BLAS_LIBS) -lm
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --load-extension=ae
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+all installcheck install:
+	@echo "pg_config not found: run 'make deps' (as root) or set PG_CONFIG" >&2; exit 1
+endif
+
+# ---- unit tests of the numeric core (no PostgreSQL needed) ----
+
+UNIT_CFLAGS = -std=c99 -O2 -g -Wall -Wextra -Werror -Isrc -I$(BLAS_INC)
+UNIT_BIN = test/unit/test_core test/unit/test_grad test/unit/test_format
+
+test/unit/test_core: test/unit/test_core.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_core.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+# gradient checks: the same core compiled in double precision
+test/unit/test_grad: test/unit/test_grad.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -DAE_REAL_DOUBLE -o $@ test/unit/test_grad.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+test/unit/test_format: test/unit/test_format.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_format.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
+
+EXTRA_CLEAN = $(UNIT_BIN) test/fuzz/fuzz_format regression.diffs regression.out results
+
+.PHONY: deps unit test demo bench
+deps:
+	@bash test/setup-deps.sh
+
+test:
+	@bash test/run-tests.sh
+
+demo:
+	@bash test/demo/run-demo.sh
+
+bench:
+	@bash test/bench/run-bench.sh

@@ -1,0 +1,62 @@
+/*
+ * core.h — what every file of the numeric core shares.
+ *
+ * The core is plain C99 plus cblas.h.  It never includes postgres.h, never
+ * prints, never exits and never calls malloc itself: memory comes from an
+ * allocator the caller hands in, and failures come back as AeStatus codes
+ * that the caller turns into its own kind of error.
+ */
+#ifndef AE_CORE_H
+#define AE_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * ae_real is the element type of every numeric buffer.  Production builds use
+ * float (cblas_sgemm); the gradient-check tests compile the same sources with
+ * AE_REAL_DOUBLE so finite differences are taken in double precision.
+ */
+#ifdef AE_REAL_DOUBLE
+typedef double ae_real;
+#define ae_gemm cblas_dgemm
+#else
+typedef float ae_real;
+#define ae_gemm cblas_sgemm
+#endif
+
+typedef enum AeStatus
+{
+	AE_OK = 0,
+	AE_ENOMEM,					/* the allocator returned NULL */
+	AE_EINVAL,					/* an argument outside its domain */
+	AE_ESHORT,					/* model bytes end before a field */
+	AE_EMAGIC,					/* not a model of this extension */
+	AE_EVERSION,				/* a format version this build cannot read */
+	AE_ECRC,					/* checksum mismatch: bytes were altered */
+	AE_ECORRUPT,				/* a count, length or dimension out of range */
+	AE_EDIVERGED				/* training produced non-finite values */
+} AeStatus;
+
+/* A short lower-case description of a status, for error messages. */
+const char *ae_status_message(AeStatus status);
+
+/*
+ * Region allocator: alloc returns zeroed memory or NULL.  Nothing is freed
+ * piecemeal; the caller owns the region (a memory context, an arena) and
+ * releases it whole.  This is also what makes it safe for a progress
+ * callback to longjmp out of a training run.
+ */
+typedef struct AeAlloc
+{
+	void	   *(*alloc) (void *ctx, size_t size);
+	void	   *ctx;
+} AeAlloc;
+
+static inline void *
+ae_alloc(const AeAlloc *a, size_t size)
+{
+	return a->alloc(a->ctx, size ? size : 1);
+}
+
+#endif							/* AE_CORE_H */

@@ -1,0 +1,167 @@
+/*
+ * dense.c — dense layers through cblas GEMM, their naive references, and
+ * the element-wise activations.
+ */
+#include "core/dense.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+static const char *const act_names[AE_ACT_COUNT] = {
+	"identity", "relu", "tanh", "sigmoid", "elu"
+};
+
+/* Name of an activation. */
+const char *
+ae_act_name(int act)
+{
+	return (act >= 0 && act < AE_ACT_COUNT) ? act_names[act] : NULL;
+}
+
+/* Activation code for a name, -1 when unknown. */
+int
+ae_act_from_name(const char *name)
+{
+	for (int i = 0; i < AE_ACT_COUNT; i++)
+		if (strcmp(name, act_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* out = inp · wᵀ + b: bias broadcast first, then one GEMM accumulates. */
+void
+ae_dense_forward(ae_real *out, const ae_real *inp, const ae_real *w,
+				 const ae_real *b, int B, int nin, int nout)
+{
+	for (int r = 0; r < B; r++)
+		memcpy(out + (size_t) r * nout, b, sizeof(ae_real) * nout);
+	ae_gemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, nout, nin,
+			1, inp, nin, w, nin, 1, out, nout);
+}
+
+/* Gradients of a dense layer; see dense.h for the contract. */
+void
+ae_dense_backward(ae_real *dinp, ae_real *dw, ae_real *db,
+				  const ae_real *dout, const ae_real *inp,
+				  const ae_real *w, int B, int nin, int nout)
+{
+	/* dw (nout, nin) += dout (B, nout)ᵀ · inp (B, nin) */
+	ae_gemm(CblasRowMajor, CblasTrans, CblasNoTrans, nout, nin, B,
+			1, dout, nout, inp, nin, 1, dw, nin);
+	for (int r = 0; r < B; r++)
+	{
+		const ae_real *d = dout + (size_t) r * nout;
+
+		for (int o = 0; o < nout; o++)
+			db[o] += d[o];
+	}
+	/* dinp (B, nin) = dout (B, nout) · w (nout, nin) */
+	if (dinp)
+		ae_gemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nin, nout,
+				1, dout, nout, w, nin, 0, dinp, nin);
+}
+
+/* Reference forward: three loops, double accumulator. */
+void
+ae_dense_forward_naive(ae_real *out, const ae_real *inp, const ae_real *w,
+					   const ae_real *b, int B, int nin, int nout)
+{
+	for (int r = 0; r < B; r++)
+		for (int o = 0; o < nout; o++)
+		{
+			double		acc = b[o];
+
+			for (int i = 0; i < nin; i++)
+				acc += (double) inp[(size_t) r * nin + i] * w[(size_t) o * nin + i];
+			out[(size_t) r * nout + o] = (ae_real) acc;
+		}
+}
+
+/* Reference backward: loops, double accumulators. */
+void
+ae_dense_backward_naive(ae_real *dinp, ae_real *dw, ae_real *db,
+						const ae_real *dout, const ae_real *inp,
+						const ae_real *w, int B, int nin, int nout)
+{
+	for (int o = 0; o < nout; o++)
+	{
+		double		acc_b = 0;
+
+		for (int r = 0; r < B; r++)
+			acc_b += dout[(size_t) r * nout + o];
+		db[o] += (ae_real) acc_b;
+		for (int i = 0; i < nin; i++)
+		{
+			double		acc = 0;
+
+			for (int r = 0; r < B; r++)
+				acc += (double) dout[(size_t) r * nout + o] * inp[(size_t) r * nin + i];
+			dw[(size_t) o * nin + i] += (ae_real) acc;
+		}
+	}
+	if (dinp)
+		for (int r = 0; r < B; r++)
+			for (int i = 0; i < nin; i++)
+			{
+				double		acc = 0;
+
+				for (int o = 0; o < nout; o++)
+					acc += (double) dout[(size_t) r * nout + o] * w[(size_t) o * nin + i];
+				dinp[(size_t) r * nin + i] = (ae_real) acc;
+			}
+}
+
+/* In-place activation. */
+void
+ae_act_forward(int act, ae_real *x, size_t n)
+{
+	switch (act)
+	{
+		case AE_ACT_RELU:
+			for (size_t i = 0; i < n; i++)
+				x[i] = x[i] > 0 ? x[i] : 0;
+			break;
+		case AE_ACT_TANH:
+			for (size_t i = 0; i < n; i++)
+				x[i] = tanh(x[i]);
+			break;
+		case AE_ACT_SIGMOID:
+			for (size_t i = 0; i < n; i++)
+				x[i] = 1 / (1 + exp(-x[i]));
+			break;
+		case AE_ACT_ELU:
+			for (size_t i = 0; i < n; i++)
+				x[i] = x[i] > 0 ? x[i] : expm1(x[i]);
+			break;
+		default:
+			break;
+	}
+}
+
+/* d *= act'(x), written in terms of the output y = act(x). */
+void
+ae_act_backward(int act, ae_real *d, const ae_real *y, size_t n)
+{
+	switch (act)
+	{
+		case AE_ACT_RELU:
+			for (size_t i = 0; i < n; i++)
+				d[i] = y[i] > 0 ? d[i] : 0;
+			break;
+		case AE_ACT_TANH:
+			for (size_t i = 0; i < n; i++)
+				d[i] *= 1 - y[i] * y[i];
+			break;
+		case AE_ACT_SIGMOID:
+			for (size_t i = 0; i < n; i++)
+				d[i] *= y[i] * (1 - y[i]);
+			break;
+		case AE_ACT_ELU:
+			for (size_t i = 0; i < n; i++)
+				d[i] *= y[i] > 0 ? 1 : y[i] + 1;
+			break;
+		default:
+			break;
+	}
+}

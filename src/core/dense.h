@@ -1,0 +1,59 @@
+/*
+ * dense.h — fully connected layers and activations, forward and backward,
+ * over a mini-batch.  Weights are (out, in) row-major, so a layer computes
+ * out = inp · Wᵀ + b with one GEMM.  Backward functions add into their
+ * gradient buffers (the caller zeroes them once per step), llm.c style.
+ *
+ * Each fast kernel has a naive reference next to it, used by the tests.
+ */
+#ifndef AE_DENSE_H
+#define AE_DENSE_H
+
+#include "core/core.h"
+
+typedef enum AeActivation
+{
+	AE_ACT_IDENTITY = 0,
+	AE_ACT_RELU = 1,
+	AE_ACT_TANH = 2,
+	AE_ACT_SIGMOID = 3,
+	AE_ACT_ELU = 4
+} AeActivation;
+
+#define AE_ACT_COUNT 5
+
+/* Name of an activation ("relu"...), or NULL when out of range. */
+const char *ae_act_name(int act);
+
+/* Activation code for a name, or -1 when unknown. */
+int			ae_act_from_name(const char *name);
+
+/* out: (B, nout) = inp: (B, nin) · w: (nout, nin)ᵀ + b: (nout) */
+void		ae_dense_forward(ae_real *out, const ae_real *inp, const ae_real *w,
+							 const ae_real *b, int B, int nin, int nout);
+
+/*
+ * dinp: (B, nin) = dout · w  (overwritten; skipped when dinp is NULL)
+ * dw: (nout, nin) += doutᵀ · inp;  db: (nout) += column sums of dout
+ */
+void		ae_dense_backward(ae_real *dinp, ae_real *dw, ae_real *db,
+							  const ae_real *dout, const ae_real *inp,
+							  const ae_real *w, int B, int nin, int nout);
+
+/* Reference loops for the two kernels above; same contracts. */
+void		ae_dense_forward_naive(ae_real *out, const ae_real *inp, const ae_real *w,
+								   const ae_real *b, int B, int nin, int nout);
+void		ae_dense_backward_naive(ae_real *dinp, ae_real *dw, ae_real *db,
+									const ae_real *dout, const ae_real *inp,
+									const ae_real *w, int B, int nin, int nout);
+
+/* x: (n) is replaced by act(x). */
+void		ae_act_forward(int act, ae_real *x, size_t n);
+
+/*
+ * d: (n) is multiplied by act'(x), computed from the activation's output
+ * y: (n) — every activation here has a derivative expressible in y.
+ */
+void		ae_act_backward(int act, ae_real *d, const ae_real *y, size_t n);
+
+#endif							/* AE_DENSE_H */

@@ -1,0 +1,417 @@
+/*
+ * format.c — writing and validating reading of the model bytes.
+ *
+ * Both directions walk the same field order.  The writer's cursor only
+ * counts when it has no buffer, so the size and the bytes cannot disagree.
+ */
+#include "core/format.h"
+
+#include <math.h>
+#include <string.h>
+
+static const uint8_t magic[8] = {'A', 'E', 'M', 'O', 'D', 'E', 'L', 0};
+
+/* ---- CRC32C ---- */
+
+static uint32_t crc_table[256];
+static int	crc_ready;
+
+/* CRC32C, reflected polynomial 0x82F63B78, table-driven. */
+uint32_t
+ae_crc32c(uint32_t crc, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+
+	if (!crc_ready)
+	{
+		for (uint32_t i = 0; i < 256; i++)
+		{
+			uint32_t	c = i;
+
+			for (int k = 0; k < 8; k++)
+				c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+			crc_table[i] = c;
+		}
+		crc_ready = 1;
+	}
+	crc = ~crc;
+	while (n--)
+		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+/* ---- writer ---- */
+
+typedef struct Writer
+{
+	uint8_t    *buf;			/* NULL: count only */
+	size_t		pos;
+} Writer;
+
+static void
+put_bytes(Writer *w, const void *p, size_t n)
+{
+	if (w->buf && n)
+		memcpy(w->buf + w->pos, p, n);
+	w->pos += n;
+}
+
+static void
+put_uint(Writer *w, uint64_t v, int nbytes)
+{
+	uint8_t		b[8];
+
+	for (int i = 0; i < nbytes; i++)
+		b[i] = (uint8_t) (v >> (8 * i));
+	put_bytes(w, b, nbytes);
+}
+
+static void
+put_f32(Writer *w, float f)
+{
+	uint32_t	u;
+
+	memcpy(&u, &f, 4);
+	put_uint(w, u, 4);
+}
+
+static void
+put_f64(Writer *w, double d)
+{
+	uint64_t	u;
+
+	memcpy(&u, &d, 8);
+	put_uint(w, u, 8);
+}
+
+/* Everything after the header, in format order. */
+static void
+write_body(Writer *w, const AeModel *m)
+{
+	const AeOptions *o = &m->opt;
+	const AeMetrics *mt = &m->metrics;
+
+	put_uint(w, o->activation, 2);
+	put_uint(w, o->nhidden, 2);
+	for (int i = 0; i < o->nhidden; i++)
+		put_uint(w, o->hidden[i], 4);
+	put_uint(w, o->latent, 4);
+	put_uint(w, o->epochs, 4);
+	put_uint(w, o->batch_size, 4);
+	put_f64(w, o->learning_rate);
+	put_f64(w, o->weight_decay);
+	put_f64(w, o->grad_clip);
+	put_f64(w, o->val_share);
+	put_uint(w, (uint64_t) o->max_rows, 8);
+	put_uint(w, o->seed, 8);
+
+	put_uint(w, m->ncols, 4);
+	for (int c = 0; c < m->ncols; c++)
+	{
+		const AeColumn *col = &m->cols[c];
+		size_t		nlen = strlen(col->name);
+
+		put_uint(w, nlen, 1);
+		put_bytes(w, col->name, nlen);
+		put_uint(w, col->kind, 1);
+		put_uint(w, col->sqltype, 1);
+		put_uint(w, col->transform, 1);
+		put_uint(w, col->flags, 1);
+		put_f32(w, col->center);
+		put_f32(w, col->scale);
+		put_f32(w, col->lo);
+		put_f32(w, col->hi);
+		put_f32(w, col->weight);
+		put_uint(w, col->ncat, 4);
+		for (int k = 0; k < col->ncat; k++)
+		{
+			size_t		len = strlen(col->cats[k]);
+
+			put_uint(w, len, 4);
+			put_bytes(w, col->cats[k], len);
+		}
+	}
+
+	put_uint(w, (uint64_t) mt->rows_seen, 8);
+	put_uint(w, mt->rows_used, 4);
+	put_uint(w, mt->n_train, 4);
+	put_uint(w, mt->n_val, 4);
+	put_f64(w, mt->seconds);
+	put_uint(w, mt->epochs_run, 4);
+	put_uint(w, mt->best_epoch, 4);
+	for (int e = 0; e < mt->epochs_run; e++)
+		put_f32(w, mt->train_loss[e]);
+	for (int e = 0; e < mt->epochs_run; e++)
+		put_f32(w, mt->val_loss[e]);
+
+	put_uint(w, m->nparams, 4);
+	for (size_t i = 0; i < m->nparams; i++)
+		put_f32(w, (float) m->params[i]);
+}
+
+/* Exact serialized size. */
+size_t
+ae_model_size(const AeModel *model)
+{
+	Writer		w = {NULL, AE_HEADER_SIZE};
+
+	write_body(&w, model);
+	return w.pos;
+}
+
+/* Serialize: body first, then the header with length and checksum. */
+void
+ae_model_write(const AeModel *model, uint8_t *buf)
+{
+	Writer		w = {buf, AE_HEADER_SIZE};
+	Writer		h = {buf, 0};
+
+	write_body(&w, model);
+	put_bytes(&h, magic, 8);
+	put_uint(&h, AE_FORMAT_VERSION, 2);
+	put_uint(&h, model->opt.kind, 2);
+	put_uint(&h, w.pos, 4);
+	put_uint(&h, ae_crc32c(0, buf + AE_HEADER_SIZE, w.pos - AE_HEADER_SIZE), 4);
+}
+
+/* ---- reader ---- */
+
+typedef struct Reader
+{
+	const uint8_t *buf;
+	size_t		len;
+	size_t		pos;
+	AeStatus	err;			/* first failure; reads after it return zeros */
+} Reader;
+
+/* Claim n bytes, or fail with AE_ESHORT. */
+static const uint8_t *
+take(Reader *r, size_t n)
+{
+	const uint8_t *p;
+
+	if (r->err != AE_OK)
+		return NULL;
+	if (n > r->len - r->pos)
+	{
+		r->err = AE_ESHORT;
+		return NULL;
+	}
+	p = r->buf + r->pos;
+	r->pos += n;
+	return p;
+}
+
+static uint64_t
+get_uint(Reader *r, int nbytes)
+{
+	const uint8_t *p = take(r, nbytes);
+	uint64_t	v = 0;
+
+	if (!p)
+		return 0;
+	for (int i = 0; i < nbytes; i++)
+		v |= (uint64_t) p[i] << (8 * i);
+	return v;
+}
+
+static float
+get_f32(Reader *r)
+{
+	uint32_t	u = (uint32_t) get_uint(r, 4);
+	float		f;
+
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+static double
+get_f64(Reader *r)
+{
+	uint64_t	u = get_uint(r, 8);
+	double		d;
+
+	memcpy(&d, &u, 8);
+	return d;
+}
+
+/* Fail with AE_ECORRUPT unless cond holds. */
+static void
+check(Reader *r, int cond)
+{
+	if (r->err == AE_OK && !cond)
+		r->err = AE_ECORRUPT;
+}
+
+/* A string of len bytes, NUL-terminated in a fresh allocation; no embedded NULs. */
+static char *
+get_string(Reader *r, size_t len, const AeAlloc *a)
+{
+	const uint8_t *p = take(r, len);
+	char	   *s;
+
+	if (!p)
+		return NULL;
+	if (memchr(p, 0, len) != NULL)
+	{
+		check(r, 0);
+		return NULL;
+	}
+	if ((s = ae_alloc(a, len + 1)) == NULL)
+	{
+		r->err = AE_ENOMEM;
+		return NULL;
+	}
+	memcpy(s, p, len);
+	return s;
+}
+
+static void
+read_options(Reader *r, AeOptions *o)
+{
+	o->activation = (int) get_uint(r, 2);
+	o->nhidden = (int) get_uint(r, 2);
+	check(r, o->nhidden <= AE_MAX_HIDDEN);
+	for (int i = 0; r->err == AE_OK && i < o->nhidden; i++)
+		o->hidden[i] = (int) get_uint(r, 4);
+	o->latent = (int) get_uint(r, 4);
+	o->epochs = (int) get_uint(r, 4);
+	o->batch_size = (int) get_uint(r, 4);
+	o->learning_rate = get_f64(r);
+	o->weight_decay = get_f64(r);
+	o->grad_clip = get_f64(r);
+	o->val_share = get_f64(r);
+	o->max_rows = (int64_t) get_uint(r, 8);
+	o->seed = get_uint(r, 8);
+}
+
+static void
+read_columns(Reader *r, AeModel *m, const AeAlloc *a)
+{
+	m->ncols = (int) get_uint(r, 4);
+	check(r, m->ncols >= 1 && m->ncols <= AE_MAX_COLUMNS);
+	if (r->err != AE_OK)
+		return;
+	if ((m->cols = ae_alloc(a, sizeof(AeColumn) * m->ncols)) == NULL)
+	{
+		r->err = AE_ENOMEM;
+		return;
+	}
+	for (int c = 0; r->err == AE_OK && c < m->ncols; c++)
+	{
+		AeColumn   *col = &m->cols[c];
+		size_t		nlen = get_uint(r, 1);
+		const uint8_t *name;
+
+		check(r, nlen >= 1 && nlen < AE_NAME_MAX);
+		name = take(r, nlen);
+		if (!name)
+			return;
+		check(r, memchr(name, 0, nlen) == NULL);
+		memcpy(col->name, name, nlen);
+		col->kind = (uint8_t) get_uint(r, 1);
+		col->sqltype = (uint8_t) get_uint(r, 1);
+		col->transform = (uint8_t) get_uint(r, 1);
+		col->flags = (uint8_t) get_uint(r, 1);
+		col->center = get_f32(r);
+		col->scale = get_f32(r);
+		col->lo = get_f32(r);
+		col->hi = get_f32(r);
+		col->weight = get_f32(r);
+		col->ncat = (int) get_uint(r, 4);
+		/* each category takes at least its 4-byte length */
+		check(r, col->ncat >= 0 && col->ncat <= AE_MAX_CATEGORIES &&
+			  (size_t) col->ncat * 4 <= r->len - r->pos);
+		if (r->err != AE_OK || col->ncat == 0)
+			continue;
+		if ((col->cats = ae_alloc(a, sizeof(char *) * col->ncat)) == NULL)
+		{
+			r->err = AE_ENOMEM;
+			return;
+		}
+		for (int k = 0; r->err == AE_OK && k < col->ncat; k++)
+			col->cats[k] = get_string(r, get_uint(r, 4), a);
+	}
+}
+
+static void
+read_metrics(Reader *r, AeMetrics *mt, const AeAlloc *a)
+{
+	mt->rows_seen = (int64_t) get_uint(r, 8);
+	mt->rows_used = (int) get_uint(r, 4);
+	mt->n_train = (int) get_uint(r, 4);
+	mt->n_val = (int) get_uint(r, 4);
+	mt->seconds = get_f64(r);
+	mt->epochs_run = (int) get_uint(r, 4);
+	mt->best_epoch = (int) get_uint(r, 4);
+	check(r, mt->epochs_run >= 0 && mt->epochs_run <= AE_MAX_EPOCHS &&
+		  (size_t) mt->epochs_run * 8 <= r->len - r->pos &&
+		  mt->best_epoch >= 0 && mt->best_epoch <= mt->epochs_run);
+	if (r->err != AE_OK)
+		return;
+	mt->train_loss = ae_alloc(a, sizeof(float) * (mt->epochs_run + 1));
+	mt->val_loss = ae_alloc(a, sizeof(float) * (mt->epochs_run + 1));
+	if (!mt->train_loss || !mt->val_loss)
+	{
+		r->err = AE_ENOMEM;
+		return;
+	}
+	for (int e = 0; e < mt->epochs_run; e++)
+		mt->train_loss[e] = get_f32(r);
+	for (int e = 0; e < mt->epochs_run; e++)
+		mt->val_loss[e] = get_f32(r);
+}
+
+static void
+read_params(Reader *r, AeModel *m, const AeAlloc *a)
+{
+	size_t		np = get_uint(r, 4);
+
+	check(r, np == m->nparams && np * 4 == r->len - r->pos);
+	if (r->err != AE_OK)
+		return;
+	if (ae_model_alloc_params(m, a) != AE_OK)
+	{
+		r->err = AE_ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < np; i++)
+	{
+		float		f = get_f32(r);
+
+		check(r, isfinite(f));
+		m->params[i] = f;
+	}
+}
+
+/* Parse and validate; see format.h. */
+AeStatus
+ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
+{
+	Reader		r = {buf, len, 0, AE_OK};
+	size_t		total;
+	uint32_t	crc;
+
+	memset(model, 0, sizeof(*model));
+	if (len < AE_HEADER_SIZE)
+		return len >= 8 && memcmp(buf, magic, 8) != 0 ? AE_EMAGIC : AE_ESHORT;
+	if (memcmp(take(&r, 8), magic, 8) != 0)
+		return AE_EMAGIC;
+	if (get_uint(&r, 2) != AE_FORMAT_VERSION)
+		return AE_EVERSION;
+	model->opt.kind = (int) get_uint(&r, 2);
+	total = get_uint(&r, 4);
+	crc = (uint32_t) get_uint(&r, 4);
+	if (total != len)
+		return total > len ? AE_ESHORT : AE_ECORRUPT;
+	if (ae_crc32c(0, buf + AE_HEADER_SIZE, len - AE_HEADER_SIZE) != crc)
+		return AE_ECRC;
+
+	read_options(&r, &model->opt);
+	read_columns(&r, model, a);
+	if (r.err == AE_OK)
+		r.err = ae_model_layout(model);
+	read_metrics(&r, &model->metrics, a);
+	read_params(&r, model, a);
+	return r.err;
+}

@@ -1,0 +1,205 @@
+/*
+ * model.h — an autoencoder over table columns: the per-column encodings,
+ * the network (encoder, bottleneck, decoder), its parameters, the options it
+ * was trained with and what training measured.
+ *
+ * A row reaches the core as two arrays of length ncols: t, the column values
+ * already scaled by the rows layer (numeric: standardised; boolean: 0/1;
+ * categorical: the class index as a number), and m, 1 where the value is
+ * observed and 0 where it is missing.  ae_model_inputs turns them into the
+ * network's input vector; each column has its own output head and loss.
+ */
+#ifndef AE_MODEL_H
+#define AE_MODEL_H
+
+#include "core/core.h"
+#include "core/rng.h"
+
+#define AE_MAX_HIDDEN 7			/* hidden layers on each side */
+#define AE_MAX_LAYERS (2 * (AE_MAX_HIDDEN + 1))
+#define AE_NAME_MAX 64			/* bytes of a column name, NUL included */
+#define AE_MAX_COLUMNS 1600		/* PostgreSQL's MaxHeapAttributeNumber */
+#define AE_MAX_CATEGORIES 65535
+#define AE_MAX_WIDTH 16384		/* widest layer */
+#define AE_MAX_EPOCHS 100000
+
+typedef enum AeKind
+{
+	AE_KIND_AE = 0				/* encoder–bottleneck–decoder */
+} AeKind;
+
+#define AE_KIND_COUNT 1
+
+/* Name of a kind ("ae"), NULL when out of range; and back, -1 when unknown. */
+const char *ae_kind_name(int kind);
+int			ae_kind_from_name(const char *name);
+
+typedef enum AeColKind
+{
+	AE_COL_NUMERIC = 0,			/* one input, one linear output, squared error */
+	AE_COL_BOOLEAN = 1,			/* one input, one logit, binary cross-entropy */
+	AE_COL_CATEGORICAL = 2		/* one-hot in, softmax out, cross-entropy */
+} AeColKind;
+
+/* Numeric transforms applied before standardising. */
+typedef enum AeTransform
+{
+	AE_TF_NONE = 0,
+	AE_TF_LOG1P = 1				/* x ↦ log(1 + x), for skewed non-negative columns */
+} AeTransform;
+
+#define AE_COLFLAG_INDICATOR 0x01	/* a missing-indicator input follows the column's inputs */
+
+typedef struct AeColumn
+{
+	char		name[AE_NAME_MAX];
+	uint8_t		kind;			/* AeColKind */
+	uint8_t		sqltype;		/* the SQL type's code, meaningful to the rows layer */
+	uint8_t		transform;		/* AeTransform */
+	uint8_t		flags;			/* AE_COLFLAG_* */
+	float		center;			/* numeric: z = (T(x) - center) / scale */
+	float		scale;
+	float		lo;				/* smallest and largest raw value seen in training */
+	float		hi;
+	float		weight;			/* multiplies the column's loss */
+	int			ncat;			/* categorical: vocabulary size (an "other" class follows) */
+	char	  **cats;			/* categorical: ncat NUL-terminated values */
+
+	/* derived by ae_model_layout */
+	int			in_off;
+	int			in_width;
+	int			out_off;
+	int			out_width;
+} AeColumn;
+
+typedef struct AeLayer
+{
+	int			nin;
+	int			nout;
+	int			act;			/* AeActivation */
+	size_t		w_off;			/* offset of W: (nout, nin) in params */
+	size_t		b_off;			/* offset of b: (nout) in params */
+} AeLayer;
+
+/* Options as actually used: every default already resolved. */
+typedef struct AeOptions
+{
+	int			kind;
+	int			activation;		/* of hidden layers; latent and outputs are linear */
+	int			nhidden;
+	int			hidden[AE_MAX_HIDDEN];	/* encoder widths; the decoder mirrors them */
+	int			latent;
+	int			epochs;
+	int			batch_size;
+	double		learning_rate;
+	double		weight_decay;
+	double		grad_clip;
+	double		val_share;		/* share of sampled rows held out for validation */
+	int64_t		max_rows;		/* reservoir size */
+	uint64_t	seed;
+} AeOptions;
+
+/* What training measured. */
+typedef struct AeMetrics
+{
+	int64_t		rows_seen;		/* rows fed to training, before sampling */
+	int			rows_used;		/* rows trained and validated on */
+	int			n_train;
+	int			n_val;
+	double		seconds;
+	int			epochs_run;
+	int			best_epoch;		/* 1-based epoch whose weights were kept */
+	float	   *train_loss;		/* (epochs_run) mean row loss */
+	float	   *val_loss;		/* (epochs_run) mean row loss; NaN without validation rows */
+} AeMetrics;
+
+typedef struct AeModel
+{
+	AeOptions	opt;
+	int			ncols;
+	AeColumn   *cols;			/* (ncols) */
+
+	/* derived by ae_model_layout */
+	int			n_in;
+	int			n_out;
+	int			nlayers;
+	int			nencoder;		/* layers [0, nencoder) encode; the last gives the latent */
+	AeLayer		layers[AE_MAX_LAYERS];
+	size_t		nparams;
+
+	ae_real    *params;			/* (nparams) every W and b, one buffer */
+	AeMetrics	metrics;
+} AeModel;
+
+/* Scratch buffers for forward and backward passes of up to max_batch rows. */
+typedef struct AeWork
+{
+	int			max_batch;
+	ae_real    *x;				/* (max_batch, n_in) */
+	ae_real    *act[AE_MAX_LAYERS];	/* (max_batch, layer nout) outputs */
+	ae_real    *dout;			/* (max_batch, n_out) */
+	ae_real    *d1;				/* (max_batch, widest) ping-pong gradients */
+	ae_real    *d2;
+	double	   *row_loss;		/* (max_batch) */
+} AeWork;
+
+/* Derive offsets, widths and layer shapes from cols and opt; validates all. */
+AeStatus	ae_model_layout(AeModel *model);
+
+/* Allocate params for a laid-out model. */
+AeStatus	ae_model_alloc_params(AeModel *model, const AeAlloc *a);
+
+/* He (relu, elu) or Xavier (others) uniform initialisation, zero biases. */
+void		ae_model_init_params(AeModel *model, AeRng *rng);
+
+/* Allocate scratch for batches of up to max_batch rows. */
+AeStatus	ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a);
+
+/* x: (B, n_in) from t, m: (B, ncols). */
+void		ae_model_inputs(const AeModel *model, const ae_real *t, const uint8_t *m,
+							ae_real *x, int B);
+
+/* Forward pass of x: (B, n_in); returns the outputs (B, n_out) inside w. */
+const ae_real *ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B);
+
+/* The latent codes (B, latent) of the last forward pass. */
+const ae_real *ae_model_latent(const AeModel *model, const AeWork *w);
+
+/*
+ * Loss of outputs out: (B, n_out) against t, m.  A row's loss is the
+ * weighted mean of its observed columns' losses (0 when none is observed);
+ * returns the mean over rows.  Fills dout: (B, n_out) with the gradient of
+ * that mean when dout is not NULL, and row_loss: (B) when not NULL.
+ */
+double		ae_model_loss(const AeModel *model, const ae_real *out, const ae_real *t,
+						  const uint8_t *m, int B, ae_real *dout, double *row_loss);
+
+/* Per-column losses of one row (already forwarded); col_loss: (ncols), NaN where missing. */
+void		ae_model_column_losses(const AeModel *model, const ae_real *out, const ae_real *t,
+								   const uint8_t *m, double *col_loss);
+
+/* Backward pass after a forward of the same x; adds into grads: (nparams). */
+void		ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
+							  const ae_real *dout, int B, ae_real *grads);
+
+/* Rows of values t: (n, ncols) and masks m: (n, ncols) to train or validate on. */
+typedef struct AeDataset
+{
+	int			n;
+	const ae_real *t;
+	const uint8_t *m;
+} AeDataset;
+
+/* Called once per mini-batch; may longjmp (the allocator must be a region). */
+typedef void (*AeTick) (void *arg);
+
+/*
+ * Train a laid-out model with allocated params from scratch: initialise,
+ * run opt.epochs epochs of shuffled mini-batches with Adam, keep the weights
+ * of the epoch with the best validation loss (the last when val is empty),
+ * and fill metrics (but for rows_seen, seconds, which the caller knows).
+ */
+AeStatus	ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
+						   AeRng *rng, const AeAlloc *a, AeTick tick, void *tick_arg);
+
+#endif							/* AE_MODEL_H */

@@ -1,0 +1,134 @@
+/*
+ * train.c — the training loop: shuffled mini-batches, Adam, gradient
+ * clipping, per-epoch train and validation loss, and keeping the weights of
+ * the best validation epoch.
+ */
+#include "core/adam.h"
+#include "core/model.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Copy rows idx[0..B) of a data set into contiguous batch buffers. */
+static void
+gather(const AeModel *model, const AeDataset *d, const int *idx, int B,
+	   ae_real *t, uint8_t *m)
+{
+	size_t		nc = model->ncols;
+
+	for (int r = 0; r < B; r++)
+	{
+		memcpy(t + r * nc, d->t + (size_t) idx[r] * nc, sizeof(ae_real) * nc);
+		memcpy(m + r * nc, d->m + (size_t) idx[r] * nc, nc);
+	}
+}
+
+/* Mean row loss of a data set, evaluated in batches without gradients. */
+static double
+evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
+{
+	double		total = 0;
+	size_t		nc = model->ncols;
+
+	for (int start = 0; start < d->n; start += w->max_batch)
+	{
+		int			B = d->n - start < w->max_batch ? d->n - start : w->max_batch;
+		const ae_real *t = d->t + (size_t) start * nc;
+		const uint8_t *m = d->m + (size_t) start * nc;
+		const ae_real *out;
+
+		ae_model_inputs(model, t, m, w->x, B);
+		out = ae_model_forward(model, w, w->x, B);
+		total += ae_model_loss(model, out, t, m, B, NULL, NULL) * B;
+	}
+	return total / d->n;
+}
+
+/* Train from scratch; see model.h. */
+AeStatus
+ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
+			   AeRng *rng, const AeAlloc *a, AeTick tick, void *tick_arg)
+{
+	const AeOptions *o = &model->opt;
+	int			bs = o->batch_size;
+	size_t		np = model->nparams;
+	AeWork		w;
+	AeAdam		adam;
+	ae_real    *grads,
+			   *adam_m,
+			   *adam_v,
+			   *best,
+			   *tb;
+	uint8_t    *mb;
+	int		   *idx;
+	double		best_loss = INFINITY;
+	AeStatus	st;
+
+	if (train->n < 1 || bs < 1 || o->epochs < 1 || o->epochs > AE_MAX_EPOCHS)
+		return AE_EINVAL;
+	if (bs > train->n)
+		bs = train->n;
+	if ((st = ae_work_init(&w, model, bs, a)) != AE_OK)
+		return st;
+	grads = ae_alloc(a, sizeof(ae_real) * np);
+	adam_m = ae_alloc(a, sizeof(ae_real) * np);
+	adam_v = ae_alloc(a, sizeof(ae_real) * np);
+	best = ae_alloc(a, sizeof(ae_real) * np);
+	tb = ae_alloc(a, sizeof(ae_real) * (size_t) bs * model->ncols);
+	mb = ae_alloc(a, (size_t) bs * model->ncols);
+	idx = ae_alloc(a, sizeof(int) * train->n);
+	model->metrics.train_loss = ae_alloc(a, sizeof(float) * o->epochs);
+	model->metrics.val_loss = ae_alloc(a, sizeof(float) * o->epochs);
+	if (!grads || !adam_m || !adam_v || !best || !tb || !mb || !idx ||
+		!model->metrics.train_loss || !model->metrics.val_loss)
+		return AE_ENOMEM;
+
+	ae_model_init_params(model, rng);
+	ae_adam_init(&adam, o->learning_rate, o->weight_decay);
+	for (int i = 0; i < train->n; i++)
+		idx[i] = i;
+
+	for (int epoch = 0; epoch < o->epochs; epoch++)
+	{
+		double		epoch_loss = 0;
+		double		val_loss;
+
+		ae_rng_shuffle(rng, idx, train->n);
+		for (int start = 0; start < train->n; start += bs)
+		{
+			int			B = train->n - start < bs ? train->n - start : bs;
+			const ae_real *out;
+
+			if (tick)
+				tick(tick_arg);
+			gather(model, train, idx + start, B, tb, mb);
+			ae_model_inputs(model, tb, mb, w.x, B);
+			out = ae_model_forward(model, &w, w.x, B);
+			epoch_loss += ae_model_loss(model, out, tb, mb, B, w.dout, NULL) * B;
+			memset(grads, 0, sizeof(ae_real) * np);
+			ae_model_backward(model, &w, w.x, w.dout, B, grads);
+			ae_clip_grad_norm(grads, np, o->grad_clip);
+			ae_adam_step(&adam, model->params, grads, adam_m, adam_v, np);
+		}
+		epoch_loss /= train->n;
+		if (!isfinite(epoch_loss))
+			return AE_EDIVERGED;
+		val_loss = val && val->n > 0 ? evaluate(model, &w, val) : NAN;
+		model->metrics.train_loss[epoch] = (float) epoch_loss;
+		model->metrics.val_loss[epoch] = (float) val_loss;
+		model->metrics.epochs_run = epoch + 1;
+
+		/* keep the best validation epoch's weights; without validation, the last */
+		if (isnan(val_loss) || val_loss < best_loss)
+		{
+			best_loss = isnan(val_loss) ? best_loss : val_loss;
+			model->metrics.best_epoch = epoch + 1;
+			memcpy(best, model->params, sizeof(ae_real) * np);
+		}
+	}
+	memcpy(model->params, best, sizeof(ae_real) * np);
+	model->metrics.n_train = train->n;
+	model->metrics.n_val = val ? val->n : 0;
+	model->metrics.rows_used = model->metrics.n_train + model->metrics.n_val;
+	return AE_OK;
+}
