@@ -1,0 +1,16 @@
+/*
+ * fit.h — training a model from an ae_fit sample: choose the columns,
+ * measure their statistics, encode the rows, resolve every default from
+ * the data, train, and return the serialized model.
+ */
+#ifndef AE_TRAIN_FIT_H
+#define AE_TRAIN_FIT_H
+
+#include "postgres.h"
+
+#include "train/reservoir.h"
+
+/* Train on the rows of a sample; returns the model bytea in the current context. */
+bytea	   *ae_fit_sample(AeReservoir *sample);
+
+#endif							/* AE_TRAIN_FIT_H */

@@ -1,0 +1,208 @@
+/*
+ * options.c — parsing and validating the training options jsonb.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "core/dense.h"
+#include "train/options.h"
+#include "utils/builtins.h"
+#include "utils/numeric.h"
+
+#define VALID_KEYS "kind, columns, exclude, hidden, latent, epochs, batch_size, learning_rate, " \
+	"seed, activation, weight_decay, grad_clip, val_share, max_rows"
+
+/* Raise the error for a bad value of key. */
+static void pg_attribute_noreturn()
+bad_value(const char *key, const char *expected)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for ae option \"%s\"", key),
+			 errhint("\"%s\" must be %s.", key, expected)));
+}
+
+/* A jsonb number as a double, or an error naming key. */
+static double
+number_value(const char *key, JsonbValue *v, const char *expected)
+{
+	if (v->type != jbvNumeric)
+		bad_value(key, expected);
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+}
+
+/* A jsonb integer in [lo, hi], or an error. */
+static int64
+int_value(const char *key, JsonbValue *v, int64 lo, int64 hi, const char *expected)
+{
+	double		d = number_value(key, v, expected);
+
+	if (d != floor(d) || d < (double) lo || d > (double) hi)
+		bad_value(key, expected);
+	return (int64) d;
+}
+
+/* A jsonb real in [lo, hi] (lo exclusive when lo_open), or an error. */
+static double
+real_value(const char *key, JsonbValue *v, double lo, bool lo_open, double hi, const char *expected)
+{
+	double		d = number_value(key, v, expected);
+
+	if (isnan(d) || d > hi || d < lo || (lo_open && d == lo))
+		bad_value(key, expected);
+	return d;
+}
+
+/* A jsonb string as a C string, or an error. */
+static char *
+string_value(const char *key, JsonbValue *v, const char *expected)
+{
+	if (v->type != jbvString)
+		bad_value(key, expected);
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+/* Elements of a jsonb array value (a binary container when iterated with skipNested). */
+static List *
+array_elements(const char *key, JsonbValue *v, const char *expected)
+{
+	JsonbIterator *it;
+	JsonbValue	elem;
+	JsonbIteratorToken tok;
+	List	   *out = NIL;
+
+	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		bad_value(key, expected);
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+		if (tok == WJB_ELEM)
+		{
+			JsonbValue *copy = palloc(sizeof(JsonbValue));
+
+			*copy = elem;
+			out = lappend(out, copy);
+		}
+	return out;
+}
+
+/* A list of column names. */
+static List *
+name_list(const char *key, JsonbValue *v)
+{
+	const char *expected = "an array of column names";
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	foreach(lc, array_elements(key, v, expected))
+		names = lappend(names, string_value(key, lfirst(lc), expected));
+	return names;
+}
+
+/* Parse one key. */
+static void
+parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
+{
+	AeOptions  *o = &cfg->opt;
+
+	if (v->type == jbvNull)
+		return;					/* null: use the default */
+	if (strcmp(key, "kind") == 0)
+	{
+		char	   *name = string_value(key, v, "a kind name");
+
+		o->kind = ae_kind_from_name(name);
+		if (o->kind < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown autoencoder kind \"%s\"", name),
+					 errhint("Valid kinds are: ae.")));
+	}
+	else if (strcmp(key, "columns") == 0)
+		cfg->columns = name_list(key, v);
+	else if (strcmp(key, "exclude") == 0)
+		cfg->exclude = name_list(key, v);
+	else if (strcmp(key, "hidden") == 0)
+	{
+		const char *expected = "an array of at most 7 layer widths between 1 and 16384";
+		List	   *elems = array_elements(key, v, expected);
+		ListCell   *lc;
+
+		if (list_length(elems) > AE_MAX_HIDDEN)
+			bad_value(key, expected);
+		o->nhidden = 0;
+		foreach(lc, elems)
+			o->hidden[o->nhidden++] = (int) int_value(key, lfirst(lc), 1, AE_MAX_WIDTH, expected);
+		cfg->hidden_set = true;
+	}
+	else if (strcmp(key, "latent") == 0)
+		o->latent = (int) int_value(key, v, 1, AE_MAX_WIDTH, "an integer between 1 and 16384");
+	else if (strcmp(key, "epochs") == 0)
+		o->epochs = (int) int_value(key, v, 1, AE_MAX_EPOCHS, "an integer between 1 and 100000");
+	else if (strcmp(key, "batch_size") == 0)
+		o->batch_size = (int) int_value(key, v, 1, 65536, "an integer between 1 and 65536");
+	else if (strcmp(key, "learning_rate") == 0)
+		o->learning_rate = real_value(key, v, 0, true, 1, "a number in (0, 1]");
+	else if (strcmp(key, "weight_decay") == 0)
+		o->weight_decay = real_value(key, v, 0, false, 1, "a number in [0, 1]");
+	else if (strcmp(key, "grad_clip") == 0)
+		o->grad_clip = real_value(key, v, 0, false, 1e6, "a number in [0, 1e6], 0 for no clipping");
+	else if (strcmp(key, "val_share") == 0)
+		o->val_share = real_value(key, v, 0, false, 0.5, "a number in [0, 0.5]");
+	else if (strcmp(key, "max_rows") == 0)
+		o->max_rows = int_value(key, v, 1, 10000000, "an integer between 1 and 10000000");
+	else if (strcmp(key, "seed") == 0)
+		o->seed = (uint64) int_value(key, v, PG_INT64_MIN / 2, PG_INT64_MAX / 2, "an integer");
+	else if (strcmp(key, "activation") == 0)
+	{
+		char	   *name = string_value(key, v, "relu, tanh, sigmoid, elu or identity");
+
+		o->activation = ae_act_from_name(name);
+		if (o->activation < 0)
+			bad_value(key, "relu, tanh, sigmoid, elu or identity");
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unrecognized ae option \"%s\"", key),
+				 errhint("Valid options are: %s.", VALID_KEYS)));
+}
+
+/* Parse and validate the options object. */
+void
+ae_options_parse(Jsonb *options, AeFitConfig *cfg)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *key = NULL;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->opt.kind = AE_KIND_AE;
+	cfg->opt.activation = -1;
+	cfg->opt.latent = -1;
+	cfg->opt.epochs = -1;
+	cfg->opt.batch_size = -1;
+	cfg->opt.learning_rate = NAN;
+	cfg->opt.weight_decay = NAN;
+	cfg->opt.grad_clip = NAN;
+	cfg->opt.val_share = NAN;
+	cfg->opt.max_rows = -1;
+	cfg->opt.seed = AE_DEFAULT_SEED;
+
+	if (options == NULL)
+		return;
+	if (!JB_ROOT_IS_OBJECT(options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ae options must be a jsonb object"),
+				 errhint("Pass options such as '{\"epochs\": 50}'.")));
+	it = JsonbIteratorInit(&options->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (tok == WJB_VALUE)
+			parse_option(cfg, key, &v);
+	}
+}

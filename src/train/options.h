@@ -1,0 +1,30 @@
+/*
+ * options.h — the training options a user passes as jsonb (to ae_fit, or
+ * built by ae_train from its arguments), validated key by key.  Options not
+ * given stay unset here and are resolved from the data by fit.c.
+ */
+#ifndef AE_TRAIN_OPTIONS_H
+#define AE_TRAIN_OPTIONS_H
+
+#include "postgres.h"
+
+#include "core/model.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+
+#define AE_DEFAULT_MAX_ROWS 100000
+#define AE_DEFAULT_SEED 42
+#define AE_DEFAULT_VAL_SHARE 0.1
+
+typedef struct AeFitConfig
+{
+	AeOptions	opt;			/* unset numbers are -1 (ints) or NaN (reals) */
+	bool		hidden_set;
+	List	   *columns;		/* char * names, NIL: every usable column */
+	List	   *exclude;		/* char * names */
+} AeFitConfig;
+
+/* Parse and validate options; NULL means none.  Errors name the bad key. */
+void		ae_options_parse(Jsonb *options, AeFitConfig *cfg);
+
+#endif							/* AE_TRAIN_OPTIONS_H */
