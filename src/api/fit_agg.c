@@ -14,7 +14,9 @@
 #include "train/fit.h"
 #include "train/options.h"
 #include "train/reservoir.h"
+#include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 
 PG_FUNCTION_INFO_V1(ae_fit_transfn);
 PG_FUNCTION_INFO_V1(ae_fit_combinefn);

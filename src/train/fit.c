@@ -14,6 +14,7 @@
 
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/sysattr.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_class.h"
 #include "core/format.h"
@@ -379,7 +380,7 @@ ae_fit_sample(AeReservoir *sample)
 	}
 	if (n == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("no rows with values to train on"),
 				 errhint("The relation or query is empty, or every modelled column is NULL.")));
 
@@ -441,6 +442,7 @@ ae_fit_sample(AeReservoir *sample)
 	model->opt = cfg.opt;
 	model->opt.nhidden = 0;
 	model->opt.latent = 1;		/* provisional: this layout only measures n_in */
+	model->opt.activation = 0;
 	ae_check_status(ae_model_layout(model), "laying out the model");
 	resolve_defaults(&cfg, model->n_in, train.n);
 	model->opt = cfg.opt;

@@ -1,0 +1,121 @@
+/*
+ * info.c — ae_info(model bytea): everything a model holds but its weights,
+ * as jsonb: kind, columns with their encodings, options as used, and what
+ * training measured.  ae_train stores its parts in ae_models.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "core/dense.h"
+#include "core/format.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "rows/columns.h"
+#include "rows/pgcore.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+
+PG_FUNCTION_INFO_V1(ae_info);
+
+/* A JSON number, or null when not finite. */
+static void
+append_number(StringInfo s, double v)
+{
+	if (isfinite(v))
+		appendStringInfo(s, "%.9g", v);
+	else
+		appendStringInfoString(s, "null");
+}
+
+/* A JSON array of floats. */
+static void
+append_floats(StringInfo s, const float *v, int n)
+{
+	appendStringInfoChar(s, '[');
+	for (int i = 0; i < n; i++)
+	{
+		if (i)
+			appendStringInfoChar(s, ',');
+		append_number(s, v[i]);
+	}
+	appendStringInfoChar(s, ']');
+}
+
+static const char *const col_kind_names[] = {"numeric", "boolean", "categorical"};
+
+/* The model as JSON text. */
+static char *
+model_json(const AeModel *m, size_t nbytes)
+{
+	StringInfoData s;
+	const AeOptions *o = &m->opt;
+	const AeMetrics *mt = &m->metrics;
+
+	initStringInfo(&s);
+	appendStringInfo(&s, "{\"kind\":\"%s\",\"format_version\":%d,\"inputs\":%d,"
+					 "\"parameters\":%zu,\"bytes\":%zu,\"columns\":[",
+					 ae_kind_name(o->kind), AE_FORMAT_VERSION, m->n_in, m->nparams, nbytes);
+	for (int c = 0; c < m->ncols; c++)
+	{
+		const AeColumn *col = &m->cols[c];
+
+		appendStringInfoString(&s, c ? ",{\"name\":" : "{\"name\":");
+		escape_json(&s, col->name);
+		appendStringInfo(&s, ",\"type\":\"%s\",\"kind\":\"%s\"",
+						 ae_sqltype_name(col->sqltype), col_kind_names[col->kind]);
+		if (col->kind == AE_COL_NUMERIC)
+		{
+			appendStringInfo(&s, ",\"transform\":\"%s\",\"center\":",
+							 col->transform == AE_TF_LOG1P ? "log1p" : "none");
+			append_number(&s, col->center);
+			appendStringInfoString(&s, ",\"scale\":");
+			append_number(&s, col->scale);
+		}
+		appendStringInfoString(&s, ",\"min\":");
+		append_number(&s, col->lo);
+		appendStringInfoString(&s, ",\"max\":");
+		append_number(&s, col->hi);
+		appendStringInfo(&s, ",\"missing_indicator\":%s}",
+						 (col->flags & AE_COLFLAG_INDICATOR) ? "true" : "false");
+	}
+	appendStringInfo(&s, "],\"options\":{\"kind\":\"%s\",\"activation\":\"%s\",\"hidden\":[",
+					 ae_kind_name(o->kind), ae_act_name(o->activation));
+	for (int i = 0; i < o->nhidden; i++)
+		appendStringInfo(&s, i ? ",%d" : "%d", o->hidden[i]);
+	appendStringInfo(&s, "],\"latent\":%d,\"epochs\":%d,\"batch_size\":%d,\"learning_rate\":",
+					 o->latent, o->epochs, o->batch_size);
+	append_number(&s, o->learning_rate);
+	appendStringInfoString(&s, ",\"weight_decay\":");
+	append_number(&s, o->weight_decay);
+	appendStringInfoString(&s, ",\"grad_clip\":");
+	append_number(&s, o->grad_clip);
+	appendStringInfoString(&s, ",\"val_share\":");
+	append_number(&s, o->val_share);
+	appendStringInfo(&s, ",\"max_rows\":%lld,\"seed\":%lld},",
+					 (long long) o->max_rows, (long long) o->seed);
+	appendStringInfo(&s, "\"metrics\":{\"rows_seen\":%lld,\"rows\":%d,\"train_rows\":%d,"
+					 "\"val_rows\":%d,\"seconds\":",
+					 (long long) mt->rows_seen, mt->rows_used, mt->n_train, mt->n_val);
+	append_number(&s, mt->seconds);
+	appendStringInfo(&s, ",\"epochs_run\":%d,\"best_epoch\":%d,\"train_loss\":",
+					 mt->epochs_run, mt->best_epoch);
+	append_floats(&s, mt->train_loss, mt->epochs_run);
+	appendStringInfoString(&s, ",\"val_loss\":");
+	append_floats(&s, mt->val_loss, mt->epochs_run);
+	appendStringInfoString(&s, "}}");
+	return s.data;
+}
+
+/* ae_info(model bytea) returns jsonb */
+Datum
+ae_info(PG_FUNCTION_ARGS)
+{
+	struct varlena *raw = (struct varlena *) PG_GETARG_BYTEA_PP(0);
+	AeModel    *model = ae_model_from_bytea(raw, CurrentMemoryContext);
+	char	   *json = model_json(model, VARSIZE_ANY_EXHDR(raw));
+
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+}

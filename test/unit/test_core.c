@@ -1,0 +1,1000 @@
+/*
+ * test_core.c — unit tests of the numeric core in its production (float)
+ * build: the BLAS dense kernels against their naive references, one Adam
+ * step against hand-computed values, weight decay, gradient clipping, the
+ * random number generator, the model's input encoding and loss, and small
+ * end-to-end training runs on synthetic data whose losses must fall below
+ * stated bounds.
+ */
+#include "core/adam.h"
+#include "core/dense.h"
+#include "core/model.h"
+#include "core/rng.h"
+#include "unit.h"
+
+#include <math.h>
+#include <string.h>
+
+static AeRng rng;
+
+/* Fill a[0..n) uniformly from [-1, 1). */
+static void
+fill(ae_real *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		a[i] = (ae_real) (2 * ae_rng_uniform(&rng) - 1);
+}
+
+/* Largest |a - b| over n values divided by max(1, largest |b|). */
+static double
+scaled_diff(const ae_real *a, const ae_real *b, size_t n)
+{
+	double		dmax = 0,
+				bmax = 1;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		double		d = fabs((double) a[i] - b[i]);
+
+		if (!(d <= dmax))		/* NaN counts as the worst */
+			dmax = isnan(d) ? INFINITY : d;
+		if (fabs(b[i]) > bmax)
+			bmax = fabs(b[i]);
+	}
+	return dmax / bmax;
+}
+
+/* ---- dense kernels ---- */
+
+#define KERNEL_TOL 1e-4
+
+/* ae_dense_forward/backward (cblas) against the naive loops on several shapes. */
+static void
+test_dense_kernels(void)
+{
+	static const int shapes[][3] = {
+		/* B, nin, nout */
+		{1, 1, 1}, {1, 7, 3}, {1, 64, 64}, {5, 13, 9}, {32, 17, 31},
+		{33, 65, 63}, {2, 257, 3}, {64, 100, 1}, {7, 1, 129}
+	};
+	UnitRegion	reg;
+	double		worst_f = 0,
+				worst_b = 0;
+
+	unit_region_init(&reg);
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+	{
+		int			B = shapes[s][0],
+					nin = shapes[s][1],
+					nout = shapes[s][2];
+		size_t		ni = (size_t) B * nin,
+					nw = (size_t) nout * nin,
+					no = (size_t) B * nout;
+		const AeAlloc *a = &reg.alloc;
+		ae_real    *inp = ae_alloc(a, sizeof(ae_real) * ni);
+		ae_real    *w = ae_alloc(a, sizeof(ae_real) * nw);
+		ae_real    *b = ae_alloc(a, sizeof(ae_real) * nout);
+		ae_real    *dout = ae_alloc(a, sizeof(ae_real) * no);
+		ae_real    *out1 = ae_alloc(a, sizeof(ae_real) * no);
+		ae_real    *out2 = ae_alloc(a, sizeof(ae_real) * no);
+		ae_real    *dinp1 = ae_alloc(a, sizeof(ae_real) * ni);
+		ae_real    *dinp2 = ae_alloc(a, sizeof(ae_real) * ni);
+		ae_real    *dw1 = ae_alloc(a, sizeof(ae_real) * nw);
+		ae_real    *dw2 = ae_alloc(a, sizeof(ae_real) * nw);
+		ae_real    *dw3 = ae_alloc(a, sizeof(ae_real) * nw);
+		ae_real    *db1 = ae_alloc(a, sizeof(ae_real) * nout);
+		ae_real    *db2 = ae_alloc(a, sizeof(ae_real) * nout);
+		double		ef,
+					ei,
+					ew,
+					eb,
+					ew_null;
+
+		fill(inp, ni);
+		fill(w, nw);
+		fill(b, nout);
+		fill(dout, no);
+		/* outputs and dinp start as garbage: both are overwritten */
+		for (size_t i = 0; i < no; i++)
+			out1[i] = out2[i] = 1e6f;
+		for (size_t i = 0; i < ni; i++)
+			dinp1[i] = dinp2[i] = -7;
+		/* dw and db start nonzero: both kernels add into them */
+		fill(dw1, nw);
+		memcpy(dw2, dw1, sizeof(ae_real) * nw);
+		memcpy(dw3, dw1, sizeof(ae_real) * nw);
+		fill(db1, nout);
+		memcpy(db2, db1, sizeof(ae_real) * nout);
+
+		ae_dense_forward(out1, inp, w, b, B, nin, nout);
+		ae_dense_forward_naive(out2, inp, w, b, B, nin, nout);
+		ae_dense_backward(dinp1, dw1, db1, dout, inp, w, B, nin, nout);
+		ae_dense_backward_naive(dinp2, dw2, db2, dout, inp, w, B, nin, nout);
+
+		ef = scaled_diff(out1, out2, no);
+		ei = scaled_diff(dinp1, dinp2, ni);
+		ew = scaled_diff(dw1, dw2, nw);
+		eb = scaled_diff(db1, db2, nout);
+		CHECK(ef < KERNEL_TOL, "forward %dx%d->%d: scaled error %.2e < %.0e", B, nin, nout, ef, KERNEL_TOL);
+		CHECK(ei < KERNEL_TOL, "backward dinp %dx%d->%d: scaled error %.2e", B, nin, nout, ei);
+		CHECK(ew < KERNEL_TOL, "backward dw %dx%d->%d: scaled error %.2e", B, nin, nout, ew);
+		CHECK(eb < KERNEL_TOL, "backward db %dx%d->%d: scaled error %.2e", B, nin, nout, eb);
+
+		/* without dinp the weight gradient is the same */
+		ae_dense_backward(NULL, dw3, db2, dout, inp, w, B, nin, nout);
+		ew_null = scaled_diff(dw3, dw1, nw);
+		CHECK(ew_null < KERNEL_TOL, "backward with dinp NULL %dx%d->%d: dw error %.2e", B, nin, nout, ew_null);
+
+		worst_f = fmax(worst_f, ef);
+		worst_b = fmax(worst_b, fmax(ei, fmax(ew, eb)));
+	}
+	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
+		   worst_f, worst_b, KERNEL_TOL);
+	unit_region_free(&reg);
+}
+
+/* A hand-checkable forward: out = inp · wᵀ + b. */
+static void
+test_dense_known(void)
+{
+	/* inp (2, 3), w (2, 3), b (2) */
+	ae_real		inp[6] = {1, 2, 3, -1, 0, 1};
+	ae_real		w[6] = {1, 0, -1, 0.5f, 0.5f, 0.5f};
+	ae_real		b[2] = {10, -1};
+	ae_real		out[4];
+	/* row 0: 1-3+10 = 8, (1+2+3)/2-1 = 2; row 1: -1-1+10 = 8, 0-1 = -1 */
+	ae_real		expect[4] = {8, 2, 8, -1};
+
+	ae_dense_forward(out, inp, w, b, 2, 3, 2);
+	for (int i = 0; i < 4; i++)
+		CHECK(out[i] == expect[i], "dense forward out[%d] = %g, expected %g", i, out[i], expect[i]);
+}
+
+/* ---- Adam ---- */
+
+/* First and second Adam steps on a 3-vector, against values worked out by hand. */
+static void
+test_adam_step(void)
+{
+	AeAdam		opt;
+	ae_real		p[3] = {1.0f, -2.0f, 0.5f};
+	ae_real		g[3] = {0.1f, -0.3f, 2.0f};
+	ae_real		m[3] = {0},
+				v[3] = {0};
+	const double lr = 0.01;
+
+	ae_adam_init(&opt, lr, 0);
+	CHECK(opt.beta1 == 0.9 && opt.beta2 == 0.999 && opt.eps == 1e-8 && opt.t == 0,
+		  "adam defaults beta1 0.9, beta2 0.999, eps 1e-8, t 0");
+
+	/*
+	 * Step 1: m = (1-β1) g = 0.1 g and v = (1-β2) g² = 0.001 g².  Bias
+	 * correction divides by 1-β1¹ = 0.1 and 1-β2¹ = 0.001, so m̂ = g and
+	 * v̂ = g², and the step is g / (|g| + ε) ≈ sign(g): each parameter moves
+	 * by lr = 0.01 against the sign of its gradient, whatever |g| is.
+	 *   p = {1 - 0.01, -2 + 0.01, 0.5 - 0.01} = {0.99, -1.99, 0.49}
+	 */
+	ae_adam_step(&opt, p, g, m, v, 3);
+	CHECK(opt.t == 1, "t counts steps");
+	{
+		const double expect_p[3] = {0.99, -1.99, 0.49};
+
+		for (int i = 0; i < 3; i++)
+		{
+			CHECK(fabs(p[i] - expect_p[i]) < 1e-6, "step 1: p[%d] = %.8f, expected %.8f", i, p[i], expect_p[i]);
+			CHECK(fabs(m[i] - 0.1 * g[i]) < 1e-7, "step 1: m[%d] = 0.1 g", i);
+			CHECK(fabs(v[i] - 0.001 * g[i] * g[i]) < 1e-8, "step 1: v[%d] = 0.001 g²", i);
+		}
+	}
+
+	/*
+	 * Step 2 with the same g: m = 0.9·0.1 g + 0.1 g = 0.19 g, corrected by
+	 * 1-0.81 = 0.19 to g again; v = 0.999·0.001 g² + 0.001 g² = 0.001999 g²,
+	 * corrected by 1-0.998001 = 0.001999 to g².  Another move of lr·sign(g).
+	 *   p = {0.98, -1.98, 0.48}
+	 */
+	ae_adam_step(&opt, p, g, m, v, 3);
+	{
+		const double expect_p[3] = {0.98, -1.98, 0.48};
+
+		for (int i = 0; i < 3; i++)
+		{
+			CHECK(fabs(p[i] - expect_p[i]) < 1e-6, "step 2: p[%d] = %.8f, expected %.8f", i, p[i], expect_p[i]);
+			CHECK(fabs(m[i] - 0.19 * g[i]) < 1e-7, "step 2: m[%d] = 0.19 g", i);
+		}
+	}
+
+	/*
+	 * Step 3 with g = 0: m = 0.9·0.19 g = 0.171 g, m̂ = 0.171 g / (1-0.729)
+	 * = 0.6310 g; v = 0.999·0.001999 g² = 0.001997 g², v̂ = 0.001997 g² /
+	 * (1-0.999³) = 0.6664 g²; step = 0.6310 / sqrt(0.6664) ≈ 0.7730 sign(g).
+	 */
+	{
+		ae_real		zero[3] = {0, 0, 0};
+		double		c1 = 1 - 0.9 * 0.9 * 0.9,
+					c2 = 1 - 0.999 * 0.999 * 0.999;
+		double		step = (0.171 / c1) / sqrt(0.999 * 0.001999 / c2);
+
+		ae_adam_step(&opt, p, zero, m, v, 3);
+		CHECK(fabs(step - 0.7730) < 1e-3, "hand-computed third step %.4f ≈ 0.7730", step);
+		CHECK(fabs(p[0] - (0.98 - lr * step)) < 1e-6, "step 3 with zero gradient: p[0] = %.8f, expected %.8f",
+			  p[0], 0.98 - lr * step);
+		CHECK(fabs(p[1] - (-1.98 + lr * step)) < 1e-6, "step 3 with zero gradient: p[1] = %.8f, expected %.8f",
+			  p[1], -1.98 + lr * step);
+	}
+}
+
+/* Decoupled weight decay: p -= lr · wd · p on top of the Adam step. */
+static void
+test_weight_decay(void)
+{
+	AeAdam		opt;
+	ae_real		p[3] = {2.0f, -4.0f, 0.0f};
+	ae_real		g0[3] = {0, 0, 0};
+	ae_real		g1[3] = {1, 1, 1};
+	ae_real		m[3] = {0},
+				v[3] = {0};
+
+	/* zero gradient: the Adam step is 0/(0+ε) = 0, only the decay acts: p *= 1 - 0.1·0.5 */
+	ae_adam_init(&opt, 0.1, 0.5);
+	ae_adam_step(&opt, p, g0, m, v, 3);
+	CHECK(fabs(p[0] - 1.9) < 1e-6 && fabs(p[1] + 3.8) < 1e-6 && p[2] == 0,
+		  "decay alone: {2,-4,0} -> {1.9,-3.8,0}, got {%g,%g,%g}", p[0], p[1], p[2]);
+
+	/* first step with g = 1 and decay 0.5 at lr 0.1: p - 0.1 (1 + 0.5 p) */
+	{
+		ae_real		q[3] = {2.0f, -4.0f, 0.0f};
+
+		memset(m, 0, sizeof(m));
+		memset(v, 0, sizeof(v));
+		ae_adam_init(&opt, 0.1, 0.5);
+		ae_adam_step(&opt, q, g1, m, v, 3);
+		CHECK(fabs(q[0] - (2 - 0.1 * (1 + 1))) < 1e-6, "decay + step: q[0] = %g, expected 1.8", q[0]);
+		CHECK(fabs(q[1] - (-4 - 0.1 * (1 - 2))) < 1e-6, "decay + step: q[1] = %g, expected -3.9", q[1]);
+		CHECK(fabs(q[2] - (0 - 0.1 * 1)) < 1e-6, "decay + step: q[2] = %g, expected -0.1", q[2]);
+	}
+
+	/* many zero-gradient steps shrink geometrically: (1 - lr wd)^n */
+	{
+		ae_real		q[1] = {1};
+		ae_real		z[1] = {0};
+		ae_real		m1[1] = {0},
+					v1[1] = {0};
+
+		ae_adam_init(&opt, 0.01, 0.1);
+		for (int i = 0; i < 100; i++)
+			ae_adam_step(&opt, q, z, m1, v1, 1);
+		CHECK(fabs(q[0] - pow(1 - 0.001, 100)) < 1e-5, "100 decay steps: %g, expected %g",
+			  q[0], pow(1 - 0.001, 100));
+	}
+}
+
+/* Global L2-norm clipping. */
+static void
+test_clip(void)
+{
+	ae_real		g[2] = {3, 4};
+	double		norm;
+
+	norm = ae_clip_grad_norm(g, 2, 10);
+	CHECK(norm == 5 && g[0] == 3 && g[1] == 4, "norm 5 under 10: unchanged, returns 5");
+	norm = ae_clip_grad_norm(g, 2, 0);
+	CHECK(norm == 5 && g[0] == 3 && g[1] == 4, "max_norm 0: no clipping");
+	norm = ae_clip_grad_norm(g, 2, -1);
+	CHECK(norm == 5 && g[0] == 3 && g[1] == 4, "max_norm < 0: no clipping");
+	norm = ae_clip_grad_norm(g, 2, 1);
+	CHECK(norm == 5, "returns the norm before clipping (%g)", norm);
+	CHECK(fabs(g[0] - 0.6) < 1e-6 && fabs(g[1] - 0.8) < 1e-6, "clipped to {0.6, 0.8}, got {%g, %g}", g[0], g[1]);
+	norm = ae_clip_grad_norm(g, 2, 1);
+	CHECK(fabs(norm - 1) < 1e-6, "norm after clipping is 1 (%g)", norm);
+
+	{
+		ae_real		big[1000];
+		double		sq = 0;
+
+		for (int i = 0; i < 1000; i++)
+			big[i] = (ae_real) ((i % 7) - 3);
+		ae_clip_grad_norm(big, 1000, 2.5);
+		for (int i = 0; i < 1000; i++)
+			sq += (double) big[i] * big[i];
+		CHECK(fabs(sqrt(sq) - 2.5) < 1e-5, "1000-vector clipped to norm 2.5 (%g)", sqrt(sq));
+		CHECK(big[0] < 0 && big[3] == 0 && big[6] > 0, "clipping keeps signs");
+	}
+}
+
+/* ---- random numbers ---- */
+
+/* Determinism, seed sensitivity, ranges and moments of the generator. */
+static void
+test_rng(void)
+{
+	AeRng		a,
+				b;
+	int			same = 1,
+				differ = 0;
+	enum
+	{
+		N = 100000
+	};
+
+	ae_rng_seed(&a, 12345);
+	ae_rng_seed(&b, 12345);
+	for (int i = 0; i < 1000; i++)
+		same &= ae_rng_next(&a) == ae_rng_next(&b);
+	CHECK(same, "the same seed gives the same sequence");
+
+	ae_rng_seed(&a, 12345);
+	ae_rng_seed(&b, 12346);
+	for (int i = 0; i < 1000; i++)
+		differ += ae_rng_next(&a) != ae_rng_next(&b);
+	CHECK(differ == 1000, "neighbouring seeds differ at every draw (%d of 1000)", differ);
+
+	ae_rng_seed(&a, 0);
+	CHECK((a.s[0] | a.s[1] | a.s[2] | a.s[3]) != 0, "seed 0 gives a nonzero state");
+	{
+		uint64_t	x = ae_rng_next(&a),
+					y = ae_rng_next(&a);
+
+		CHECK(x != y && x != 0, "seed 0 generates");
+	}
+
+	/* ae_rng_below: range, and every value of a small range is hit about evenly */
+	{
+		int			counts[7] = {0};
+		int			in_range = 1;
+		int			ok_counts = 1;
+
+		ae_rng_seed(&a, 7);
+		for (int i = 0; i < 70000; i++)
+		{
+			uint64_t	r = ae_rng_below(&a, 7);
+
+			if (r >= 7)
+				in_range = 0;
+			else
+				counts[r]++;
+		}
+		for (int k = 0; k < 7; k++)
+			ok_counts &= counts[k] > 9500 && counts[k] < 10500;
+		CHECK(in_range, "ae_rng_below(7) stays in [0, 7)");
+		CHECK(ok_counts, "ae_rng_below(7) hits each value about 10000 times of 70000");
+
+		in_range = 1;
+		for (int i = 0; i < 1000; i++)
+			in_range &= ae_rng_below(&a, 1) == 0;
+		CHECK(in_range, "ae_rng_below(1) is always 0");
+
+		in_range = 1;
+		for (int i = 0; i < 10000; i++)
+			in_range &= ae_rng_below(&a, ((uint64_t) 1 << 63) + 3) < ((uint64_t) 1 << 63) + 3;
+		CHECK(in_range, "ae_rng_below(2^63 + 3) stays in range");
+	}
+
+	/* uniform: [0, 1), mean 1/2, variance 1/12 */
+	{
+		double		sum = 0,
+					sq = 0,
+					mean,
+					var;
+		int			in_range = 1;
+
+		ae_rng_seed(&a, 99);
+		for (int i = 0; i < N; i++)
+		{
+			double		u = ae_rng_uniform(&a);
+
+			in_range &= u >= 0 && u < 1;
+			sum += u;
+			sq += u * u;
+		}
+		mean = sum / N;
+		var = sq / N - mean * mean;
+		CHECK(in_range, "uniform draws in [0, 1)");
+		/* standard error of the mean: sqrt(1/12 / 1e5) ≈ 0.0009 */
+		CHECK(fabs(mean - 0.5) < 0.005, "uniform mean %.5f ≈ 0.5", mean);
+		CHECK(fabs(var - 1.0 / 12) < 0.003, "uniform variance %.5f ≈ 1/12", var);
+		printf("   uniform: mean %.5f, variance %.5f over %d draws\n", mean, var, N);
+	}
+
+	/* normal: mean 0, variance 1, tails */
+	{
+		double		sum = 0,
+					sq = 0,
+					mean,
+					var;
+		int			beyond2 = 0,
+					finite = 1;
+
+		ae_rng_seed(&a, 1234);
+		for (int i = 0; i < N; i++)
+		{
+			double		z = ae_rng_normal(&a);
+
+			finite &= isfinite(z);
+			sum += z;
+			sq += z * z;
+			beyond2 += fabs(z) > 2;
+		}
+		mean = sum / N;
+		var = sq / N - mean * mean;
+		CHECK(finite, "normal draws are finite");
+		/* standard errors: mean 0.003, variance 0.0045 */
+		CHECK(fabs(mean) < 0.02, "normal mean %.5f ≈ 0", mean);
+		CHECK(fabs(var - 1) < 0.03, "normal variance %.5f ≈ 1", var);
+		/* P(|z| > 2) = 0.0455 */
+		CHECK(beyond2 > 4000 && beyond2 < 5100, "normal: %d of %d beyond ±2, expected about 4550", beyond2, N);
+		printf("   normal: mean %.5f, variance %.5f, %.4f beyond ±2\n", mean, var, (double) beyond2 / N);
+	}
+
+	/* shuffle: a permutation, deterministic under a seed, and actually moving things */
+	{
+		int			p[1000],
+					q[1000],
+					seen[1000] = {0};
+		int			perm = 1,
+					fixed = 0,
+					same_seq = 1;
+
+		for (int i = 0; i < 1000; i++)
+			p[i] = q[i] = i;
+		ae_rng_seed(&a, 5);
+		ae_rng_seed(&b, 5);
+		ae_rng_shuffle(&a, p, 1000);
+		ae_rng_shuffle(&b, q, 1000);
+		for (int i = 0; i < 1000; i++)
+		{
+			if (p[i] < 0 || p[i] >= 1000 || seen[p[i]]++)
+				perm = 0;
+			fixed += p[i] == i;
+			same_seq &= p[i] == q[i];
+		}
+		CHECK(perm, "shuffle is a permutation of 0..999");
+		CHECK(fixed < 10, "shuffle moves almost everything (%d fixed points)", fixed);
+		CHECK(same_seq, "shuffle is deterministic under a seed");
+
+		ae_rng_shuffle(&a, p, 1);
+		ae_rng_shuffle(&a, p, 0);
+		CHECK(1, "shuffle of 0 or 1 elements is harmless");
+	}
+}
+
+/* ---- model: layout, inputs, loss ---- */
+
+static char *abc[] = {"a", "b", "c"};
+
+/* A laid-out three-column model: numeric with indicator, boolean, categorical {a,b,c}. */
+static void
+small_model(AeModel *model, AeColumn cols[3])
+{
+	memset(model, 0, sizeof(*model));
+	memset(cols, 0, sizeof(AeColumn) * 3);
+	for (int c = 0; c < 3; c++)
+	{
+		cols[c].scale = 1;
+		cols[c].weight = 1;
+		snprintf(cols[c].name, AE_NAME_MAX, "c%d", c);
+	}
+	cols[0].kind = AE_COL_NUMERIC;
+	cols[0].flags = AE_COLFLAG_INDICATOR;
+	cols[1].kind = AE_COL_BOOLEAN;
+	cols[1].weight = 2;
+	cols[2].kind = AE_COL_CATEGORICAL;
+	cols[2].ncat = 3;
+	cols[2].cats = abc;
+	model->opt.kind = AE_KIND_AE;
+	model->opt.activation = AE_ACT_TANH;
+	model->opt.nhidden = 1;
+	model->opt.hidden[0] = 4;
+	model->opt.latent = 2;
+	model->ncols = 3;
+	model->cols = cols;
+}
+
+/* Layout offsets and widths, and rejection of invalid shapes. */
+static void
+test_layout(void)
+{
+	AeModel		model;
+	AeColumn	cols[3];
+
+	small_model(&model, cols);
+	CHECK(ae_model_layout(&model) == AE_OK, "small model lays out");
+	CHECK(cols[0].in_off == 0 && cols[0].in_width == 1 && cols[1].in_off == 2 &&
+		  cols[2].in_off == 3 && cols[2].in_width == 4 && model.n_in == 7,
+		  "input offsets 0, 2, 3 (indicator after column 0); n_in 7 (got %d)", model.n_in);
+	CHECK(cols[0].out_off == 0 && cols[1].out_off == 1 && cols[2].out_off == 2 &&
+		  cols[2].out_width == 4 && model.n_out == 6, "output offsets 0, 1, 2; n_out 6 (got %d)", model.n_out);
+	/* 7→4, 4→2, 2→4, 4→6 */
+	CHECK(model.nlayers == 4 && model.nencoder == 2, "4 layers, 2 in the encoder");
+	CHECK(model.nparams == (size_t) (7 * 4 + 4) + (4 * 2 + 2) + (2 * 4 + 4) + (4 * 6 + 6),
+		  "nparams %zu", model.nparams);
+	CHECK(model.layers[0].act == AE_ACT_TANH && model.layers[1].act == AE_ACT_IDENTITY &&
+		  model.layers[2].act == AE_ACT_TANH && model.layers[3].act == AE_ACT_IDENTITY,
+		  "hidden layers use the activation; latent and outputs are linear");
+	CHECK(model.layers[3].w_off == model.layers[2].b_off + 4 &&
+		  model.layers[3].b_off + 6 == model.nparams, "parameter offsets are contiguous");
+
+	small_model(&model, cols);
+	model.opt.nhidden = 0;
+	CHECK(ae_model_layout(&model) == AE_OK && model.nlayers == 2, "no hidden layers: 2 layers");
+
+#define REJECT(stmt, what) \
+	do { small_model(&model, cols); stmt; \
+		CHECK(ae_model_layout(&model) == AE_ECORRUPT, "layout rejects " what); } while (0)
+
+	REJECT(model.ncols = 0, "0 columns");
+	REJECT(model.cols = NULL, "NULL columns");
+	REJECT(model.opt.kind = 1, "an unknown kind");
+	REJECT(model.opt.activation = AE_ACT_COUNT, "an unknown activation");
+	REJECT(model.opt.nhidden = AE_MAX_HIDDEN + 1, "too many hidden layers");
+	REJECT(model.opt.hidden[0] = 0, "a hidden width of 0");
+	REJECT(model.opt.hidden[0] = AE_MAX_WIDTH + 1, "a hidden width over the maximum");
+	REJECT(model.opt.latent = 0, "latent 0");
+	REJECT(cols[0].kind = 3, "an unknown column kind");
+	REJECT(cols[0].transform = 2, "an unknown transform");
+	REJECT(cols[0].scale = 0, "scale 0");
+	REJECT(cols[0].scale = NAN, "scale NaN");
+	REJECT(cols[0].center = INFINITY, "an infinite center");
+	REJECT(cols[1].weight = -1, "a negative weight");
+	REJECT(cols[1].ncat = 2, "categories on a boolean column");
+	REJECT(cols[2].ncat = -1, "a negative category count");
+	REJECT(cols[2].ncat = AE_MAX_CATEGORIES + 1, "too many categories");
+	REJECT(cols[2].cats = NULL, "a categorical column without its vocabulary");
+#undef REJECT
+}
+
+/* Input encoding of values and missing flags. */
+static void
+test_inputs(void)
+{
+	AeModel		model;
+	AeColumn	cols[3];
+	/* row 0 all observed; row 1 column 0 missing, category out of range; row 2 all missing */
+	ae_real		t[9] = {1.5f, 1, 2, 9, 0, 7, 0, 0, 0};
+	uint8_t		m[9] = {1, 1, 1, 0, 1, 1, 0, 0, 0};
+	ae_real		x[3 * 7];
+	const ae_real expect[3 * 7] = {
+		/* num ind  bool  a  b  c other */
+		1.5f, 0, 1, 0, 0, 1, 0,
+		0, 1, -1, 0, 0, 0, 1,
+		0, 1, 0, 0, 0, 0, 0
+	};
+	int			same = 1;
+
+	small_model(&model, cols);
+	ae_model_layout(&model);
+	for (int i = 0; i < 21; i++)
+		x[i] = 42;
+	ae_model_inputs(&model, t, m, x, 3);
+	for (int i = 0; i < 21; i++)
+		same &= x[i] == expect[i];
+	CHECK(same, "inputs: numeric as is, boolean ±1, one-hot with other, indicator on missing");
+}
+
+/* The model loss: per-row weighted means, gradient scaling, column losses. */
+static void
+test_model_loss(void)
+{
+	AeModel		model;
+	AeColumn	cols[3];
+	/* outputs (2, 6): num, bool logit, 4 category logits */
+	ae_real		out[12] = {0.5f, 0, 0, 0, 0, 0,
+	1, 2, 1, -1, 0.5f, 0};
+	ae_real		t[6] = {1.5f, 1, 2, 0, 0, 0};
+	uint8_t		m[6] = {1, 1, 1, 1, 0, 0};
+	ae_real		dout[12];
+	double		row_loss[2],
+				col_loss[3],
+				loss;
+	double		sq0 = 1.0,		/* (0.5 - 1.5)² */
+				bce0 = log(2.0),	/* logit 0 */
+				ce0 = log(4.0),	/* uniform over 4 classes */
+				row0,
+				row1;
+
+	small_model(&model, cols);
+	ae_model_layout(&model);
+	/* row 0: weights 1, 2, 1 over all three; row 1: only column 0 observed */
+	row0 = (1 * sq0 + 2 * bce0 + 1 * ce0) / 4;
+	row1 = 1.0;					/* (1 - 0)² */
+	loss = ae_model_loss(&model, out, t, m, 2, dout, row_loss);
+	CHECK(fabs(row_loss[0] - row0) < 1e-6, "row 0 loss %.6f, expected %.6f", row_loss[0], row0);
+	CHECK(fabs(row_loss[1] - row1) < 1e-6, "row 1 loss %.6f, expected %.6f", row_loss[1], row1);
+	CHECK(fabs(loss - (row0 + row1) / 2) < 1e-6, "batch loss is the mean of row losses");
+	/* d/d num output of row 0: 2 (0.5 - 1.5) · (1/4) / B=2 = -0.25 */
+	CHECK(fabs(dout[0] - (-0.25)) < 1e-6, "dout[0] = %g, expected -0.25", dout[0]);
+	/* d/d bool logit: (σ(0) - 1) · (2/4) / 2 = -0.125 */
+	CHECK(fabs(dout[1] - (-0.125)) < 1e-6, "dout[1] = %g, expected -0.125", dout[1]);
+	/* row 1: only the numeric output has a gradient; 2 (1 - 0) / 2 = 1 */
+	CHECK(fabs(dout[6] - 1) < 1e-6 && dout[7] == 0 && dout[8] == 0 && dout[11] == 0,
+		  "row 1 gradient only on its observed column");
+
+	ae_model_column_losses(&model, out, t, m, col_loss);
+	CHECK(fabs(col_loss[0] - sq0) < 1e-6 && fabs(col_loss[1] - bce0) < 1e-6 &&
+		  fabs(col_loss[2] - ce0) < 1e-6, "column losses of row 0 are unweighted");
+	ae_model_column_losses(&model, out + 6, t + 3, m + 3, col_loss);
+	CHECK(!isnan(col_loss[0]) && isnan(col_loss[1]) && isnan(col_loss[2]), "missing columns have NaN loss");
+
+	/* a row with nothing observed has loss 0 and no gradient */
+	{
+		uint8_t		none[3] = {0, 0, 0};
+		double		rl;
+
+		loss = ae_model_loss(&model, out, t, none, 1, dout, &rl);
+		CHECK(loss == 0 && rl == 0 && dout[0] == 0 && dout[5] == 0, "all-missing row: loss 0, gradient 0");
+	}
+}
+
+/* ---- training ---- */
+
+/* Synthetic data: n rows of ncols values, all observed. */
+typedef struct Synth
+{
+	int			n;
+	int			ncols;
+	ae_real    *t;
+	uint8_t    *m;
+} Synth;
+
+/* Two latent factors per row, drawn from N(0, 1). */
+static void
+factors(AeRng *r, int n, double *f)
+{
+	for (int i = 0; i < 2 * n; i++)
+		f[i] = ae_rng_normal(r);
+}
+
+/* Standardise column c of t (n rows, ncols wide) to mean 0, variance 1. */
+static void
+standardise(ae_real *t, int n, int ncols, int c)
+{
+	double		sum = 0,
+				sq = 0,
+				mean,
+				sd;
+
+	for (int r = 0; r < n; r++)
+		sum += t[r * ncols + c];
+	mean = sum / n;
+	for (int r = 0; r < n; r++)
+		sq += (t[r * ncols + c] - mean) * (t[r * ncols + c] - mean);
+	sd = sqrt(sq / n);
+	for (int r = 0; r < n; r++)
+		t[r * ncols + c] = (ae_real) ((t[r * ncols + c] - mean) / sd);
+}
+
+/* Options of the small training runs. */
+static void
+train_options(AeOptions *o, int epochs)
+{
+	memset(o, 0, sizeof(*o));
+	o->kind = AE_KIND_AE;
+	o->activation = AE_ACT_TANH;
+	o->nhidden = 1;
+	o->hidden[0] = 16;
+	o->latent = 2;
+	o->epochs = epochs;
+	o->batch_size = 32;
+	o->learning_rate = 1e-2;
+	o->weight_decay = 0;
+	o->grad_clip = 5;
+	o->val_share = 0.2;
+	o->max_rows = 640;
+	o->seed = 2024;
+}
+
+/* Count progress ticks. */
+static void
+count_tick(void *arg)
+{
+	(*(int *) arg)++;
+}
+
+#define NUM_ROWS 640			/* 512 train + 128 validation */
+#define NUM_TRAIN 512
+#define NUM_COLS 6
+#define NUM_EPOCHS 60
+#define NUM_FINAL_BOUND 0.05	/* final train loss; measured 0.0123 */
+#define NUM_VAL_BOUND 0.05		/* best validation loss; measured 0.0131 */
+
+/*
+ * Six numeric columns x = A f + 0.1 ε from two factors f, standardised: a
+ * latent of 2 can reconstruct them up to the noise, about 1% of the variance.
+ */
+static void
+make_numeric(ae_real *t, uint8_t *m, int n)
+{
+	AeRng		r;
+	double		A[NUM_COLS][2];
+	double	   *f = malloc(sizeof(double) * 2 * n);
+
+	ae_rng_seed(&r, 777);
+	for (int c = 0; c < NUM_COLS; c++)
+		for (int k = 0; k < 2; k++)
+			A[c][k] = 2 * ae_rng_uniform(&r) - 1;
+	factors(&r, n, f);
+	for (int i = 0; i < n; i++)
+		for (int c = 0; c < NUM_COLS; c++)
+		{
+			t[i * NUM_COLS + c] = (ae_real) (A[c][0] * f[2 * i] + A[c][1] * f[2 * i + 1] +
+											 0.1 * ae_rng_normal(&r));
+			m[i * NUM_COLS + c] = 1;
+		}
+	for (int c = 0; c < NUM_COLS; c++)
+		standardise(t, n, NUM_COLS, c);
+	free(f);
+}
+
+/* Train the numeric model; returns its status and leaves metrics in model. */
+static AeStatus
+train_numeric(AeModel *model, AeColumn *cols, const ae_real *t, const uint8_t *m,
+			  int with_val, UnitRegion *reg, int *ticks)
+{
+	AeDataset	train = {NUM_TRAIN, t, m};
+	AeDataset	val = {NUM_ROWS - NUM_TRAIN, t + NUM_TRAIN * NUM_COLS, m + NUM_TRAIN * NUM_COLS};
+	AeRng		r;
+	AeStatus	st;
+
+	memset(model, 0, sizeof(*model));
+	memset(cols, 0, sizeof(AeColumn) * NUM_COLS);
+	for (int c = 0; c < NUM_COLS; c++)
+	{
+		snprintf(cols[c].name, AE_NAME_MAX, "x%d", c);
+		cols[c].kind = AE_COL_NUMERIC;
+		cols[c].center = 0;
+		cols[c].scale = 1;
+		cols[c].weight = 1;
+	}
+	train_options(&model->opt, NUM_EPOCHS);
+	model->ncols = NUM_COLS;
+	model->cols = cols;
+	if ((st = ae_model_layout(model)) != AE_OK ||
+		(st = ae_model_alloc_params(model, &reg->alloc)) != AE_OK)
+		return st;
+	ae_rng_seed(&r, model->opt.seed);
+	return ae_model_train(model, &train, with_val ? &val : NULL, &r, &reg->alloc, count_tick, ticks);
+}
+
+/* Numeric columns from two factors: the loss must fall to near the noise floor. */
+static void
+test_train_numeric(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * NUM_ROWS * NUM_COLS);
+	uint8_t    *m = malloc(NUM_ROWS * NUM_COLS);
+	AeColumn	cols[NUM_COLS],
+				cols2[NUM_COLS];
+	AeModel		model,
+				model2;
+	UnitRegion	reg;
+	AeStatus	st;
+	int			ticks = 0,
+				ticks2 = 0;
+	const AeMetrics *mt = &model.metrics;
+
+	unit_region_init(&reg);
+	make_numeric(t, m, NUM_ROWS);
+	st = train_numeric(&model, cols, t, m, 1, &reg, &ticks);
+	CHECK(st == AE_OK, "numeric training returns AE_OK (%s)", ae_status_message(st));
+	if (st != AE_OK)
+		goto done;
+
+	printf("   numeric: train loss epoch 1 %.4f, epoch %d %.4f; best epoch %d, val %.4f\n",
+		   mt->train_loss[0], mt->epochs_run, mt->train_loss[mt->epochs_run - 1],
+		   mt->best_epoch, mt->val_loss[mt->best_epoch - 1]);
+	CHECK(mt->epochs_run == NUM_EPOCHS, "epochs_run %d == %d", mt->epochs_run, NUM_EPOCHS);
+	CHECK(mt->best_epoch >= 1 && mt->best_epoch <= NUM_EPOCHS, "best_epoch %d in [1, %d]",
+		  mt->best_epoch, NUM_EPOCHS);
+	CHECK(mt->best_epoch > NUM_EPOCHS / 2, "best epoch %d is in the second half of a converging run",
+		  mt->best_epoch);
+	CHECK(mt->n_train == NUM_TRAIN && mt->n_val == NUM_ROWS - NUM_TRAIN && mt->rows_used == NUM_ROWS,
+		  "n_train %d, n_val %d, rows_used %d", mt->n_train, mt->n_val, mt->rows_used);
+	CHECK(mt->train_loss[NUM_EPOCHS - 1] < NUM_FINAL_BOUND, "final train loss %.4f < %.2f",
+		  mt->train_loss[NUM_EPOCHS - 1], NUM_FINAL_BOUND);
+	CHECK(mt->train_loss[NUM_EPOCHS - 1] < mt->train_loss[0] / 10,
+		  "final train loss %.4f is under a tenth of the first epoch's %.4f",
+		  mt->train_loss[NUM_EPOCHS - 1], mt->train_loss[0]);
+	CHECK(mt->val_loss[mt->best_epoch - 1] < NUM_VAL_BOUND, "best validation loss %.4f < %.2f",
+		  mt->val_loss[mt->best_epoch - 1], NUM_VAL_BOUND);
+	{
+		int			best_is_min = 1;
+
+		for (int e = 0; e < mt->epochs_run; e++)
+			best_is_min &= mt->val_loss[mt->best_epoch - 1] <= mt->val_loss[e];
+		CHECK(best_is_min, "best_epoch has the smallest validation loss");
+	}
+	/* 512 rows in batches of 32: 16 ticks per epoch */
+	CHECK(ticks == NUM_EPOCHS * 16, "one tick per mini-batch: %d, expected %d", ticks, NUM_EPOCHS * 16);
+
+	/* the same seed and data give bit-identical parameters */
+	st = train_numeric(&model2, cols2, t, m, 1, &reg, &ticks2);
+	CHECK(st == AE_OK && model2.nparams == model.nparams &&
+		  memcmp(model.params, model2.params, sizeof(ae_real) * model.nparams) == 0,
+		  "training is deterministic under a seed");
+
+	/* without validation rows the last epoch's weights are kept */
+	st = train_numeric(&model2, cols2, t, m, 0, &reg, &ticks2);
+	CHECK(st == AE_OK && model2.metrics.best_epoch == NUM_EPOCHS && model2.metrics.n_val == 0 &&
+		  isnan(model2.metrics.val_loss[0]), "no validation: best epoch is the last, val loss NaN");
+
+done:
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+}
+
+#define MIX_ROWS 640
+#define MIX_TRAIN 512
+#define MIX_COLS 6
+#define MIX_FINAL_BOUND 0.1		/* final train loss; measured 0.0135 */
+#define MIX_VAL_BOUND 0.1		/* best validation loss; measured 0.0299 */
+
+static char *grades[] = {"low", "mid", "high"};
+
+/*
+ * Mixed columns from the same two factors: four numeric (standardised), a
+ * boolean (sign of f1 + 0.5 f2) and a categorical with three values (f2
+ * below -0.5, between, above 0.5); one value in twenty is missing.
+ */
+static void
+test_train_mixed(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * MIX_ROWS * MIX_COLS);
+	uint8_t    *m = malloc(MIX_ROWS * MIX_COLS);
+	double	   *f = malloc(sizeof(double) * 2 * MIX_ROWS);
+	AeColumn	cols[MIX_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+	AeRng		r;
+	AeStatus	st;
+	AeDataset	train = {MIX_TRAIN, t, m};
+	AeDataset	val = {MIX_ROWS - MIX_TRAIN, t + MIX_TRAIN * MIX_COLS, m + MIX_TRAIN * MIX_COLS};
+	const AeMetrics *mt = &model.metrics;
+	double		A[4][2] = {{1, 0}, {0, 1}, {0.7, 0.7}, {0.8, -0.5}};
+
+	unit_region_init(&reg);
+	ae_rng_seed(&r, 31337);
+	factors(&r, MIX_ROWS, f);
+	for (int i = 0; i < MIX_ROWS; i++)
+	{
+		ae_real    *tr = t + i * MIX_COLS;
+		uint8_t    *mr = m + i * MIX_COLS;
+		double		f1 = f[2 * i],
+					f2 = f[2 * i + 1];
+
+		for (int c = 0; c < 4; c++)
+			tr[c] = (ae_real) (A[c][0] * f1 + A[c][1] * f2 + 0.1 * ae_rng_normal(&r));
+		tr[4] = f1 + 0.5 * f2 > 0;
+		tr[5] = (ae_real) (f2 < -0.5 ? 0 : f2 < 0.5 ? 1 : 2);
+		for (int c = 0; c < MIX_COLS; c++)
+			mr[c] = ae_rng_uniform(&r) >= 0.05;
+	}
+	for (int c = 0; c < 4; c++)
+		standardise(t, MIX_ROWS, MIX_COLS, c);
+
+	memset(&model, 0, sizeof(model));
+	memset(cols, 0, sizeof(cols));
+	for (int c = 0; c < MIX_COLS; c++)
+	{
+		snprintf(cols[c].name, AE_NAME_MAX, "m%d", c);
+		cols[c].kind = AE_COL_NUMERIC;
+		cols[c].scale = 1;
+		cols[c].weight = 1;
+		cols[c].flags = AE_COLFLAG_INDICATOR;
+	}
+	cols[4].kind = AE_COL_BOOLEAN;
+	cols[5].kind = AE_COL_CATEGORICAL;
+	cols[5].ncat = 3;
+	cols[5].cats = grades;
+	train_options(&model.opt, NUM_EPOCHS);
+	model.ncols = MIX_COLS;
+	model.cols = cols;
+	CHECK(ae_model_layout(&model) == AE_OK && ae_model_alloc_params(&model, &reg.alloc) == AE_OK,
+		  "mixed model lays out");
+	ae_rng_seed(&r, model.opt.seed);
+	st = ae_model_train(&model, &train, &val, &r, &reg.alloc, NULL, NULL);
+	CHECK(st == AE_OK, "mixed training returns AE_OK (%s)", ae_status_message(st));
+	if (st == AE_OK)
+	{
+		printf("   mixed: train loss epoch 1 %.4f, epoch %d %.4f; best epoch %d, val %.4f\n",
+			   mt->train_loss[0], mt->epochs_run, mt->train_loss[mt->epochs_run - 1],
+			   mt->best_epoch, mt->val_loss[mt->best_epoch - 1]);
+		CHECK(mt->train_loss[NUM_EPOCHS - 1] < MIX_FINAL_BOUND, "mixed final train loss %.4f < %.2f",
+			  mt->train_loss[NUM_EPOCHS - 1], MIX_FINAL_BOUND);
+		CHECK(mt->train_loss[NUM_EPOCHS - 1] < mt->train_loss[0] / 10,
+			  "mixed final train loss %.4f is under a tenth of the first epoch's %.4f",
+			  mt->train_loss[NUM_EPOCHS - 1], mt->train_loss[0]);
+		CHECK(mt->val_loss[mt->best_epoch - 1] < MIX_VAL_BOUND, "mixed best validation loss %.4f < %.2f",
+			  mt->val_loss[mt->best_epoch - 1], MIX_VAL_BOUND);
+		CHECK(mt->best_epoch >= 1 && mt->best_epoch <= mt->epochs_run, "mixed best_epoch %d sane",
+			  mt->best_epoch);
+	}
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+	free(f);
+}
+
+/* Invalid training arguments return AE_EINVAL before touching the model. */
+static void
+test_train_invalid(void)
+{
+	ae_real		t[4 * NUM_COLS] = {0};
+	uint8_t		m[4 * NUM_COLS] = {0};
+	AeColumn	cols[NUM_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+	AeDataset	d = {4, t, m};
+	AeDataset	empty = {0, t, m};
+	AeRng		r;
+
+	unit_region_init(&reg);
+	memset(&model, 0, sizeof(model));
+	memset(cols, 0, sizeof(cols));
+	for (int c = 0; c < NUM_COLS; c++)
+	{
+		snprintf(cols[c].name, AE_NAME_MAX, "x%d", c);
+		cols[c].scale = 1;
+		cols[c].weight = 1;
+	}
+	train_options(&model.opt, 0);
+	model.ncols = NUM_COLS;
+	model.cols = cols;
+	ae_model_layout(&model);
+	ae_model_alloc_params(&model, &reg.alloc);
+	ae_rng_seed(&r, 1);
+
+	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL) == AE_EINVAL, "epochs 0: AE_EINVAL");
+	model.opt.epochs = AE_MAX_EPOCHS + 1;
+	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL) == AE_EINVAL, "too many epochs: AE_EINVAL");
+	model.opt.epochs = 1;
+	model.opt.batch_size = 0;
+	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL) == AE_EINVAL, "batch size 0: AE_EINVAL");
+	model.opt.batch_size = 32;
+	CHECK(ae_model_train(&model, &empty, NULL, &r, &reg.alloc, NULL, NULL) == AE_EINVAL, "no training rows: AE_EINVAL");
+	/* a batch larger than the data is clamped, and all-missing rows train to loss 0 */
+	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL) == AE_OK &&
+		  model.metrics.epochs_run == 1 && model.metrics.train_loss[0] == 0,
+		  "1 epoch on 4 all-missing rows with batch 32: AE_OK, loss 0");
+
+	/* an allocator that fails reports AE_ENOMEM */
+	reg.limit = reg.bytes + 64;
+	model.opt.epochs = 2;
+	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL) == AE_ENOMEM, "allocation failure: AE_ENOMEM");
+	unit_region_free(&reg);
+}
+
+/* Status messages exist for every code. */
+static void
+test_status(void)
+{
+	for (int s = AE_OK; s <= AE_EDIVERGED; s++)
+		CHECK(ae_status_message((AeStatus) s) != NULL && strcmp(ae_status_message((AeStatus) s), "unknown error") != 0,
+			  "status %d has a message", s);
+	CHECK(strcmp(ae_status_message((AeStatus) 99), "unknown error") == 0, "unknown status message");
+	CHECK(ae_kind_from_name("ae") == AE_KIND_AE && ae_kind_name(AE_KIND_AE) != NULL &&
+		  ae_kind_name(1) == NULL && ae_kind_from_name("vae") == -1, "kind names");
+}
+
+static const UnitTest tests[] = {
+	{"dense kernels against naive loops", test_dense_kernels},
+	{"dense forward, known values", test_dense_known},
+	{"adam steps by hand", test_adam_step},
+	{"weight decay", test_weight_decay},
+	{"gradient clipping", test_clip},
+	{"random numbers", test_rng},
+	{"model layout", test_layout},
+	{"model inputs", test_inputs},
+	{"model loss", test_model_loss},
+	{"training, numeric columns", test_train_numeric},
+	{"training, mixed columns", test_train_mixed},
+	{"training, invalid arguments", test_train_invalid},
+	{"status messages and names", test_status},
+};
+
+/* Run every core test. */
+int
+main(void)
+{
+	ae_rng_seed(&rng, 8675309);
+	return unit_main(tests, UNIT_NTESTS(tests));
+}
