@@ -15,15 +15,16 @@ OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 
 # OpenBLAS, serial variant: no threads spinning inside a backend or its
 # parallel workers; parallelism comes from PostgreSQL's own workers.
-BLAS_DIR ?= /usr/lib/x86_64-linux-gnu/openblas-serial
-BLAS_INC ?= /usr/include/x86_64-linux-gnu/openblas-pthread
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+BLAS_DIR ?= /usr/lib/$(MULTIARCH)/openblas-serial
+BLAS_INC ?= /usr/include/$(MULTIARCH)/openblas-pthread
 BLAS_LIBS = -L$(BLAS_DIR) -l:libopenblas.so.0 -Wl,-rpath,$(BLAS_DIR)
 
 PG_CPPFLAGS = -I$(srcdir)/src -I$(BLAS_INC)
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 SHLIB_LINK = $(BLAS_LIBS) -lm
 
-REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS = train score parallel errors corrupt
 REGRESS_OPTS = --inputdir=. --load-extension=ae
 
 PG_CONFIG ?= pg_config

@@ -393,10 +393,11 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 	uint32_t	crc;
 
 	memset(model, 0, sizeof(*model));
-	if (len < AE_HEADER_SIZE)
-		return len >= 8 && memcmp(buf, magic, 8) != 0 ? AE_EMAGIC : AE_ESHORT;
-	if (memcmp(take(&r, 8), magic, 8) != 0)
+	if (memcmp(buf, magic, len < 8 ? len : 8) != 0)
 		return AE_EMAGIC;
+	if (len < AE_HEADER_SIZE)
+		return AE_ESHORT;
+	take(&r, 8);
 	if (get_uint(&r, 2) != AE_FORMAT_VERSION)
 		return AE_EVERSION;
 	model->opt.kind = (int) get_uint(&r, 2);

@@ -1,0 +1,45 @@
+-- Every bad input gets a clear error; one case a line.
+\set VERBOSITY default
+CREATE TABLE empty_t (x float8, y float8);
+CREATE TABLE text_only (a text, b date);
+INSERT INTO text_only VALUES ('x', '2026-01-01');
+CREATE TABLE pima_text AS SELECT pregnant, glucose::text AS glucose, pressure, triceps, insulin, mass, pedigree, age FROM pima;
+CREATE TABLE nulls_t (x float8, y float8);
+INSERT INTO nulls_t VALUES (NULL, NULL), (NULL, NULL);
+CREATE TABLE other_t (z float8);
+INSERT INTO other_t VALUES (1);
+SELECT model FROM ae_train('err_pima', 'pima', exclude => ARRAY['diabetes'], epochs => 2);
+
+SELECT ae_score('no_such_model', p) FROM pima p LIMIT 1;
+SELECT ae_score(o) FROM other_t o;
+SELECT ae_score(ROW(1.0, 2.0)) ;
+SELECT * FROM ae_train('e', 'empty_t');
+SELECT * FROM ae_train('e', 'no_such_table');
+SELECT * FROM ae_train('e', 'text_only');
+SELECT * FROM ae_train('e', 'nulls_t');
+SELECT * FROM ae_train('e', 'pima', kind => 'gan');
+SELECT * FROM ae_train('e', 'pima', options => '{"epoch": 5}');
+SELECT * FROM ae_train('e', 'pima', options => '[1, 2]');
+SELECT * FROM ae_train('e', 'pima', latent => 0);
+SELECT * FROM ae_train('e', 'pima', epochs => -1);
+SELECT * FROM ae_train('e', 'pima', learning_rate => 5);
+SELECT * FROM ae_train('e', 'pima', hidden => ARRAY[8, 0]);
+SELECT * FROM ae_train('e', 'pima', batch_size => 0);
+SELECT * FROM ae_train('e', 'pima', options => '{"val_share": 0.9}');
+SELECT * FROM ae_train('e', 'pima', options => '{"max_rows": 0}');
+SELECT * FROM ae_train('e', 'pima', options => '{"activation": "swish"}');
+SELECT * FROM ae_train('e', 'pima', options => '{"columns": "glucose"}');
+SELECT * FROM ae_train('e', 'pima', columns => ARRAY['glucose', 'nope']);
+SELECT * FROM ae_train('e', 'pima', columns => ARRAY['diabetes']);
+SELECT * FROM ae_train('e', 'pima', exclude => ARRAY['nope']);
+SELECT * FROM ae_train('', 'pima');
+SELECT ae_score('err_pima', o) FROM other_t o;
+SELECT ae_embed('err_pima', p) FROM pima_text p LIMIT 1;
+SELECT ae_fit(1.5) FROM pima;
+SELECT ae_fit_finalfn('\x00'::bytea);
+SELECT ae_fit_transfn(NULL::bytea, p) FROM pima p LIMIT 1;
+SET statement_timeout = '100ms';
+SELECT * FROM ae_train('err_pima', 'pima', epochs => 100000);
+RESET statement_timeout;
+-- the timeout left the registry as it was
+SELECT name, (options->>'epochs')::int AS epochs FROM ae_models WHERE name = 'err_pima';

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make test`: dependencies, build and install, then every suite: the C unit
+# tests of the core, pg_regress in a throwaway cluster (pg_virtualenv runs
+# the server as an unprivileged user, so this works as root), and the shell
+# tests under test/tap that need several sessions.  Ends with one line
+# "N passed, N failed" and a non-zero exit when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash test/build-install.sh || exit 1
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+
+passed=0
+failed=0
+count() {   # count <log>: add the log's closing "N passed, N failed" line
+    local line
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+    if [ -z "$line" ]; then
+        failed=$((failed + 1))
+        return
+    fi
+    passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+    failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+}
+
+log=$(mktemp -d)
+chmod 755 "$log"
+
+echo "== unit tests"
+make -s unit 2>&1 | tee "$log/unit"
+# every binary prints its own closing line; add them up
+grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/unit" | while read -r p _ f _; do echo "$p $f"; done > "$log/unit.counts"
+while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < "$log/unit.counts"
+[ -s "$log/unit.counts" ] || failed=$((failed + 1))
+
+echo "== pg_regress and shell tests (throwaway cluster)"
+pg_virtualenv -t -v 15 bash test/run-in-cluster.sh 2>&1 | tee "$log/cluster"
+count "$log/cluster"
+
+rm -rf "$log"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

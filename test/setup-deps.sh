@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs, on Debian, what building and testing ae needs and is missing:
+# the PostgreSQL 15 server and headers, pg_virtualenv, OpenBLAS (headers and
+# the serial library), a C toolchain.  Needs root or sudo only when
+# something is missing.
+set -euo pipefail
+
+arch=$(gcc -print-multiarch 2>/dev/null || dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+need=()
+command -v gcc >/dev/null && command -v make >/dev/null || need+=(build-essential)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
+[ -f /usr/lib/postgresql/15/lib/pgxs/src/makefiles/pgxs.mk ] || need+=(postgresql-server-dev-15)
+command -v pg_virtualenv >/dev/null || need+=(postgresql-common)
+[ -f "/usr/include/$arch/openblas-pthread/cblas.h" ] || need+=(libopenblas-dev)
+[ -e "/usr/lib/$arch/openblas-serial/libopenblas.so.0" ] || need+=(libopenblas0-serial)
+
+if [ ${#need[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "installing: ${need[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+elif command -v sudo >/dev/null; then
+    sudo=(sudo)
+else
+    echo "missing packages: ${need[*]}; install them as root (apt-get install ${need[*]})" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

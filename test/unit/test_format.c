@@ -1,0 +1,935 @@
+/*
+ * test_format.c — the model byte format: exact round trips, the size
+ * function, CRC32C test vectors, and a reader that rejects every truncated,
+ * flipped or crafted input with a status instead of crashing.  Every input
+ * the reader sees lives in a malloc block of exactly its length, so memory
+ * checkers notice a read past the end.
+ *
+ * With --write-seed DIR, writes two valid models into DIR for the fuzzer's
+ * seed corpus instead of testing.
+ */
+#include "core/format.h"
+#include "core/dense.h"
+#include "core/rng.h"
+#include "unit.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+static AeRng rng;
+
+/* ---- models to write ---- */
+
+static char *mixed_colours[] = {"red", "grün", "", "a much longer value, with spaces and, commas"};
+static char *mixed_sizes[] = {"S", "M", "L", "XL", "XXL"};
+
+/* Random weights and biases, plus a few awkward floats (-0, subnormal, huge). */
+static void
+random_params(AeModel *m)
+{
+	for (size_t i = 0; i < m->nparams; i++)
+		m->params[i] = (ae_real) (2 * ae_rng_uniform(&rng) - 1);
+	if (m->nparams >= 3)
+	{
+		m->params[0] = -0.0f;
+		m->params[1] = 1e-40f;	/* subnormal */
+		m->params[2] = -3.0e38f;
+	}
+}
+
+/*
+ * A model touching every field: numeric (log1p, indicator), boolean,
+ * categorical with UTF-8, empty and long values, categorical with an empty
+ * vocabulary, a 63-byte name, two hidden layers and seven epochs of metrics
+ * with a NaN validation loss.
+ */
+static AeStatus
+build_mixed(AeModel *m, const AeAlloc *a)
+{
+	AeColumn   *cols;
+	AeStatus	st;
+	const int	E = 7;
+
+	memset(m, 0, sizeof(*m));
+	if ((cols = ae_alloc(a, sizeof(AeColumn) * 5)) == NULL)
+		return AE_ENOMEM;
+	m->opt.kind = AE_KIND_AE;
+	m->opt.activation = AE_ACT_ELU;
+	m->opt.nhidden = 2;
+	m->opt.hidden[0] = 9;
+	m->opt.hidden[1] = 4;
+	m->opt.latent = 3;
+	m->opt.epochs = 50;
+	m->opt.batch_size = 64;
+	m->opt.learning_rate = 3e-3;
+	m->opt.weight_decay = 1e-4;
+	m->opt.grad_clip = 5;
+	m->opt.val_share = 0.2;
+	m->opt.max_rows = 1000000;
+	m->opt.seed = 0xDEADBEEFCAFEBABEULL;
+	m->ncols = 5;
+	m->cols = cols;
+
+	strcpy(cols[0].name, "amount");
+	cols[0].kind = AE_COL_NUMERIC;
+	cols[0].sqltype = 7;
+	cols[0].transform = AE_TF_LOG1P;
+	cols[0].flags = AE_COLFLAG_INDICATOR;
+	cols[0].center = 3.25f;
+	cols[0].scale = 1.5f;
+	cols[0].lo = 0;
+	cols[0].hi = 1e6f;
+	cols[0].weight = 0.5f;
+
+	strcpy(cols[1].name, "is_active");
+	cols[1].kind = AE_COL_BOOLEAN;
+	cols[1].sqltype = 1;
+	cols[1].scale = 1;
+	cols[1].weight = 1;
+
+	/* 63 bytes: the longest name there is room for */
+	memset(cols[2].name, 'c', AE_NAME_MAX - 1);
+	cols[2].kind = AE_COL_CATEGORICAL;
+	cols[2].sqltype = 12;
+	cols[2].flags = AE_COLFLAG_INDICATOR;
+	cols[2].scale = 1;
+	cols[2].weight = 2;
+	cols[2].ncat = 4;
+	cols[2].cats = mixed_colours;
+
+	strcpy(cols[3].name, "nothing_seen");
+	cols[3].kind = AE_COL_CATEGORICAL;
+	cols[3].scale = 1;
+	cols[3].weight = 0;
+	cols[3].ncat = 0;			/* only the "other" class */
+
+	strcpy(cols[4].name, "size");
+	cols[4].kind = AE_COL_CATEGORICAL;
+	cols[4].sqltype = 12;
+	cols[4].center = -0.0f;
+	cols[4].scale = 1;
+	cols[4].lo = -INFINITY;
+	cols[4].hi = NAN;
+	cols[4].weight = 1;
+	cols[4].ncat = 5;
+	cols[4].cats = mixed_sizes;
+
+	if ((st = ae_model_layout(m)) != AE_OK || (st = ae_model_alloc_params(m, a)) != AE_OK)
+		return st;
+	random_params(m);
+
+	m->metrics.rows_seen = 123456789012LL;
+	m->metrics.rows_used = 1000;
+	m->metrics.n_train = 800;
+	m->metrics.n_val = 200;
+	m->metrics.seconds = 1.25;
+	m->metrics.epochs_run = E;
+	m->metrics.best_epoch = 5;
+	m->metrics.train_loss = ae_alloc(a, sizeof(float) * E);
+	m->metrics.val_loss = ae_alloc(a, sizeof(float) * E);
+	if (!m->metrics.train_loss || !m->metrics.val_loss)
+		return AE_ENOMEM;
+	for (int e = 0; e < E; e++)
+	{
+		m->metrics.train_loss[e] = 1.0f / (e + 1);
+		m->metrics.val_loss[e] = 1.1f / (e + 1);
+	}
+	m->metrics.val_loss[6] = NAN;
+	return AE_OK;
+}
+
+/* The smallest model: one numeric column, no hidden layer, no metrics. */
+static AeStatus
+build_minimal(AeModel *m, const AeAlloc *a)
+{
+	AeColumn   *col;
+	AeStatus	st;
+
+	memset(m, 0, sizeof(*m));
+	if ((col = ae_alloc(a, sizeof(AeColumn))) == NULL)
+		return AE_ENOMEM;
+	strcpy(col->name, "x");
+	col->kind = AE_COL_NUMERIC;
+	col->scale = 1;
+	col->weight = 1;
+	m->opt.kind = AE_KIND_AE;
+	m->opt.activation = AE_ACT_IDENTITY;
+	m->opt.latent = 1;
+	m->ncols = 1;
+	m->cols = col;
+	if ((st = ae_model_layout(m)) != AE_OK || (st = ae_model_alloc_params(m, a)) != AE_OK)
+		return st;
+	random_params(m);
+	return AE_OK;
+}
+
+/* Serialize into a fresh malloc block of exactly ae_model_size bytes. */
+static uint8_t *
+serialize(const AeModel *m, size_t *len)
+{
+	uint8_t    *buf;
+
+	*len = ae_model_size(m);
+	buf = malloc(*len);
+	ae_model_write(m, buf);
+	return buf;
+}
+
+/* Read a copy of buf[0..len) held in a block of exactly len bytes. */
+static AeStatus
+read_exact(const uint8_t *buf, size_t len)
+{
+	UnitRegion	reg;
+	AeModel		m;
+	uint8_t    *copy = malloc(len ? len : 1);
+	AeStatus	st;
+
+	if (len)
+		memcpy(copy, buf, len);
+	unit_region_init(&reg);
+	st = ae_model_read(len ? copy : NULL, len, &m, &reg.alloc);
+	unit_region_free(&reg);
+	free(copy);
+	return st;
+}
+
+/* Same bits, for floats that may be NaN or -0. */
+static int
+same_f32(float a, float b)
+{
+	return memcmp(&a, &b, sizeof(float)) == 0;
+}
+
+/* Same bits, for doubles. */
+static int
+same_f64(double a, double b)
+{
+	return memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+/* Compare every field of two models, derived ones included; one CHECK per group. */
+static void
+compare_models(const char *what, const AeModel *a, const AeModel *b)
+{
+	const AeOptions *oa = &a->opt,
+			   *ob = &b->opt;
+	const AeMetrics *ma = &a->metrics,
+			   *mb = &b->metrics;
+	int			ok;
+
+	ok = oa->kind == ob->kind && oa->activation == ob->activation &&
+		oa->nhidden == ob->nhidden && oa->latent == ob->latent &&
+		oa->epochs == ob->epochs && oa->batch_size == ob->batch_size &&
+		same_f64(oa->learning_rate, ob->learning_rate) &&
+		same_f64(oa->weight_decay, ob->weight_decay) &&
+		same_f64(oa->grad_clip, ob->grad_clip) &&
+		same_f64(oa->val_share, ob->val_share) &&
+		oa->max_rows == ob->max_rows && oa->seed == ob->seed;
+	for (int i = 0; ok && i < oa->nhidden; i++)
+		ok = oa->hidden[i] == ob->hidden[i];
+	CHECK(ok, "%s: options survive the round trip", what);
+
+	CHECK(a->ncols == b->ncols, "%s: ncols %d == %d", what, a->ncols, b->ncols);
+	for (int c = 0; c < a->ncols && c < b->ncols; c++)
+	{
+		const AeColumn *ca = &a->cols[c],
+				   *cb = &b->cols[c];
+
+		CHECK(strcmp(ca->name, cb->name) == 0, "%s: column %d name \"%s\" == \"%s\"", what, c, ca->name, cb->name);
+		CHECK(ca->kind == cb->kind && ca->sqltype == cb->sqltype &&
+			  ca->transform == cb->transform && ca->flags == cb->flags,
+			  "%s: column %d kind, sqltype, transform, flags", what, c);
+		CHECK(same_f32(ca->center, cb->center) && same_f32(ca->scale, cb->scale) &&
+			  same_f32(ca->lo, cb->lo) && same_f32(ca->hi, cb->hi) &&
+			  same_f32(ca->weight, cb->weight), "%s: column %d encoding floats bit-exact", what, c);
+		CHECK(ca->in_off == cb->in_off && ca->in_width == cb->in_width &&
+			  ca->out_off == cb->out_off && ca->out_width == cb->out_width,
+			  "%s: column %d layout", what, c);
+		CHECK(ca->ncat == cb->ncat, "%s: column %d ncat %d == %d", what, c, ca->ncat, cb->ncat);
+		ok = 1;
+		for (int k = 0; k < ca->ncat && k < cb->ncat; k++)
+			ok &= cb->cats[k] != NULL && strcmp(ca->cats[k], cb->cats[k]) == 0;
+		CHECK(ok, "%s: column %d vocabulary strings", what, c);
+	}
+
+	ok = a->n_in == b->n_in && a->n_out == b->n_out && a->nlayers == b->nlayers &&
+		a->nencoder == b->nencoder && a->nparams == b->nparams;
+	for (int l = 0; ok && l < a->nlayers; l++)
+		ok = a->layers[l].nin == b->layers[l].nin && a->layers[l].nout == b->layers[l].nout &&
+			a->layers[l].act == b->layers[l].act && a->layers[l].w_off == b->layers[l].w_off &&
+			a->layers[l].b_off == b->layers[l].b_off;
+	CHECK(ok, "%s: network shape", what);
+
+	CHECK(ma->rows_seen == mb->rows_seen && ma->rows_used == mb->rows_used &&
+		  ma->n_train == mb->n_train && ma->n_val == mb->n_val &&
+		  same_f64(ma->seconds, mb->seconds) && ma->epochs_run == mb->epochs_run &&
+		  ma->best_epoch == mb->best_epoch, "%s: metric scalars", what);
+	ok = ma->epochs_run == mb->epochs_run;
+	for (int e = 0; ok && e < ma->epochs_run; e++)
+		ok = same_f32(ma->train_loss[e], mb->train_loss[e]) && same_f32(ma->val_loss[e], mb->val_loss[e]);
+	CHECK(ok, "%s: per-epoch losses bit-exact", what);
+
+	CHECK(a->nparams == b->nparams && b->params != NULL &&
+		  memcmp(a->params, b->params, sizeof(ae_real) * a->nparams) == 0,
+		  "%s: %zu params bit-exact", what, a->nparams);
+}
+
+/* Write, read back and compare; then the re-serialized bytes must be identical. */
+static void
+round_trip(const char *what, const AeModel *m)
+{
+	UnitRegion	reg;
+	AeModel		back;
+	size_t		len,
+				len2;
+	uint8_t    *buf = serialize(m, &len);
+	uint8_t    *buf2;
+	AeStatus	st;
+
+	unit_region_init(&reg);
+	st = ae_model_read(buf, len, &back, &reg.alloc);
+	CHECK(st == AE_OK, "%s: read back (%s)", what, ae_status_message(st));
+	if (st == AE_OK)
+	{
+		compare_models(what, m, &back);
+		buf2 = serialize(&back, &len2);
+		CHECK(len2 == len && memcmp(buf, buf2, len) == 0, "%s: re-serialized bytes identical", what);
+		free(buf2);
+	}
+	printf("   %s: %zu bytes, %zu params\n", what, len, m->nparams);
+	unit_region_free(&reg);
+	free(buf);
+}
+
+/* Round trips of the mixed and minimal models and of a trained one. */
+static void
+test_round_trip(void)
+{
+	UnitRegion	reg;
+	AeModel		m;
+
+	unit_region_init(&reg);
+	CHECK(build_mixed(&m, &reg.alloc) == AE_OK, "build mixed model");
+	round_trip("mixed", &m);
+	CHECK(build_minimal(&m, &reg.alloc) == AE_OK, "build minimal model");
+	round_trip("minimal", &m);
+
+	/* a model as training leaves it, then its outputs after reading back */
+	{
+		enum
+		{
+			N = 64
+		};
+		ae_real		t[N * 5];
+		uint8_t		mask[N * 5];
+		AeDataset	d = {N, t, mask};
+		AeRng		r;
+		AeStatus	st;
+
+		CHECK(build_mixed(&m, &reg.alloc) == AE_OK, "build model to train");
+		m.opt.epochs = 4;
+		m.opt.batch_size = 16;
+		for (int i = 0; i < N; i++)
+		{
+			t[i * 5 + 0] = (ae_real) ae_rng_normal(&rng);
+			t[i * 5 + 1] = (ae_real) ae_rng_below(&rng, 2);
+			t[i * 5 + 2] = (ae_real) ae_rng_below(&rng, 5);
+			t[i * 5 + 3] = 0;
+			t[i * 5 + 4] = (ae_real) ae_rng_below(&rng, 6);
+			for (int c = 0; c < 5; c++)
+				mask[i * 5 + c] = ae_rng_uniform(&rng) > 0.1;
+		}
+		ae_rng_seed(&r, 3);
+		st = ae_model_train(&m, &d, &d, &r, &reg.alloc, NULL, NULL);
+		CHECK(st == AE_OK && m.metrics.epochs_run == 4, "short training run (%s)", ae_status_message(st));
+		m.metrics.rows_seen = N;
+		round_trip("trained", &m);
+
+		/* the model read back computes the same outputs */
+		{
+			UnitRegion	reg2;
+			AeModel		back;
+			AeWork		w1,
+						w2;
+			size_t		len;
+			uint8_t    *buf = serialize(&m, &len);
+
+			unit_region_init(&reg2);
+			if (ae_model_read(buf, len, &back, &reg2.alloc) == AE_OK &&
+				ae_work_init(&w1, &m, N, &reg2.alloc) == AE_OK &&
+				ae_work_init(&w2, &back, N, &reg2.alloc) == AE_OK)
+			{
+				const ae_real *o1,
+						   *o2;
+
+				ae_model_inputs(&m, t, mask, w1.x, N);
+				ae_model_inputs(&back, t, mask, w2.x, N);
+				o1 = ae_model_forward(&m, &w1, w1.x, N);
+				o2 = ae_model_forward(&back, &w2, w2.x, N);
+				CHECK(memcmp(o1, o2, sizeof(ae_real) * N * m.n_out) == 0,
+					  "read-back model gives identical outputs");
+			}
+			else
+				CHECK(0, "read back the trained model");
+			unit_region_free(&reg2);
+			free(buf);
+		}
+	}
+	unit_region_free(&reg);
+}
+
+/* ae_model_size is exactly what ae_model_write fills; header fields agree. */
+static void
+test_size(void)
+{
+	UnitRegion	reg;
+	AeModel		m;
+	size_t		len;
+	uint8_t    *buf;
+	int			intact = 1;
+	uint32_t	total,
+				crc;
+
+	unit_region_init(&reg);
+	build_mixed(&m, &reg.alloc);
+	len = ae_model_size(&m);
+	buf = malloc(len + 64);
+	memset(buf, 0xA5, len + 64);
+	ae_model_write(&m, buf);
+	for (size_t i = len; i < len + 64; i++)
+		intact &= buf[i] == 0xA5;
+	CHECK(intact, "write stays within ae_model_size = %zu bytes", len);
+	CHECK(memcmp(buf, "AEMODEL\0", 8) == 0, "magic at offset 0");
+	CHECK(buf[8] == AE_FORMAT_VERSION && buf[9] == 0, "version %d at offset 8", AE_FORMAT_VERSION);
+	total = buf[12] | buf[13] << 8 | buf[14] << 16 | (uint32_t) buf[15] << 24;
+	crc = buf[16] | buf[17] << 8 | buf[18] << 16 | (uint32_t) buf[19] << 24;
+	CHECK(total == len, "header length %u == ae_model_size %zu", total, len);
+	CHECK(crc == ae_crc32c(0, buf + AE_HEADER_SIZE, len - AE_HEADER_SIZE), "header CRC covers the body");
+	{
+		uint8_t    *again = malloc(len);
+
+		ae_model_write(&m, again);
+		CHECK(memcmp(buf, again, len) == 0, "writing is deterministic");
+		free(again);
+	}
+	free(buf);
+	unit_region_free(&reg);
+}
+
+/* CRC32C test vectors (RFC 3720 B.4 and the usual check value). */
+static void
+test_crc(void)
+{
+	uint8_t		b[32];
+
+	CHECK(ae_crc32c(0, "123456789", 9) == 0xE3069283u, "crc32c(\"123456789\") = 0xE3069283, got 0x%08X",
+		  ae_crc32c(0, "123456789", 9));
+	CHECK(ae_crc32c(0, "", 0) == 0, "crc32c of nothing is 0");
+	CHECK(ae_crc32c(ae_crc32c(0, "1234", 4), "56789", 5) == 0xE3069283u, "crc32c continues across calls");
+	memset(b, 0, 32);
+	CHECK(ae_crc32c(0, b, 32) == 0x8A9136AAu, "crc32c of 32 zero bytes = 0x8A9136AA, got 0x%08X", ae_crc32c(0, b, 32));
+	memset(b, 0xFF, 32);
+	CHECK(ae_crc32c(0, b, 32) == 0x62A8AB43u, "crc32c of 32 0xFF bytes = 0x62A8AB43, got 0x%08X", ae_crc32c(0, b, 32));
+	for (int i = 0; i < 32; i++)
+		b[i] = (uint8_t) i;
+	CHECK(ae_crc32c(0, b, 32) == 0x46DD794Eu, "crc32c of 0..31 = 0x46DD794E, got 0x%08X", ae_crc32c(0, b, 32));
+}
+
+/* Every proper prefix of a model is refused as truncated. */
+static void
+test_truncation(void)
+{
+	UnitRegion	reg;
+	AeModel		m;
+	size_t		len;
+	uint8_t    *buf;
+	int			nshort = 0,
+				nother = 0;
+
+	unit_region_init(&reg);
+	build_mixed(&m, &reg.alloc);
+	buf = serialize(&m, &len);
+	for (size_t n = 0; n < len; n++)
+	{
+		AeStatus	st = read_exact(buf, n);
+
+		if (st == AE_ESHORT)
+			nshort++;
+		else
+		{
+			nother++;
+			CHECK(0, "prefix of %zu bytes: %s, expected AE_ESHORT", n, ae_status_message(st));
+		}
+	}
+	CHECK(nother == 0, "all %zu prefixes refused with AE_ESHORT (%d)", len, nshort);
+	CHECK(read_exact(buf, len) == AE_OK, "the whole model reads");
+	free(buf);
+	unit_region_free(&reg);
+}
+
+/* The status expected when byte i of a model is altered. */
+static int
+flip_status_ok(size_t i, AeStatus st)
+{
+	if (i < 8)
+		return st == AE_EMAGIC;
+	if (i < 10)
+		return st == AE_EVERSION;
+	if (i < 12)
+		return st == AE_ECORRUPT;	/* kind: no model kind but 0 exists */
+	if (i < 16)
+		return st == AE_ESHORT || st == AE_ECORRUPT;	/* total length */
+	return st == AE_ECRC;		/* the CRC itself or the body it covers */
+}
+
+/* Flipping any byte, or any single bit, is detected. */
+static void
+test_flips(void)
+{
+	UnitRegion	reg;
+	AeModel		m;
+	size_t		len;
+	uint8_t    *buf;
+	int			bad = 0,
+				n = 0;
+
+	unit_region_init(&reg);
+	build_mixed(&m, &reg.alloc);
+	buf = serialize(&m, &len);
+	for (size_t i = 0; i < len; i++)
+		for (int mask = 0; mask < 2; mask++)
+		{
+			/* all eight bits, then one bit chosen by position */
+			uint8_t		x = mask == 0 ? 0xFF : (uint8_t) (1u << (i % 8));
+			AeStatus	st;
+
+			buf[i] ^= x;
+			st = read_exact(buf, len);
+			buf[i] ^= x;
+			n++;
+			if (!flip_status_ok(i, st))
+			{
+				bad++;
+				CHECK(0, "byte %zu ^ 0x%02X: %s", i, x, ae_status_message(st));
+			}
+		}
+	CHECK(bad == 0, "%d flipped inputs, each refused with the expected status", n);
+	CHECK(read_exact(buf, len) == AE_OK, "the model is intact after the flips");
+	free(buf);
+	unit_region_free(&reg);
+}
+
+/* Magic, version, length and trailing bytes. */
+static void
+test_header(void)
+{
+	UnitRegion	reg;
+	AeModel		m;
+	size_t		len;
+	uint8_t    *buf,
+			   *longer;
+
+	unit_region_init(&reg);
+	build_minimal(&m, &reg.alloc);
+	buf = serialize(&m, &len);
+
+	buf[0] = 'X';
+	CHECK(read_exact(buf, len) == AE_EMAGIC, "wrong magic: AE_EMAGIC");
+	CHECK(read_exact(buf, 12) == AE_EMAGIC, "wrong magic in a short input: AE_EMAGIC");
+	CHECK(read_exact((const uint8_t *) "PK\3\4 not a model at all", 24) == AE_EMAGIC, "other data: AE_EMAGIC");
+	buf[0] = 'A';
+	buf[8] = AE_FORMAT_VERSION + 1;
+	CHECK(read_exact(buf, len) == AE_EVERSION, "next version: AE_EVERSION");
+	buf[8] = 0;
+	CHECK(read_exact(buf, len) == AE_EVERSION, "version 0: AE_EVERSION");
+	buf[8] = AE_FORMAT_VERSION;
+	buf[9] = 1;
+	CHECK(read_exact(buf, len) == AE_EVERSION, "version 257: AE_EVERSION");
+	buf[9] = 0;
+	CHECK(read_exact(buf, len) == AE_OK, "restored header reads");
+
+	/* trailing bytes after a model whose header states its true length */
+	longer = malloc(len + 4);
+	memcpy(longer, buf, len);
+	memset(longer + len, 0, 4);
+	CHECK(read_exact(longer, len + 4) == AE_ECORRUPT, "trailing bytes: AE_ECORRUPT");
+	free(longer);
+	free(buf);
+	unit_region_free(&reg);
+}
+
+/* ---- crafted bodies with a valid CRC ---- */
+
+/* Offsets of fields in the serialized mixed model, found by walking the format. */
+typedef struct Fields
+{
+	size_t		activation,
+				nhidden,
+				hidden0,
+				hidden1,
+				latent,
+				ncols;
+	size_t		name_len[5],
+				name[5],
+				kind[5],
+				transform[5],
+				scale[5],
+				weight[5],
+				ncat[5];
+	size_t		cat_len0,		/* column 2's first category: length, then bytes */
+				cat_bytes1;		/* column 2's second category's bytes */
+	size_t		epochs_run,
+				best_epoch,
+				nparams,
+				params;
+} Fields;
+
+/* Little-endian unsigned of nbytes at p. */
+static uint64_t
+get_le(const uint8_t *p, int nbytes)
+{
+	uint64_t	v = 0;
+
+	for (int i = 0; i < nbytes; i++)
+		v |= (uint64_t) p[i] << (8 * i);
+	return v;
+}
+
+/* Walk a model's bytes in the order format.c writes them, noting offsets. */
+static void
+find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
+{
+	size_t		p = AE_HEADER_SIZE;
+
+	memset(f, 0, sizeof(*f));
+	f->activation = p;
+	p += 2;
+	f->nhidden = p;
+	p += 2;
+	f->hidden0 = p;
+	f->hidden1 = p + 4;
+	p += 4 * m->opt.nhidden;
+	f->latent = p;
+	p += 4 + 4 + 4;				/* latent, epochs, batch_size */
+	p += 8 * 4;					/* learning_rate, weight_decay, grad_clip, val_share */
+	p += 8 + 8;					/* max_rows, seed */
+	f->ncols = p;
+	p += 4;
+	for (int c = 0; c < m->ncols; c++)
+	{
+		f->name_len[c] = p;
+		f->name[c] = p + 1;
+		p += 1 + buf[p];
+		f->kind[c] = p;
+		f->transform[c] = p + 2;
+		p += 4;					/* kind, sqltype, transform, flags */
+		f->scale[c] = p + 4;
+		f->weight[c] = p + 16;
+		p += 5 * 4;				/* center, scale, lo, hi, weight */
+		f->ncat[c] = p;
+		p += 4;
+		for (int k = 0; k < m->cols[c].ncat; k++)
+		{
+			if (c == 2 && k == 0)
+				f->cat_len0 = p;
+			if (c == 2 && k == 1)
+				f->cat_bytes1 = p + 4;
+			p += 4 + get_le(buf + p, 4);
+		}
+	}
+	p += 8 + 4 + 4 + 4 + 8;		/* rows_seen, rows_used, n_train, n_val, seconds */
+	f->epochs_run = p;
+	f->best_epoch = p + 4;
+	p += 8 + 8 * m->metrics.epochs_run;
+	f->nparams = p;
+	f->params = p + 4;
+}
+
+/* Read buf with nbytes at off replaced by v, after recomputing the CRC. */
+static AeStatus
+read_crafted(const uint8_t *buf, size_t len, size_t off, uint64_t v, int nbytes)
+{
+	uint8_t    *copy = malloc(len);
+	uint32_t	crc;
+	AeStatus	st;
+
+	memcpy(copy, buf, len);
+	for (int i = 0; i < nbytes; i++)
+		copy[off + i] = (uint8_t) (v >> (8 * i));
+	crc = ae_crc32c(0, copy + AE_HEADER_SIZE, len - AE_HEADER_SIZE);
+	for (int i = 0; i < 4; i++)
+		copy[16 + i] = (uint8_t) (crc >> (8 * i));
+	st = read_exact(copy, len);
+	free(copy);
+	return st;
+}
+
+/* The bits of a float, for crafting float fields. */
+static uint32_t
+f32_bits(float f)
+{
+	uint32_t	u;
+
+	memcpy(&u, &f, 4);
+	return u;
+}
+
+/* Bodies with consistent CRCs but impossible contents are refused, never read out of bounds. */
+static void
+test_crafted(void)
+{
+	UnitRegion	reg;
+	AeModel		m;
+	Fields		f;
+	size_t		len;
+	uint8_t    *buf;
+	int			ncases = 0;
+
+	unit_region_init(&reg);
+	build_mixed(&m, &reg.alloc);
+	buf = serialize(&m, &len);
+	find_fields(buf, &m, &f);
+
+	/* sanity of the walk: it lands on the values we wrote */
+	CHECK(get_le(buf + f.ncols, 4) == 5 && get_le(buf + f.latent, 4) == 3 &&
+		  get_le(buf + f.ncat[2], 4) == 4 && get_le(buf + f.ncat[4], 4) == 5 &&
+		  get_le(buf + f.epochs_run, 4) == 7 && get_le(buf + f.nparams, 4) == m.nparams &&
+		  f.params + 4 * m.nparams == len, "field offsets found by walking the format");
+	CHECK(read_crafted(buf, len, f.latent, 3, 4) == AE_OK, "rewriting a field with its own value reads");
+
+	{
+		const struct
+		{
+			const char *what;
+			size_t		off;
+			uint64_t	value;
+			int			nbytes;
+		}			cases[] = {
+			{"activation 5", f.activation, AE_ACT_COUNT, 2},
+			{"activation 0xFFFF", f.activation, 0xFFFF, 2},
+			{"nhidden 8", f.nhidden, AE_MAX_HIDDEN + 1, 2},
+			{"nhidden 0xFFFF", f.nhidden, 0xFFFF, 2},
+			{"nhidden 0 (fields shift)", f.nhidden, 0, 2},
+			{"nhidden 7 (fields shift)", f.nhidden, 7, 2},
+			{"hidden[0] 0", f.hidden0, 0, 4},
+			{"hidden[1] 0", f.hidden1, 0, 4},
+			{"hidden[0] over the maximum width", f.hidden0, AE_MAX_WIDTH + 1, 4},
+			{"hidden[0] 0xFFFFFFFF", f.hidden0, 0xFFFFFFFF, 4},
+			{"hidden[0] 0x80000000", f.hidden0, 0x80000000, 4},
+			{"hidden[1] 16384 (nparams no longer matches)", f.hidden1, AE_MAX_WIDTH, 4},
+			{"latent 0", f.latent, 0, 4},
+			{"latent 0xFFFFFFFF", f.latent, 0xFFFFFFFF, 4},
+			{"ncols 0", f.ncols, 0, 4},
+			{"ncols 1601", f.ncols, AE_MAX_COLUMNS + 1, 4},
+			{"ncols 0x7FFFFFFF", f.ncols, 0x7FFFFFFF, 4},
+			{"ncols 0xFFFFFFFF", f.ncols, 0xFFFFFFFF, 4},
+			{"ncols 6 (one more than written)", f.ncols, 6, 4},
+			{"ncols 4 (one fewer than written)", f.ncols, 4, 4},
+			{"ncols 1", f.ncols, 1, 4},
+			{"name length 0", f.name_len[0], 0, 1},
+			{"name length 64", f.name_len[0], AE_NAME_MAX, 1},
+			{"name length 255", f.name_len[0], 255, 1},
+			{"NUL inside a name", f.name[1] + 2, 0, 1},
+			{"column kind 3", f.kind[0], 3, 1},
+			{"column kind 255", f.kind[1], 255, 1},
+			{"transform 2", f.transform[0], 2, 1},
+			{"scale 0", f.scale[0], f32_bits(0.0f), 4},
+			{"scale -1", f.scale[1], f32_bits(-1.0f), 4},
+			{"scale NaN", f.scale[2], f32_bits(NAN), 4},
+			{"scale infinite", f.scale[4], f32_bits(INFINITY), 4},
+			{"weight -1", f.weight[0], f32_bits(-1.0f), 4},
+			{"weight infinite", f.weight[1], f32_bits(INFINITY), 4},
+			{"ncat 65536", f.ncat[2], AE_MAX_CATEGORIES + 1, 4},
+			{"ncat 0x7FFFFFFF", f.ncat[2], 0x7FFFFFFF, 4},
+			{"ncat 0xFFFFFFFF", f.ncat[2], 0xFFFFFFFF, 4},
+			{"ncat 65535 (more than the bytes left)", f.ncat[2], AE_MAX_CATEGORIES, 4},
+			{"ncat one more", f.ncat[2], 5, 4},
+			{"ncat one fewer", f.ncat[2], 3, 4},
+			{"ncat 1 on a boolean column", f.ncat[1], 1, 4},
+			{"ncat 1 on a numeric column", f.ncat[0], 1, 4},
+			{"ncat 1 on an empty vocabulary", f.ncat[3], 1, 4},
+			{"category length 0xFFFFFFFF", f.cat_len0, 0xFFFFFFFF, 4},
+			{"category length 0x7FFFFFFF", f.cat_len0, 0x7FFFFFFF, 4},
+			{"category length one more", f.cat_len0, 4, 4},
+			{"NUL inside a category", f.cat_bytes1 + 1, 0, 1},
+			{"epochs_run 0xFFFFFFFF", f.epochs_run, 0xFFFFFFFF, 4},
+			{"epochs_run over the maximum", f.epochs_run, AE_MAX_EPOCHS + 1, 4},
+			{"epochs_run one more", f.epochs_run, 8, 4},
+			{"epochs_run one fewer", f.epochs_run, 6, 4},
+			{"best_epoch past epochs_run", f.best_epoch, 8, 4},
+			{"best_epoch 0xFFFFFFFF", f.best_epoch, 0xFFFFFFFF, 4},
+			{"nparams 0", f.nparams, 0, 4},
+			{"nparams one more", f.nparams, m.nparams + 1, 4},
+			{"nparams one fewer", f.nparams, m.nparams - 1, 4},
+			{"nparams 0xFFFFFFFF", f.nparams, 0xFFFFFFFF, 4},
+			{"nparams 0x40000000", f.nparams, 0x40000000, 4},
+			{"a NaN parameter", f.params + 4 * 10, f32_bits(NAN), 4},
+			{"an infinite parameter", f.params + 4 * (m.nparams - 1), f32_bits(-INFINITY), 4},
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		{
+			AeStatus	st = read_crafted(buf, len, cases[i].off, cases[i].value, cases[i].nbytes);
+
+			CHECK(st == AE_ECORRUPT || st == AE_ESHORT, "%s: %s, expected corrupt or short",
+				  cases[i].what, ae_status_message(st));
+			ncases++;
+		}
+	}
+
+	/* both hidden layers 16384 wide: over the parameter limit of the layout */
+	{
+		uint8_t    *wide = malloc(len);
+		AeStatus	st;
+
+		memcpy(wide, buf, len);
+		wide[f.hidden0] = 0;
+		wide[f.hidden0 + 1] = AE_MAX_WIDTH >> 8;
+		st = read_crafted(wide, len, f.hidden1, AE_MAX_WIDTH, 4);
+		CHECK(st == AE_ECORRUPT, "hidden {16384, 16384}: %s, expected AE_ECORRUPT", ae_status_message(st));
+		free(wide);
+	}
+
+	/* the kind sits in the header, outside the CRC */
+	{
+		uint8_t    *copy = malloc(len);
+
+		memcpy(copy, buf, len);
+		copy[10] = 1;
+		CHECK(read_exact(copy, len) == AE_ECORRUPT, "kind 1: AE_ECORRUPT");
+		free(copy);
+	}
+
+	/* every single byte of the body set to each of a few values, CRC fixed up */
+	{
+		static const uint8_t values[] = {0x00, 0x01, 0x7F, 0x80, 0xFF};
+		int			ok = 0,
+					refused = 0,
+					other = 0;
+
+		for (size_t i = AE_HEADER_SIZE; i < f.params; i++)
+			for (size_t v = 0; v < sizeof(values); v++)
+			{
+				AeStatus	st;
+
+				if (buf[i] == values[v])
+					continue;
+				st = read_crafted(buf, len, i, values[v], 1);
+				if (st == AE_OK)
+					ok++;		/* a value field: center, a loss, a seed... */
+				else if (st == AE_ECORRUPT || st == AE_ESHORT)
+					refused++;
+				else
+				{
+					other++;
+					CHECK(0, "byte %zu set to 0x%02X: %s", i, values[v], ae_status_message(st));
+				}
+			}
+		CHECK(other == 0, "crafted single bytes: %d read as a valid model, %d refused", ok, refused);
+		printf("   %d crafted fields refused; single-byte rewrites: %d still valid, %d refused\n",
+			   ncases, ok, refused);
+	}
+	free(buf);
+	unit_region_free(&reg);
+}
+
+/* An allocator that runs dry makes the reader report AE_ENOMEM, at every point. */
+static void
+test_read_nomem(void)
+{
+	UnitRegion	reg;
+	AeModel		m,
+				back;
+	size_t		len;
+	uint8_t    *buf;
+	size_t		need;
+	int			nomem = 0,
+				bad = 0;
+
+	unit_region_init(&reg);
+	build_mixed(&m, &reg.alloc);
+	buf = serialize(&m, &len);
+	unit_region_free(&reg);
+
+	unit_region_init(&reg);
+	CHECK(ae_model_read(buf, len, &back, &reg.alloc) == AE_OK, "reads with no limit");
+	need = reg.bytes;
+	unit_region_free(&reg);
+	for (size_t limit = 1; limit < need; limit += 7)
+	{
+		AeStatus	st;
+
+		unit_region_init(&reg);
+		reg.limit = limit;
+		st = ae_model_read(buf, len, &back, &reg.alloc);
+		if (st == AE_ENOMEM)
+			nomem++;
+		else
+			bad++;
+		unit_region_free(&reg);
+	}
+	CHECK(bad == 0 && nomem > 0, "every allocation limit under %zu bytes gives AE_ENOMEM (%d)", need, nomem);
+	free(buf);
+}
+
+/* Write the seed models into dir for the fuzzer's corpus. */
+static int
+write_seeds(const char *dir)
+{
+	UnitRegion	reg;
+	AeModel		m;
+	int			rc = 0;
+
+	unit_region_init(&reg);
+	for (int i = 0; i < 2 && rc == 0; i++)
+	{
+		char		path[4096];
+		size_t		len;
+		uint8_t    *buf;
+		FILE	   *fp;
+
+		if ((i == 0 ? build_mixed(&m, &reg.alloc) : build_minimal(&m, &reg.alloc)) != AE_OK)
+			rc = 1;
+		else
+		{
+			buf = serialize(&m, &len);
+			snprintf(path, sizeof(path), "%s/%s.aemodel", dir, i == 0 ? "mixed" : "minimal");
+			if ((fp = fopen(path, "wb")) == NULL ||
+				fwrite(buf, 1, len, fp) != len || fclose(fp) != 0)
+			{
+				fprintf(stderr, "could not write %s: %s\n", path, strerror(errno));
+				rc = 1;
+			}
+			free(buf);
+		}
+	}
+	unit_region_free(&reg);
+	return rc;
+}
+
+static const UnitTest tests[] = {
+	{"crc32c test vectors", test_crc},
+	{"round trips", test_round_trip},
+	{"size and header", test_size},
+	{"truncation", test_truncation},
+	{"flipped bytes and bits", test_flips},
+	{"magic, version, length", test_header},
+	{"crafted bodies with valid checksums", test_crafted},
+	{"allocation failures", test_read_nomem},
+};
+
+/* Run the format tests, or write the fuzzer's seeds with --write-seed DIR. */
+int
+main(int argc, char **argv)
+{
+	ae_rng_seed(&rng, 4242);
+	if (argc == 3 && strcmp(argv[1], "--write-seed") == 0)
+		return write_seeds(argv[2]);
+	if (argc != 1)
+	{
+		fprintf(stderr, "usage: %s [--write-seed DIR]\n", argv[0]);
+		return 2;
+	}
+	return unit_main(tests, UNIT_NTESTS(tests));
+}
