@@ -188,7 +188,7 @@ read_exact(const uint8_t *buf, size_t len)
 	if (len)
 		memcpy(copy, buf, len);
 	unit_region_init(&reg);
-	st = ae_model_read(len ? copy : NULL, len, &m, &reg.alloc);
+	st = ae_model_read(copy, len, &m, &reg.alloc);
 	unit_region_free(&reg);
 	free(copy);
 	return st;
