@@ -68,3 +68,25 @@ demo:
 
 bench:
 	@bash test/bench/run-bench.sh
+
+# ---- fuzzing the model reader (libFuzzer; needs clang) ----
+#
+#   make fuzz                      60 seconds from the seed models
+#   make fuzz FUZZ_TIME=600        longer; the corpus under $(FUZZ_DIR) grows across runs
+
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_DIR ?= tmp_check/fuzz
+FUZZ_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -Isrc -I$(BLAS_INC) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+test/fuzz/fuzz_format: test/fuzz/fuzz_format.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ test/fuzz/fuzz_format.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+fuzz: test/fuzz/fuzz_format test/unit/test_format
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seed $(FUZZ_DIR)/crashes
+	./test/unit/test_format --write-seed $(FUZZ_DIR)/seed
+	./test/fuzz/fuzz_format -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(FUZZ_DIR)/crashes/ \
+		$(FUZZ_DIR)/corpus $(FUZZ_DIR)/seed
+
+.PHONY: fuzz

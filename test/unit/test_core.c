@@ -518,9 +518,14 @@ test_layout(void)
 	model.opt.nhidden = 0;
 	CHECK(ae_model_layout(&model) == AE_OK && model.nlayers == 2, "no hidden layers: 2 layers");
 
+	/* REJECT: the small model with one change must fail layout */
 #define REJECT(stmt, what) \
-	do { small_model(&model, cols); stmt; \
-		CHECK(ae_model_layout(&model) == AE_ECORRUPT, "layout rejects " what); } while (0)
+	do \
+	{ \
+		small_model(&model, cols); \
+		stmt; \
+		CHECK(ae_model_layout(&model) == AE_ECORRUPT, "layout rejects " what); \
+	} while (0)
 
 	REJECT(model.ncols = 0, "0 columns");
 	REJECT(model.cols = NULL, "NULL columns");
@@ -802,6 +807,26 @@ test_train_numeric(void)
 			best_is_min &= mt->val_loss[mt->best_epoch - 1] <= mt->val_loss[e];
 		CHECK(best_is_min, "best_epoch has the smallest validation loss");
 	}
+	/* the weights kept are the best epoch's: they reproduce its validation loss */
+	{
+		AeWork		w;
+		const ae_real *vt = t + NUM_TRAIN * NUM_COLS;
+		const uint8_t *vm = m + NUM_TRAIN * NUM_COLS;
+		double		total = 0;
+
+		CHECK(ae_work_init(&w, &model, 32, &reg.alloc) == AE_OK, "work for evaluation");
+		for (int start = 0; start < NUM_ROWS - NUM_TRAIN; start += 32)
+		{
+			ae_model_inputs(&model, vt + start * NUM_COLS, vm + start * NUM_COLS, w.x, 32);
+			total += 32 * ae_model_loss(&model, ae_model_forward(&model, &w, w.x, 32),
+										vt + start * NUM_COLS, vm + start * NUM_COLS, 32, NULL, NULL);
+		}
+		total /= NUM_ROWS - NUM_TRAIN;
+		CHECK(fabs(total - mt->val_loss[mt->best_epoch - 1]) < 1e-5 * total,
+			  "kept weights give the best epoch's validation loss: %.6f vs %.6f",
+			  total, mt->val_loss[mt->best_epoch - 1]);
+	}
+
 	/* 512 rows in batches of 32: 16 ticks per epoch */
 	CHECK(ticks == NUM_EPOCHS * 16, "one tick per mini-batch: %d, expected %d", ticks, NUM_EPOCHS * 16);
 

@@ -19,6 +19,15 @@
 
 static AeRng rng;
 
+/*
+ * What the reader may allocate for an input of len bytes: the column array
+ * (its count is checked before the bytes behind it) plus a small multiple of
+ * len.  Crafted counts must not make it allocate more than the input backs.
+ */
+#define READ_ALLOC_BOUND(len) (sizeof(AeColumn) * AE_MAX_COLUMNS + 16 * (len) + 4096)
+
+static size_t worst_alloc_excess;	/* largest allocation beyond the bound, 0 if none */
+
 /* ---- models to write ---- */
 
 static char *mixed_colours[] = {"red", "grün", "", "a much longer value, with spaces and, commas"};
@@ -189,6 +198,8 @@ read_exact(const uint8_t *buf, size_t len)
 		memcpy(copy, buf, len);
 	unit_region_init(&reg);
 	st = ae_model_read(copy, len, &m, &reg.alloc);
+	if (reg.bytes > READ_ALLOC_BOUND(len) && reg.bytes - READ_ALLOC_BOUND(len) > worst_alloc_excess)
+		worst_alloc_excess = reg.bytes - READ_ALLOC_BOUND(len);
 	unit_region_free(&reg);
 	free(copy);
 	return st;
@@ -464,6 +475,45 @@ test_truncation(void)
 	}
 	CHECK(nother == 0, "all %zu prefixes refused with AE_ESHORT (%d)", len, nshort);
 	CHECK(read_exact(buf, len) == AE_OK, "the whole model reads");
+	free(buf);
+	unit_region_free(&reg);
+}
+
+/* Bodies cut short behind a header and CRC that agree with the cut are refused too. */
+static void
+test_consistent_truncation(void)
+{
+	UnitRegion	reg;
+	AeModel		m;
+	size_t		len;
+	uint8_t    *buf;
+	int			bad = 0;
+
+	unit_region_init(&reg);
+	build_mixed(&m, &reg.alloc);
+	buf = serialize(&m, &len);
+	for (size_t n = AE_HEADER_SIZE; n < len; n++)
+	{
+		uint8_t    *cut = malloc(n);
+		uint32_t	crc;
+		AeStatus	st;
+
+		memcpy(cut, buf, n);
+		crc = ae_crc32c(0, cut + AE_HEADER_SIZE, n - AE_HEADER_SIZE);
+		for (int i = 0; i < 4; i++)
+		{
+			cut[12 + i] = (uint8_t) (n >> (8 * i));
+			cut[16 + i] = (uint8_t) (crc >> (8 * i));
+		}
+		st = read_exact(cut, n);
+		if (st != AE_ESHORT && st != AE_ECORRUPT)
+		{
+			bad++;
+			CHECK(0, "body cut to %zu bytes with a matching header: %s", n, ae_status_message(st));
+		}
+		free(cut);
+	}
+	CHECK(bad == 0, "all %zu cut bodies with matching headers refused", len - AE_HEADER_SIZE);
 	free(buf);
 	unit_region_free(&reg);
 }
@@ -752,6 +802,8 @@ test_crafted(void)
 			{"category length 0xFFFFFFFF", f.cat_len0, 0xFFFFFFFF, 4},
 			{"category length 0x7FFFFFFF", f.cat_len0, 0x7FFFFFFF, 4},
 			{"category length one more", f.cat_len0, 4, 4},
+			{"category length one past the end", f.cat_len0, len - (f.cat_len0 + 4) + 1, 4},
+			{"category length far past the end", f.cat_len0, len - 8, 4},
 			{"NUL inside a category", f.cat_bytes1 + 1, 0, 1},
 			{"epochs_run 0xFFFFFFFF", f.epochs_run, 0xFFFFFFFF, 4},
 			{"epochs_run over the maximum", f.epochs_run, AE_MAX_EPOCHS + 1, 4},
@@ -830,6 +882,8 @@ test_crafted(void)
 		printf("   %d crafted fields refused; single-byte rewrites: %d still valid, %d refused\n",
 			   ncases, ok, refused);
 	}
+	CHECK(worst_alloc_excess == 0, "reads of crafted inputs allocate at most the bound for their length "
+		  "(exceeded by %zu bytes)", worst_alloc_excess);
 	free(buf);
 	unit_region_free(&reg);
 }
@@ -913,6 +967,7 @@ static const UnitTest tests[] = {
 	{"round trips", test_round_trip},
 	{"size and header", test_size},
 	{"truncation", test_truncation},
+	{"truncation behind a consistent header", test_consistent_truncation},
 	{"flipped bytes and bits", test_flips},
 	{"magic, version, length", test_header},
 	{"crafted bodies with valid checksums", test_crafted},

@@ -3,9 +3,10 @@
  * a CHECK macro that counts passes and failures, a region allocator that
  * implements AeAlloc on top of calloc, and the report printed at the end.
  *
- * Each test binary includes this once, calls CHECK as often as it likes and
- * returns unit_report() from main.  The last line of output is always
- * "N passed, N failed"; the exit status is nonzero when anything failed.
+ * Each test binary lists its test functions in a UnitTest array and returns
+ * unit_main() from main; the tests call CHECK as often as they like.  The
+ * last line of output is always "N passed, N failed", and the exit status
+ * is nonzero when anything failed.  The fuzz target uses only the region.
  */
 #ifndef AE_UNIT_H
 #define AE_UNIT_H
@@ -48,7 +49,7 @@ unit_check(int ok, const char *file, int line, const char *fmt, ...)
 typedef struct UnitBlock
 {
 	struct UnitBlock *next;
-	/* the caller's bytes follow, aligned like max_align_t */
+	/* the caller's bytes follow, 16-byte aligned */
 } UnitBlock;
 
 typedef struct UnitRegion
@@ -143,6 +144,7 @@ unit_main(const UnitTest *tests, int n)
 	return unit_report();
 }
 
+/* Number of entries of a UnitTest array. */
 #define UNIT_NTESTS(arr) ((int) (sizeof(arr) / sizeof((arr)[0])))
 
 #endif							/* AE_UNIT_H */

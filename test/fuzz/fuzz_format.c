@@ -1,0 +1,114 @@
+/*
+ * fuzz_format.c — libFuzzer target for the model reader.
+ *
+ * Arbitrary bytes go to ae_model_read with a region allocator, once as they
+ * are and once with a header and CRC made to match them.  When the reader
+ * accepts them, the model must serialize back to exactly the input
+ * (same size, same bytes), and a forward pass, loss and backward pass over a
+ * small batch must stay inside the buffers the layout promises; the
+ * sanitizers report any read or write out of bounds.
+ *
+ * Built and run by `make fuzz`, seeded with the models that
+ * `test/unit/test_format --write-seed DIR` writes.
+ */
+#include "core/format.h"
+#include "core/model.h"
+#include "../unit/unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FUZZ_ALLOC_LIMIT ((size_t) 256 << 20)	/* bytes one input may allocate */
+
+/* Abort with a message: libFuzzer records the input as a crash. */
+static void
+fail(const char *msg, size_t a, size_t b)
+{
+	fprintf(stderr, "fuzz_format: %s (%zu, %zu)\n", msg, a, b);
+	abort();
+}
+
+/* Run two rows (one fully observed, one fully missing) through the model. */
+static void
+exercise(const AeModel *model, UnitRegion *reg)
+{
+	AeWork		w;
+	ae_real    *t = ae_alloc(&reg->alloc, sizeof(ae_real) * 2 * model->ncols);
+	uint8_t    *m = ae_alloc(&reg->alloc, 2 * (size_t) model->ncols);
+	ae_real    *grads = ae_alloc(&reg->alloc, sizeof(ae_real) * model->nparams);
+	const ae_real *out;
+
+	if (!t || !m || !grads || ae_work_init(&w, model, 2, &reg->alloc) != AE_OK)
+		return;
+	for (int c = 0; c < model->ncols; c++)
+	{
+		t[c] = model->cols[c].kind == AE_COL_CATEGORICAL ? (ae_real) (c % (model->cols[c].ncat + 1)) : 1;
+		m[c] = 1;
+	}
+	ae_model_inputs(model, t, m, w.x, 2);
+	out = ae_model_forward(model, &w, w.x, 2);
+	ae_model_loss(model, out, t, m, 2, w.dout, w.row_loss);
+	ae_model_backward(model, &w, w.x, w.dout, 2, grads);
+}
+
+/* Read one buffer; when accepted, write it back and compare, then exercise it. */
+static void
+read_one(const uint8_t *data, size_t size)
+{
+	UnitRegion	reg;
+	AeModel		model;
+	AeStatus	st;
+
+	unit_region_init(&reg);
+	reg.limit = FUZZ_ALLOC_LIMIT;
+	st = ae_model_read(data, size, &model, &reg.alloc);
+	if (st == AE_OK)
+	{
+		size_t		n = ae_model_size(&model);
+		uint8_t    *buf;
+
+		if (n != size)
+			fail("ae_model_size of an accepted model differs from its input length", n, size);
+		if ((buf = malloc(n)) == NULL)
+			abort();
+		ae_model_write(&model, buf);
+		if (memcmp(buf, data, n) != 0)
+			fail("an accepted model does not serialize back to its input", n, size);
+		free(buf);
+		exercise(&model, &reg);
+	}
+	else if (st == AE_ENOMEM)
+		fail("allocation limit reached", reg.bytes, size);
+	unit_region_free(&reg);
+}
+
+/*
+ * One input, twice: as it is (header and checksum paths), and with magic,
+ * version, length and CRC rewritten to match, so that mutations of the body
+ * reach the parser instead of stopping at the checksum.
+ */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint8_t magic[8] = {'A', 'E', 'M', 'O', 'D', 'E', 'L', 0};
+	uint8_t    *fixed;
+	uint32_t	crc;
+
+	read_one(data, size);
+	if (size < AE_HEADER_SIZE || (fixed = malloc(size)) == NULL)
+		return 0;
+	memcpy(fixed, data, size);
+	memcpy(fixed, magic, 8);
+	fixed[8] = AE_FORMAT_VERSION;
+	fixed[9] = 0;
+	crc = ae_crc32c(0, fixed + AE_HEADER_SIZE, size - AE_HEADER_SIZE);
+	for (int i = 0; i < 4; i++)
+	{
+		fixed[12 + i] = (uint8_t) (size >> (8 * i));
+		fixed[16 + i] = (uint8_t) (crc >> (8 * i));
+	}
+	read_one(fixed, size);
+	free(fixed);
+	return 0;
+}
