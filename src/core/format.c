@@ -393,7 +393,7 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 	uint32_t	crc;
 
 	memset(model, 0, sizeof(*model));
-	if (memcmp(buf, magic, len < 8 ? len : 8) != 0)
+	if (len > 0 && memcmp(buf, magic, len < 8 ? len : 8) != 0)
 		return AE_EMAGIC;
 	if (len < AE_HEADER_SIZE)
 		return AE_ESHORT;
