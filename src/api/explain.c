@@ -31,6 +31,28 @@ compare_share(const void *a, const void *b)
 	return x->col - y->col;
 }
 
+/*
+ * The expected value as text: a reconstructed float or numeric is shown to
+ * six significant digits (it is an estimate, not a measurement); anything
+ * else in its type's own text form.
+ */
+static char *
+expected_text(const AeRowMap *map, const AeModel *model, int c, Datum value)
+{
+	switch (map->sqltype[c])
+	{
+		case AE_SQL_FLOAT4:
+		case AE_SQL_FLOAT8:
+		case AE_SQL_NUMERIC:
+			if (model->cols[c].kind == AE_COL_NUMERIC)
+				return psprintf("%.6g", ae_datum_to_double(value, map->sqltype[c]));
+			break;
+		default:
+			break;
+	}
+	return ae_rowmap_text(map, c, value);
+}
+
 /* ae_explain(row), (model text, row), (model bytea, row) */
 Datum
 ae_explain(PG_FUNCTION_ARGS)
@@ -80,7 +102,7 @@ ae_explain(PG_FUNCTION_ARGS)
 		if (expected_null)
 			nulls[3] = true;
 		else
-			values[3] = CStringGetTextDatum(ae_rowmap_text(map, c, expected));
+			values[3] = CStringGetTextDatum(expected_text(map, model, c, expected));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
