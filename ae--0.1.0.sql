@@ -151,7 +151,7 @@ BEGIN
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.oid = ae_train.relation;
 
-    EXECUTE format('SELECT @extschema@.ae_fit(t, $1) FROM %s t', relname)
+    EXECUTE format('SELECT @extschema@.ae_fit(t.*, $1) FROM %s AS t', relname)
        INTO bytes USING opts;
     IF bytes IS NULL THEN
         RAISE EXCEPTION 'relation % has no rows to train on', relname
@@ -212,3 +212,24 @@ CREATE FUNCTION ae_reconstruct(model text, r anyelement) RETURNS anyelement
     AS 'MODULE_PATHNAME', 'ae_reconstruct' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000;
 CREATE FUNCTION ae_reconstruct(model bytea, r anyelement) RETURNS anyelement
     AS 'MODULE_PATHNAME', 'ae_reconstruct' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000;
+
+-- ---------------------------------------------------------------------------
+-- Imputation and explanation, in the same three forms.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ae_impute(r anyelement) RETURNS anyelement
+    AS 'MODULE_PATHNAME', 'ae_impute' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000;
+CREATE FUNCTION ae_impute(model text, r anyelement) RETURNS anyelement
+    AS 'MODULE_PATHNAME', 'ae_impute' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000;
+CREATE FUNCTION ae_impute(model bytea, r anyelement) RETURNS anyelement
+    AS 'MODULE_PATHNAME', 'ae_impute' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000;
+
+CREATE FUNCTION ae_explain(r anyelement)
+    RETURNS TABLE (column_name text, contribution float8, actual text, expected text)
+    AS 'MODULE_PATHNAME', 'ae_explain' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000 ROWS 10;
+CREATE FUNCTION ae_explain(model text, r anyelement)
+    RETURNS TABLE (column_name text, contribution float8, actual text, expected text)
+    AS 'MODULE_PATHNAME', 'ae_explain' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000 ROWS 10;
+CREATE FUNCTION ae_explain(model bytea, r anyelement)
+    RETURNS TABLE (column_name text, contribution float8, actual text, expected text)
+    AS 'MODULE_PATHNAME', 'ae_explain' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000 ROWS 10;

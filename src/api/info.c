@@ -11,7 +11,7 @@
 #include "core/format.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
-#include "rows/columns.h"
+#include "rows/types.h"
 #include "rows/pgcore.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -74,10 +74,26 @@ model_json(const AeModel *m, size_t nbytes)
 			appendStringInfoString(&s, ",\"scale\":");
 			append_number(&s, col->scale);
 		}
-		appendStringInfoString(&s, ",\"min\":");
-		append_number(&s, col->lo);
-		appendStringInfoString(&s, ",\"max\":");
-		append_number(&s, col->hi);
+		if (col->kind == AE_COL_CATEGORICAL)
+		{
+			appendStringInfoString(&s, ",\"categories\":[");
+			for (int k = 0; k < col->ncat; k++)
+			{
+				if (k)
+					appendStringInfoChar(&s, ',');
+				escape_json(&s, col->cats[k]);
+			}
+			appendStringInfoChar(&s, ']');
+		}
+		else
+		{
+			appendStringInfoString(&s, ",\"min\":");
+			append_number(&s, col->lo);
+			appendStringInfoString(&s, ",\"max\":");
+			append_number(&s, col->hi);
+		}
+		appendStringInfoString(&s, ",\"weight\":");
+		append_number(&s, col->weight);
 		appendStringInfo(&s, ",\"missing_indicator\":%s}",
 						 (col->flags & AE_COLFLAG_INDICATOR) ? "true" : "false");
 	}
@@ -94,6 +110,8 @@ model_json(const AeModel *m, size_t nbytes)
 	append_number(&s, o->grad_clip);
 	appendStringInfoString(&s, ",\"val_share\":");
 	append_number(&s, o->val_share);
+	appendStringInfoString(&s, ",\"mask\":");
+	append_number(&s, o->mask);
 	appendStringInfo(&s, ",\"max_rows\":%lld,\"seed\":%lld},",
 					 (long long) o->max_rows, (long long) o->seed);
 	appendStringInfo(&s, "\"metrics\":{\"rows_seen\":%lld,\"rows\":%d,\"train_rows\":%d,"

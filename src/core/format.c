@@ -102,6 +102,7 @@ write_body(Writer *w, const AeModel *m)
 	put_f64(w, o->weight_decay);
 	put_f64(w, o->grad_clip);
 	put_f64(w, o->val_share);
+	put_f64(w, o->mask);
 	put_uint(w, (uint64_t) o->max_rows, 8);
 	put_uint(w, o->seed, 8);
 
@@ -267,7 +268,7 @@ get_string(Reader *r, size_t len, const AeAlloc *a)
 }
 
 static void
-read_options(Reader *r, AeOptions *o)
+read_options(Reader *r, AeOptions *o, int version)
 {
 	o->activation = (int) get_uint(r, 2);
 	o->nhidden = (int) get_uint(r, 2);
@@ -281,6 +282,8 @@ read_options(Reader *r, AeOptions *o)
 	o->weight_decay = get_f64(r);
 	o->grad_clip = get_f64(r);
 	o->val_share = get_f64(r);
+	o->mask = version >= 2 ? get_f64(r) : 0;
+	check(r, o->mask >= 0 && o->mask < 1);
 	o->max_rows = (int64_t) get_uint(r, 8);
 	o->seed = get_uint(r, 8);
 }
@@ -391,6 +394,7 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 	Reader		r = {buf, len, 0, AE_OK};
 	size_t		total;
 	uint32_t	crc;
+	int			version;
 
 	memset(model, 0, sizeof(*model));
 	if (len > 0 && memcmp(buf, magic, len < 8 ? len : 8) != 0)
@@ -398,7 +402,8 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 	if (len < AE_HEADER_SIZE)
 		return AE_ESHORT;
 	take(&r, 8);
-	if (get_uint(&r, 2) != AE_FORMAT_VERSION)
+	version = (int) get_uint(&r, 2);
+	if (version < 1 || version > AE_FORMAT_VERSION)
 		return AE_EVERSION;
 	model->opt.kind = (int) get_uint(&r, 2);
 	total = get_uint(&r, 4);
@@ -408,7 +413,7 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 	if (ae_crc32c(0, buf + AE_HEADER_SIZE, len - AE_HEADER_SIZE) != crc)
 		return AE_ECRC;
 
-	read_options(&r, &model->opt);
+	read_options(&r, &model->opt, version);
 	read_columns(&r, model, a);
 	if (r.err == AE_OK)
 		r.err = ae_model_layout(model);

@@ -95,6 +95,7 @@ typedef struct AeOptions
 	double		weight_decay;
 	double		grad_clip;
 	double		val_share;		/* share of sampled rows held out for validation */
+	double		mask;			/* share of observed values hidden from the input per batch */
 	int64_t		max_rows;		/* reservoir size */
 	uint64_t	seed;
 } AeOptions;

@@ -23,6 +23,19 @@ gather(const AeModel *model, const AeDataset *d, const int *idx, int B,
 	}
 }
 
+/*
+ * Hide a share of the observed values from the input (denoising by
+ * masking): mi is mb with each 1 turned to 0 with probability share.  The
+ * loss still covers every observed value, so the model learns to fill in
+ * what it was not shown.
+ */
+static void
+mask_inputs(const uint8_t *mb, uint8_t *mi, size_t n, double share, AeRng *rng)
+{
+	for (size_t i = 0; i < n; i++)
+		mi[i] = mb[i] && !(share > 0 && ae_rng_uniform(rng) < share);
+}
+
 /* Mean row loss of a data set, evaluated in batches without gradients. */
 static double
 evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
@@ -59,7 +72,8 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 			   *adam_v,
 			   *best,
 			   *tb;
-	uint8_t    *mb;
+	uint8_t    *mb,
+			   *mi;
 	int		   *idx;
 	double		best_loss = INFINITY;
 	AeStatus	st;
@@ -76,10 +90,11 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 	best = ae_alloc(a, sizeof(ae_real) * np);
 	tb = ae_alloc(a, sizeof(ae_real) * (size_t) bs * model->ncols);
 	mb = ae_alloc(a, (size_t) bs * model->ncols);
+	mi = ae_alloc(a, (size_t) bs * model->ncols);
 	idx = ae_alloc(a, sizeof(int) * train->n);
 	model->metrics.train_loss = ae_alloc(a, sizeof(float) * o->epochs);
 	model->metrics.val_loss = ae_alloc(a, sizeof(float) * o->epochs);
-	if (!grads || !adam_m || !adam_v || !best || !tb || !mb || !idx ||
+	if (!grads || !adam_m || !adam_v || !best || !tb || !mb || !mi || !idx ||
 		!model->metrics.train_loss || !model->metrics.val_loss)
 		return AE_ENOMEM;
 
@@ -102,7 +117,8 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 			if (tick)
 				tick(tick_arg);
 			gather(model, train, idx + start, B, tb, mb);
-			ae_model_inputs(model, tb, mb, w.x, B);
+			mask_inputs(mb, mi, (size_t) B * model->ncols, o->mask, rng);
+			ae_model_inputs(model, tb, mi, w.x, B);
 			out = ae_model_forward(model, &w, w.x, B);
 			epoch_loss += ae_model_loss(model, out, tb, mb, B, w.dout, NULL) * B;
 			memset(grads, 0, sizeof(ae_real) * np);

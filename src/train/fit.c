@@ -4,9 +4,17 @@
  * Column choice: the `columns` option names them in order; otherwise every
  * column of a supported type except those in `exclude` and the source
  * table's primary-key, identity and serial columns.  Columns of other types
- * are skipped with a NOTICE.  Numeric columns that are non-negative and
- * heavily right-skewed (amounts, counts) get a log1p transform; all numeric
- * columns are then standardised with the sample's mean and deviation.
+ * are skipped with a NOTICE, and so are columns with no value at all.
+ *
+ * Encodings, measured on the sample:
+ *   numeric (numbers and times): log1p for non-negative, heavily
+ *     right-skewed columns when it reduces the skew, then standardised;
+ *   boolean: 0/1;
+ *   categorical: a vocabulary of the max_categories most frequent labels,
+ *     the rest sharing an "other" class.
+ * Each column's loss is divided by the loss of predicting its training
+ * distribution (1 for a standardised numeric column, the entropy for
+ * boolean and categorical ones), so no kind of column dominates the score.
  */
 #include "postgres.h"
 
@@ -17,14 +25,16 @@
 #include "access/sysattr.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_class.h"
+#include "common/hashfn.h"
 #include "core/format.h"
 #include "miscadmin.h"
 #include "nodes/bitmapset.h"
-#include "rows/columns.h"
 #include "rows/pgcore.h"
+#include "rows/types.h"
 #include "train/fit.h"
 #include "train/options.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -32,12 +42,31 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+/* Smallest loss a column is normalised by: caps the weight of near-constant columns at 10. */
+#define MIN_BASELINE_LOSS 0.1
+
+/* A distinct label of a categorical column; the hash key is the label pointer. */
+typedef struct LabelEntry
+{
+	char	   *label;
+	int64		count;
+	int			id;				/* order of first appearance */
+	int			vocab;			/* vocabulary index, or the "other" class */
+} LabelEntry;
+
 /* A column chosen for training. */
 typedef struct FitColumn
 {
 	int			attno;			/* 0-based in the row type */
 	AeSqlType	sqltype;
+	AeColKind	kind;
 	const char *name;
+	FmgrInfo	out_fn;			/* categorical: the type's output function */
+	HTAB	   *labels;			/* categorical: label -> LabelEntry */
+	LabelEntry **by_id;			/* categorical: entries in id order */
+	int			nlabels;
+	int64		observed;
+	int			src;			/* position among the chosen columns (in raw) */
 } FitColumn;
 
 /* Is name in a list of C strings? */
@@ -64,6 +93,21 @@ find_attr(TupleDesc td, const char *name)
 			return a;
 	}
 	return -1;
+}
+
+/* Error unless every name in a list is a column of the row type. */
+static void
+check_names_exist(TupleDesc td, Oid typid, List *names, const char *option)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (find_attr(td, lfirst(lc)) < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" in %s does not exist in %s",
+							(char *) lfirst(lc), option, format_type_be(typid)),
+					 errhint("Check the spelling; column names are case-sensitive.")));
 }
 
 /* 0-based attribute indexes of a table's primary-key, identity and serial columns. */
@@ -100,6 +144,63 @@ key_columns(Oid typid)
 	return keys;
 }
 
+/* Hash of a label key (a char * pointer). */
+static uint32
+label_hash(const void *key, Size keysize)
+{
+	const char *s = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) s, (int) strlen(s));
+}
+
+/* Equality of label keys; 0 when equal. */
+static int
+label_match(const void *a, const void *b, Size keysize)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* A FitColumn for attribute a, of the kind its type (or the categorical option) asks for. */
+static FitColumn *
+make_column(TupleDesc td, int a, AeFitConfig *cfg)
+{
+	Form_pg_attribute att = TupleDescAttr(td, a);
+	FitColumn  *fc = palloc0(sizeof(FitColumn));
+
+	fc->attno = a;
+	fc->sqltype = ae_sqltype_of(att->atttypid);
+	fc->name = pstrdup(NameStr(att->attname));
+	fc->kind = ae_sqltype_kind(fc->sqltype);
+	if (name_in(cfg->categorical, fc->name))
+	{
+		if (ae_sqltype_family(fc->sqltype) != AE_FAMILY_NUMBER &&
+			ae_sqltype_family(fc->sqltype) != AE_FAMILY_TEXT)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column \"%s\" of type %s cannot be categorical",
+							fc->name, format_type_be(att->atttypid)),
+					 errhint("Name integer or text columns in the categorical option.")));
+		fc->kind = AE_COL_CATEGORICAL;
+	}
+	if (fc->kind == AE_COL_CATEGORICAL)
+	{
+		HASHCTL		ctl;
+		Oid			fn;
+		bool		varlena;
+
+		getTypeOutputInfo(att->atttypid, &fn, &varlena);
+		fmgr_info(fn, &fc->out_fn);
+		ctl.keysize = sizeof(char *);
+		ctl.entrysize = sizeof(LabelEntry);
+		ctl.hash = label_hash;
+		ctl.match = label_match;
+		ctl.hcxt = CurrentMemoryContext;
+		fc->labels = hash_create("ae labels", 64, &ctl,
+								 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	}
+	return fc;
+}
+
 /* Choose the columns to model; see the file comment. */
 static List *
 choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
@@ -107,21 +208,14 @@ choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
 	List	   *chosen = NIL;
 	ListCell   *lc;
 
-	foreach(lc, cfg->exclude)
-		if (find_attr(td, lfirst(lc)) < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" in exclude does not exist in %s",
-							(char *) lfirst(lc), format_type_be(typid)),
-					 errhint("Check the spelling; column names are case-sensitive.")));
-
+	check_names_exist(td, typid, cfg->exclude, "exclude");
+	check_names_exist(td, typid, cfg->categorical, "categorical");
 	if (cfg->columns != NIL)
 	{
 		foreach(lc, cfg->columns)
 		{
 			const char *name = lfirst(lc);
 			int			a = find_attr(td, name);
-			FitColumn  *fc;
 
 			if (a < 0)
 				ereport(ERROR,
@@ -135,12 +229,8 @@ choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("column \"%s\" has unsupported type %s", name,
 								format_type_be(TupleDescAttr(td, a)->atttypid)),
-						 errhint("Supported types are integers, real, double precision, numeric and boolean; cast the column in a view.")));
-			fc = palloc(sizeof(FitColumn));
-			fc->attno = a;
-			fc->sqltype = ae_sqltype_of(TupleDescAttr(td, a)->atttypid);
-			fc->name = name;
-			chosen = lappend(chosen, fc);
+						 errhint("Supported types are numbers, boolean, text, enums, dates and timestamps; cast the column in a view.")));
+			chosen = lappend(chosen, make_column(td, a, cfg));
 		}
 	}
 	else
@@ -152,7 +242,6 @@ choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
 		for (int a = 0; a < td->natts; a++)
 		{
 			Form_pg_attribute att = TupleDescAttr(td, a);
-			FitColumn  *fc;
 
 			if (att->attisdropped || name_in(cfg->exclude, NameStr(att->attname)) ||
 				bms_is_member(a, keys))
@@ -164,11 +253,7 @@ choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
 								 format_type_be(att->atttypid));
 				continue;
 			}
-			fc = palloc(sizeof(FitColumn));
-			fc->attno = a;
-			fc->sqltype = ae_sqltype_of(att->atttypid);
-			fc->name = pstrdup(NameStr(att->attname));
-			chosen = lappend(chosen, fc);
+			chosen = lappend(chosen, make_column(td, a, cfg));
 		}
 		if (skipped.len)
 			ereport(NOTICE,
@@ -178,11 +263,101 @@ choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("no usable columns to train on in %s", format_type_be(typid)),
-				 errhint("Supported types are integers, real, double precision, numeric and boolean; name columns with the columns option or cast them in a view.")));
+				 errhint("Supported types are numbers, boolean, text, enums, dates and timestamps; name columns with the columns option or cast them in a view.")));
 	return chosen;
 }
 
-/* Sample skewness of n values (0 when the deviation is 0). */
+/* The label id of a categorical value, adding it on first sight. */
+static int
+label_id(FitColumn *fc, Datum value)
+{
+	char	   *label = OutputFunctionCall(&fc->out_fn, value);
+	bool		found;
+	LabelEntry *e = hash_search(fc->labels, &label, HASH_ENTER, &found);
+
+	if (found)
+		pfree(label);
+	else
+	{
+		e->label = label;
+		e->count = 0;
+		e->id = fc->nlabels++;
+	}
+	e->count++;
+	return e->id;
+}
+
+/* Most frequent first; ties by label, so vocabularies are deterministic. */
+static int
+compare_frequency(const void *a, const void *b)
+{
+	const LabelEntry *x = *(LabelEntry *const *) a;
+	const LabelEntry *y = *(LabelEntry *const *) b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+/*
+ * Share of a categorical column's values that its max_categories most
+ * frequent labels cover.  A low share (under 3/4) marks an identifier or
+ * free text, not a category.
+ */
+static double
+label_coverage(FitColumn *fc, int max_categories)
+{
+	int64	   *counts = palloc(sizeof(int64) * Max(fc->nlabels, 1));
+	HASH_SEQ_STATUS seq;
+	LabelEntry *e;
+	int			i = 0;
+	int64		top = 0;
+
+	if (fc->nlabels <= max_categories)
+		return 1;
+	hash_seq_init(&seq, fc->labels);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		counts[i++] = e->count;
+	/* partial selection would do; the label count is small next to the rows */
+	for (int k = 0; k < max_categories; k++)
+	{
+		int			best = k;
+
+		for (int j = k + 1; j < fc->nlabels; j++)
+			if (counts[j] > counts[best])
+				best = j;
+		top += counts[best];
+		counts[best] = counts[k];
+	}
+	return (double) top / fc->observed;
+}
+
+/* Fill a categorical column's vocabulary from its label counts; returns the id -> class map. */
+static int *
+build_vocabulary(FitColumn *fc, AeColumn *col, int max_categories)
+{
+	LabelEntry **sorted = palloc(sizeof(LabelEntry *) * Max(fc->nlabels, 1));
+	int		   *id_to_class = palloc(sizeof(int) * Max(fc->nlabels, 1));
+	HASH_SEQ_STATUS seq;
+	LabelEntry *e;
+	int			i = 0;
+
+	hash_seq_init(&seq, fc->labels);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		sorted[i++] = e;
+	qsort(sorted, fc->nlabels, sizeof(LabelEntry *), compare_frequency);
+	col->ncat = Min(fc->nlabels, max_categories);
+	col->cats = palloc(sizeof(char *) * Max(col->ncat, 1));
+	for (i = 0; i < fc->nlabels; i++)
+	{
+		if (i < col->ncat)
+			col->cats[i] = sorted[i]->label;
+		id_to_class[sorted[i]->id] = Min(i, col->ncat);
+	}
+	return id_to_class;
+}
+
+/* Sample skewness of the non-missing values of one column (stride apart). */
 static double
 skewness(const double *x, int n, int stride, double *mean_out, double *sd_out)
 {
@@ -215,7 +390,25 @@ skewness(const double *x, int n, int stride, double *mean_out, double *sd_out)
 	return sd > 0 ? (m3 / k) / (sd * sd * sd) : 0;
 }
 
-/* Fill an AeColumn's encoding from the raw values of its column (NaN = missing). */
+/* Entropy in nats of a distribution given by counts. */
+static double
+entropy(const int64 *counts, int k)
+{
+	int64		total = 0;
+	double		h = 0;
+
+	for (int i = 0; i < k; i++)
+		total += counts[i];
+	for (int i = 0; i < k; i++)
+		if (counts[i] > 0)
+			h -= (double) counts[i] / total * log((double) counts[i] / total);
+	return h;
+}
+
+/*
+ * Fill a column's encoding from its raw values (NaN = missing; categorical
+ * cells hold class indexes).  Numeric values are transformed in place.
+ */
 static void
 measure_column(AeColumn *col, double *raw, int n, int stride)
 {
@@ -223,39 +416,38 @@ measure_column(AeColumn *col, double *raw, int n, int stride)
 				hi = -INFINITY,
 				mean,
 				sd;
-	int			missing = 0;
+	int			width = col->kind == AE_COL_CATEGORICAL ? col->ncat + 1 : 2;
+	int64	   *counts = palloc0(sizeof(int64) * width);
 
 	for (int i = 0; i < n; i++)
 	{
 		double		v = raw[(size_t) i * stride];
 
 		if (isnan(v))
-		{
-			missing++;
 			continue;
-		}
 		lo = Min(lo, v);
 		hi = Max(hi, v);
+		if (col->kind != AE_COL_NUMERIC)
+			counts[(int) v]++;
 	}
 	col->lo = (float) lo;
 	col->hi = (float) hi;
-	col->weight = 1;
-	col->flags = missing > 0 ? AE_COLFLAG_INDICATOR : 0;
 	col->center = 0;
 	col->scale = 1;
 	col->transform = AE_TF_NONE;
+	col->weight = 1;
 	if (col->kind != AE_COL_NUMERIC)
+	{
+		col->weight = (float) (1 / Max(entropy(counts, width), MIN_BASELINE_LOSS));
 		return;
+	}
 
 	if (lo >= 0 && skewness(raw, n, stride, &mean, &sd) > 2)
 	{
-		double		skew_log;
-
 		/* log1p in place, kept only if it makes the column less skewed */
 		for (int i = 0; i < n; i++)
 			raw[(size_t) i * stride] = log1p(raw[(size_t) i * stride]);
-		skew_log = skewness(raw, n, stride, &mean, &sd);
-		if (fabs(skew_log) < 2)
+		if (fabs(skewness(raw, n, stride, &mean, &sd)) < 2)
 			col->transform = AE_TF_LOG1P;
 		else
 			for (int i = 0; i < n; i++)
@@ -277,9 +469,13 @@ pow2_clamp(double x, int lo, int hi)
 	return p;
 }
 
-/* Resolve every unset option from the shape of the data. */
+/*
+ * Resolve every unset option from the shape of the data: width is the
+ * number of value inputs (missing-value indicators not counted), n_train
+ * the number of training rows.
+ */
 static void
-resolve_defaults(AeFitConfig *cfg, int n_in, int n_train)
+resolve_defaults(AeFitConfig *cfg, int width, int n_train)
 {
 	AeOptions  *o = &cfg->opt;
 	int			steps_per_epoch;
@@ -289,10 +485,10 @@ resolve_defaults(AeFitConfig *cfg, int n_in, int n_train)
 	if (!cfg->hidden_set)
 	{
 		o->nhidden = 1;
-		o->hidden[0] = Min(Max(2 * n_in, 16), 256);
+		o->hidden[0] = Min(Max(2 * width, 16), 256);
 	}
 	if (o->latent < 0)
-		o->latent = Min(Max((n_in + 3) / 4, 2), 32);
+		o->latent = Min(Max((width + 3) / 4, 2), 32);
 	if (o->batch_size < 0)
 		o->batch_size = pow2_clamp(n_train / 64.0, 32, 256);
 	steps_per_epoch = (n_train + o->batch_size - 1) / o->batch_size;
@@ -313,6 +509,58 @@ fit_tick(void *arg)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/*
+ * Read the sample into raw: (nkept, ncols) numbers, NaN where missing,
+ * categorical cells as label ids.  Rows with no value are dropped; returns
+ * the number of rows kept.
+ */
+static int
+read_sample(AeReservoir *sample, TupleDesc td, List *chosen, double *raw)
+{
+	int			ncols = list_length(chosen);
+	Datum	   *values = palloc(sizeof(Datum) * Max(td->natts, 1));
+	bool	   *isnull = palloc(sizeof(bool) * Max(td->natts, 1));
+	int			n = 0;
+	ListCell   *lc;
+
+	for (uint32 i = 0; i < sample->nkept; i++)
+	{
+		HeapTupleHeader row = ae_reservoir_row(sample, i);
+		HeapTupleData tuple;
+		double	   *r = raw + (size_t) n * ncols;
+		int			observed = 0;
+
+		tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = row;
+		heap_deform_tuple(&tuple, td, values, isnull);
+		foreach(lc, chosen)
+		{
+			FitColumn  *fc = lfirst(lc);
+			int			c = foreach_current_index(lc);
+
+			if (isnull[fc->attno])
+				r[c] = NAN;
+			else if (fc->kind == AE_COL_CATEGORICAL)
+				r[c] = label_id(fc, values[fc->attno]);
+			else
+				r[c] = ae_datum_to_double(values[fc->attno], fc->sqltype);
+			observed += !isnan(r[c]);
+		}
+		if (observed > 0)
+		{
+			/* count per column only for rows that are kept */
+			foreach(lc, chosen)
+				((FitColumn *) lfirst(lc))->observed += !isnan(r[foreach_current_index(lc)]);
+			n++;
+		}
+		if (i % 1024 == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return n;
+}
+
 /* Train on a sample; see fit.h. */
 bytea *
 ae_fit_sample(AeReservoir *sample)
@@ -325,16 +573,16 @@ ae_fit_sample(AeReservoir *sample)
 	AeFitConfig cfg;
 	TupleDesc	td;
 	List	   *chosen;
-	int			ncols,
-				n = 0;
+	List	   *kept = NIL;
+	int			nread,
+				ncols,
+				n;
 	double	   *raw;
-	Datum	   *values;
-	bool	   *isnull;
 	AeModel    *model;
 	AeDataset	train,
 				val;
-	ae_real    *t;
-	uint8	   *m;
+	ae_real    *ts;
+	uint8	   *ms;
 	int		   *order;
 	AeRng		rng;
 	ListCell   *lc;
@@ -342,80 +590,103 @@ ae_fit_sample(AeReservoir *sample)
 	int			usecs;
 	bytea	   *result;
 	size_t		size;
+	StringInfoData empty,
+				distinct;
 
 	ae_options_parse(ae_reservoir_options(sample), &cfg);
+	if (isnan(cfg.opt.val_share))
+		cfg.opt.val_share = AE_DEFAULT_VAL_SHARE;
+	if (isnan(cfg.opt.mask))
+		cfg.opt.mask = AE_DEFAULT_MASK;
+	if (cfg.max_categories < 0)
+		cfg.max_categories = AE_DEFAULT_MAX_CATEGORIES;
+	if (cfg.opt.max_rows < 0)
+		cfg.opt.max_rows = sample->max_rows;
+
 	td = lookup_rowtype_tupdesc_copy(sample->typid, sample->typmod);
 	chosen = choose_columns(td, sample->typid, &cfg);
-	ncols = list_length(chosen);
-
-	/* raw values (nkept, ncols), NaN where missing; rows with no value dropped */
-	raw = palloc(sizeof(double) * (Size) Max(sample->nkept, 1) * ncols);
-	values = palloc(sizeof(Datum) * td->natts);
-	isnull = palloc(sizeof(bool) * td->natts);
-	for (uint32 i = 0; i < sample->nkept; i++)
-	{
-		HeapTupleHeader row = ae_reservoir_row(sample, i);
-		HeapTupleData tuple;
-		double	   *r = raw + (size_t) n * ncols;
-		int			c = 0,
-					observed = 0;
-
-		tuple.t_len = HeapTupleHeaderGetDatumLength(row);
-		ItemPointerSetInvalid(&tuple.t_self);
-		tuple.t_tableOid = InvalidOid;
-		tuple.t_data = row;
-		heap_deform_tuple(&tuple, td, values, isnull);
-		foreach(lc, chosen)
-		{
-			FitColumn  *fc = lfirst(lc);
-
-			r[c] = isnull[fc->attno] ? NAN : ae_datum_to_double(values[fc->attno], fc->sqltype);
-			observed += !isnan(r[c]);
-			c++;
-		}
-		if (observed > 0)
-			n++;
-		if (i % 1024 == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
+	nread = list_length(chosen);
+	raw = palloc(sizeof(double) * (Size) Max(sample->nkept, 1) * nread);
+	n = read_sample(sample, td, chosen, raw);
 	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("no rows with values to train on"),
 				 errhint("The relation or query is empty, or every modelled column is NULL.")));
 
-	/* per-column encodings */
-	model = palloc0(sizeof(AeModel));
-	model->ncols = ncols;
-	model->cols = palloc0(sizeof(AeColumn) * ncols);
+	/* columns without a single value, or with mostly distinct labels, are skipped */
+	initStringInfo(&empty);
+	initStringInfo(&distinct);
 	foreach(lc, chosen)
 	{
 		FitColumn  *fc = lfirst(lc);
-		AeColumn   *col = &model->cols[foreach_current_index(lc)];
 
+		fc->src = foreach_current_index(lc);
+		if (fc->observed == 0)
+			appendStringInfo(&empty, "%s%s", empty.len ? ", " : "", quote_identifier(fc->name));
+		else if (fc->kind == AE_COL_CATEGORICAL && !name_in(cfg.columns, fc->name) &&
+				 label_coverage(fc, cfg.max_categories) < 0.75)
+			appendStringInfo(&distinct, "%s%s", distinct.len ? ", " : "", quote_identifier(fc->name));
+		else
+			kept = lappend(kept, fc);
+	}
+	if (empty.len)
+		ereport(NOTICE,
+				(errmsg("skipping columns with no values: %s", empty.data)));
+	if (distinct.len)
+		ereport(NOTICE,
+				(errmsg("skipping columns with too many distinct values to be categories: %s",
+						distinct.data),
+				 errhint("Name such a column in the columns option to model its most frequent values anyway, or raise max_categories.")));
+	if (kept == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no usable columns to train on in %s", format_type_be(sample->typid)),
+				 errhint("Every candidate column was skipped; name columns with the columns option.")));
+	ncols = list_length(kept);
+
+	/* per-column encodings, and the raw cells turned into network units */
+	model = palloc0(sizeof(AeModel));
+	model->ncols = ncols;
+	model->cols = palloc0(sizeof(AeColumn) * ncols);
+	ts = palloc(sizeof(ae_real) * (size_t) n * ncols);
+	ms = palloc(sizeof(uint8) * (size_t) n * ncols);
+	foreach(lc, kept)
+	{
+		FitColumn  *fc = lfirst(lc);
+		int			c = foreach_current_index(lc);
+		AeColumn   *col = &model->cols[c];
+		double	   *cell = palloc(sizeof(double) * n);
+
+		for (int i = 0; i < n; i++)
+			cell[i] = raw[(size_t) i * nread + fc->src];
 		strlcpy(col->name, fc->name, AE_NAME_MAX);
 		col->sqltype = fc->sqltype;
-		col->kind = ae_sqltype_kind(fc->sqltype);
-		measure_column(col, raw + foreach_current_index(lc), n, ncols);
-	}
+		col->kind = fc->kind;
+		if (fc->kind == AE_COL_CATEGORICAL)
+		{
+			int		   *id_to_class = build_vocabulary(fc, col, cfg.max_categories);
 
-	/* encoded values and masks (raw already holds transformed values) */
-	t = palloc(sizeof(ae_real) * (size_t) n * ncols);
-	m = palloc(sizeof(uint8) * (size_t) n * ncols);
-	for (size_t i = 0; i < (size_t) n * ncols; i++)
-	{
-		const AeColumn *col = &model->cols[i % ncols];
+			for (int i = 0; i < n; i++)
+				if (!isnan(cell[i]))
+					cell[i] = id_to_class[(int) cell[i]];
+		}
+		measure_column(col, cell, n, 1);
+		if (fc->observed < n || cfg.opt.mask > 0)
+			col->flags |= AE_COLFLAG_INDICATOR;
+		for (int i = 0; i < n; i++)
+		{
+			size_t		k = (size_t) i * ncols + c;
 
-		m[i] = !isnan(raw[i]);
-		t[i] = !m[i] ? 0 : (ae_real) (col->kind == AE_COL_NUMERIC
-									   ? (raw[i] - col->center) / col->scale : raw[i]);
+			ms[k] = !isnan(cell[i]);
+			ts[k] = !ms[k] ? 0 : (ae_real) (col->kind == AE_COL_NUMERIC
+											 ? (cell[i] - col->center) / col->scale
+											 : cell[i]);
+		}
+		CHECK_FOR_INTERRUPTS();
 	}
 
 	/* shuffle once, then hold out the validation share */
-	if (isnan(cfg.opt.val_share))
-		cfg.opt.val_share = AE_DEFAULT_VAL_SHARE;
-	if (cfg.opt.max_rows < 0)
-		cfg.opt.max_rows = sample->max_rows;
 	ae_rng_seed(&rng, cfg.opt.seed);
 	order = palloc(sizeof(int) * n);
 	for (int i = 0; i < n; i++)
@@ -424,27 +695,27 @@ ae_fit_sample(AeReservoir *sample)
 	val.n = (int) floor(n * cfg.opt.val_share);
 	train.n = n - val.n;
 	{
-		ae_real    *ts = palloc(sizeof(ae_real) * (size_t) n * ncols);
-		uint8	   *ms = palloc(sizeof(uint8) * (size_t) n * ncols);
+		ae_real    *t = palloc(sizeof(ae_real) * (size_t) n * ncols);
+		uint8	   *m = palloc(sizeof(uint8) * (size_t) n * ncols);
 
 		for (int i = 0; i < n; i++)
 		{
-			memcpy(ts + (size_t) i * ncols, t + (size_t) order[i] * ncols, sizeof(ae_real) * ncols);
-			memcpy(ms + (size_t) i * ncols, m + (size_t) order[i] * ncols, ncols);
+			memcpy(t + (size_t) i * ncols, ts + (size_t) order[i] * ncols, sizeof(ae_real) * ncols);
+			memcpy(m + (size_t) i * ncols, ms + (size_t) order[i] * ncols, ncols);
 		}
-		train.t = ts;
-		train.m = ms;
-		val.t = ts + (size_t) train.n * ncols;
-		val.m = ms + (size_t) train.n * ncols;
+		train.t = t;
+		train.m = m;
+		val.t = t + (size_t) train.n * ncols;
+		val.m = m + (size_t) train.n * ncols;
 	}
 
 	/* architecture from the data, then train */
 	model->opt = cfg.opt;
 	model->opt.nhidden = 0;
-	model->opt.latent = 1;		/* provisional: this layout only measures n_in */
+	model->opt.latent = 1;		/* provisional: this layout only measures the outputs */
 	model->opt.activation = 0;
 	ae_check_status(ae_model_layout(model), "laying out the model");
-	resolve_defaults(&cfg, model->n_in, train.n);
+	resolve_defaults(&cfg, model->n_out, train.n);
 	model->opt = cfg.opt;
 	ae_check_status(ae_model_layout(model), "laying out the model");
 	ae_check_status(ae_model_alloc_params(model, &alloc), "allocating the model");
@@ -459,7 +730,7 @@ ae_fit_sample(AeReservoir *sample)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("trained model exceeds 1 GB"),
-				 errhint("Use smaller hidden or latent layers.")));
+				 errhint("Use smaller hidden or latent layers, or a lower max_categories.")));
 	MemoryContextSwitchTo(caller);
 	result = palloc(VARHDRSZ + size);
 	SET_VARSIZE(result, VARHDRSZ + size);

@@ -11,7 +11,7 @@
 #include "utils/numeric.h"
 
 #define VALID_KEYS "kind, columns, exclude, hidden, latent, epochs, batch_size, learning_rate, " \
-	"seed, activation, weight_decay, grad_clip, val_share, max_rows"
+	"seed, activation, weight_decay, grad_clip, val_share, max_rows, mask, categorical, max_categories"
 
 /* Raise the error for a bad value of key. */
 static void pg_attribute_noreturn()
@@ -122,6 +122,12 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 		cfg->columns = name_list(key, v);
 	else if (strcmp(key, "exclude") == 0)
 		cfg->exclude = name_list(key, v);
+	else if (strcmp(key, "categorical") == 0)
+		cfg->categorical = name_list(key, v);
+	else if (strcmp(key, "max_categories") == 0)
+		cfg->max_categories = (int) int_value(key, v, 1, AE_MAX_CATEGORIES, "an integer between 1 and 65535");
+	else if (strcmp(key, "mask") == 0)
+		o->mask = real_value(key, v, 0, false, 0.9, "a number in [0, 0.9]");
 	else if (strcmp(key, "hidden") == 0)
 	{
 		const char *expected = "an array of at most 7 layer widths between 1 and 16384";
@@ -187,6 +193,8 @@ ae_options_parse(Jsonb *options, AeFitConfig *cfg)
 	cfg->opt.weight_decay = NAN;
 	cfg->opt.grad_clip = NAN;
 	cfg->opt.val_share = NAN;
+	cfg->opt.mask = NAN;
+	cfg->max_categories = -1;
 	cfg->opt.max_rows = -1;
 	cfg->opt.seed = AE_DEFAULT_SEED;
 

@@ -15,6 +15,8 @@
 #define AE_DEFAULT_MAX_ROWS 100000
 #define AE_DEFAULT_SEED 42
 #define AE_DEFAULT_VAL_SHARE 0.1
+#define AE_DEFAULT_MASK 0.2
+#define AE_DEFAULT_MAX_CATEGORIES 100
 
 typedef struct AeFitConfig
 {
@@ -22,6 +24,8 @@ typedef struct AeFitConfig
 	bool		hidden_set;
 	List	   *columns;		/* char * names, NIL: every usable column */
 	List	   *exclude;		/* char * names */
+	List	   *categorical;	/* char * names of integer columns to treat as categories */
+	int			max_categories; /* vocabulary limit per categorical column, -1 unset */
 } AeFitConfig;
 
 /* Parse and validate options; NULL means none.  Errors name the bad key. */

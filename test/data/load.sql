@@ -21,3 +21,11 @@ CREATE TABLE ionosphere (
     v30 float8, v31 float8, v32 float8, v33 float8, v34 float8, class text
 );
 \copy ionosphere FROM 'test/data/ionosphere.csv' WITH (FORMAT csv, HEADER true, NULL '')
+
+CREATE TYPE penguin_species AS ENUM ('Adelie', 'Chinstrap', 'Gentoo');
+CREATE TABLE penguins (
+    id serial PRIMARY KEY,
+    species penguin_species, island text, bill_length_mm float8, bill_depth_mm float8,
+    flipper_length_mm int, body_mass_g int, sex text
+);
+\copy penguins (species, island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, sex) FROM 'test/data/penguins.csv' WITH (FORMAT csv, HEADER true, NULL '')

@@ -1,0 +1,109 @@
+/*
+ * explain.c — ae_explain: why a row scored as it did.  One row per modelled
+ * column: its share of the score (the contributions sum to ae_score), the
+ * actual value and the value the model expected, largest share first.
+ */
+#include "postgres.h"
+
+#include "api/site.h"
+#include "funcapi.h"
+#include "rows/rowmap.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(ae_explain);
+
+typedef struct Contribution
+{
+	int			col;
+	double		share;
+} Contribution;
+
+/* Largest share first; missing columns (share 0) last, in column order. */
+static int
+compare_share(const void *a, const void *b)
+{
+	const Contribution *x = a;
+	const Contribution *y = b;
+
+	if (x->share != y->share)
+		return x->share > y->share ? -1 : 1;
+	return x->col - y->col;
+}
+
+/*
+ * The expected value as text: a reconstructed float or numeric is shown to
+ * six significant digits (it is an estimate, not a measurement); anything
+ * else in its type's own text form.
+ */
+static char *
+expected_text(const AeRowMap *map, const AeModel *model, int c, Datum value)
+{
+	switch (map->sqltype[c])
+	{
+		case AE_SQL_FLOAT4:
+		case AE_SQL_FLOAT8:
+		case AE_SQL_NUMERIC:
+			if (model->cols[c].kind == AE_COL_NUMERIC)
+				return psprintf("%.6g", ae_datum_to_double(value, map->sqltype[c]));
+			break;
+		default:
+			break;
+	}
+	return ae_rowmap_text(map, c, value);
+}
+
+/* ae_explain(row), (model text, row), (model bytea, row) */
+Datum
+ae_explain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	AeSite	   *site;
+	int			observed;
+	AeModel    *model;
+	AeRowMap   *map;
+	const ae_real *out;
+	double	   *loss;
+	double		wsum = 0;
+	Contribution *parts;
+
+	InitMaterializedSRF(fcinfo, 0);
+	model = ae_site_prepare(fcinfo, &site, &observed);
+	map = &site->map;
+	out = ae_site_forward(model, site, site->m);
+	loss = palloc(sizeof(double) * model->ncols);
+	parts = palloc(sizeof(Contribution) * model->ncols);
+	ae_model_column_losses(model, out, site->t, site->m, loss);
+	for (int c = 0; c < model->ncols; c++)
+		if (site->m[c])
+			wsum += model->cols[c].weight;
+	for (int c = 0; c < model->ncols; c++)
+	{
+		parts[c].col = c;
+		parts[c].share = site->m[c] ? model->cols[c].weight * loss[c] / wsum : 0;
+	}
+	qsort(parts, model->ncols, sizeof(Contribution), compare_share);
+
+	for (int i = 0; i < model->ncols; i++)
+	{
+		int			c = parts[i].col;
+		int			a = map->attno[c];
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		bool		expected_null;
+		Datum		expected = ae_rowmap_decode(map, model, c, out, &expected_null);
+
+		values[0] = CStringGetTextDatum(model->cols[c].name);
+		values[1] = Float8GetDatum(parts[i].share);
+		if (map->isnull[a])
+			nulls[2] = true;
+		else
+			values[2] = CStringGetTextDatum(ae_rowmap_text(map, c, map->values[a]));
+		if (expected_null)
+			nulls[3] = true;
+		else
+			values[3] = CStringGetTextDatum(expected_text(map, model, c, expected));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

@@ -1,0 +1,169 @@
+/*
+ * site.c — per call site state of the model functions: resolving the
+ * model once per query, mapping the row type once, encoding each row.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "api/site.h"
+#include "catalog/pg_type.h"
+#include "rows/pgcore.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+/* Reset callback of fn_mcxt: release the pinned model. */
+static void
+site_unpin(void *arg)
+{
+	AeSite	   *site = arg;
+
+	if (site->entry)
+		ae_cache_unpin(site->entry);
+	site->entry = NULL;
+}
+
+/* The call site's state, created on the first call. */
+static AeSite *
+get_site(FunctionCallInfo fcinfo)
+{
+	AeSite	   *site = fcinfo->flinfo->fn_extra;
+
+	if (site == NULL)
+	{
+		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AeSite));
+		if (PG_NARGS() == 1)
+			site->form = FORM_ROW;
+		else
+			site->form = getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0)) == BYTEAOID
+				? FORM_BYTEA : FORM_NAME;
+		site->model_arg_stable = site->form != FORM_ROW &&
+			get_fn_expr_arg_stable(fcinfo->flinfo, 0);
+		site->unpin.func = site_unpin;
+		site->unpin.arg = site;
+		MemoryContextRegisterResetCallback(fcinfo->flinfo->fn_mcxt, &site->unpin);
+		fcinfo->flinfo->fn_extra = site;
+	}
+	return site;
+}
+
+/* Swap the site's pinned model. */
+static void
+site_set_entry(AeSite *site, AeCacheEntry *e)
+{
+	if (site->entry)
+		ae_cache_unpin(site->entry);
+	site->entry = e;
+}
+
+/*
+ * Is a non-constant bytea argument still the model the site resolved last?
+ * The same pointer with the same identity (a toast pointer, or the length
+ * and checksum in an inline header) is; anything else is looked up again,
+ * which verifies the bytes' checksum.
+ */
+static bool
+same_model_datum(AeSite *site, Datum arg)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(arg);
+	const uint8 *p;
+
+	if (arg != site->last_arg)
+		return false;
+	if (VARATT_IS_EXTERNAL_ONDISK(v))
+		return memcmp(site->last_toast, VARDATA_EXTERNAL(v), sizeof(varatt_external)) == 0;
+	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+		return false;			/* compressed or indirect */
+	if (VARSIZE_ANY_EXHDR(v) < 20)
+		return false;
+	p = (const uint8 *) VARDATA_ANY(v);
+	return (p[12] | (p[13] << 8) | (p[14] << 16) | ((uint32) p[15] << 24)) == site->entry->len &&
+		(p[16] | (p[17] << 8) | (p[18] << 16) | ((uint32) p[19] << 24)) == site->entry->crc;
+}
+
+/* Resolve the model for this call, reusing the site's when the argument is unchanged. */
+static AeModel *
+site_model(FunctionCallInfo fcinfo, AeSite *site, Oid row_typid)
+{
+	switch (site->form)
+	{
+		case FORM_BYTEA:
+			{
+				Datum		arg = PG_GETARG_DATUM(0);
+
+				if (site->entry == NULL ||
+					(!site->model_arg_stable && !same_model_datum(site, arg)))
+				{
+					struct varlena *v = (struct varlena *) DatumGetPointer(arg);
+
+					site_set_entry(site, ae_cache_from_bytea(arg));
+					site->last_arg = arg;
+					if (VARATT_IS_EXTERNAL_ONDISK(v))
+						memcpy(site->last_toast, VARDATA_EXTERNAL(v), sizeof(varatt_external));
+				}
+				break;
+			}
+		case FORM_NAME:
+			{
+				text	   *arg = PG_GETARG_TEXT_PP(0);
+
+				if (site->entry == NULL ||
+					(!site->model_arg_stable &&
+					 (site->last_name == NULL ||
+					  strcmp(site->last_name, text_to_cstring(arg)) != 0)))
+				{
+					char	   *name = text_to_cstring(arg);
+
+					site_set_entry(site, ae_cache_from_name(name));
+					if (site->last_name)
+						pfree(site->last_name);
+					site->last_name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, name);
+				}
+				break;
+			}
+		case FORM_ROW:
+			if (site->entry == NULL || site->last_typid != row_typid)
+			{
+				site_set_entry(site, ae_cache_from_rowtype(row_typid));
+				site->last_typid = row_typid;
+			}
+			break;
+	}
+	return site->entry->model;
+}
+
+/* Resolve, map and encode; see site.h. */
+AeModel *
+ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site_out, int *observed)
+{
+	AeSite	   *site = get_site(fcinfo);
+	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(site->form == FORM_ROW ? 0 : 1);
+	Oid			typid = HeapTupleHeaderGetTypeId(row);
+	int32		typmod = HeapTupleHeaderGetTypMod(row);
+	AeModel    *model = site_model(fcinfo, site, typid);
+
+	if (site->map_model != model || site->map.typid != typid || site->map.typmod != typmod)
+	{
+		/* rebuilt rarely: once per model and row type at this call site */
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		AeAlloc		a = ae_pg_alloc(fcinfo->flinfo->fn_mcxt);
+
+		ae_rowmap_build(&site->map, model, typid, typmod);
+		ae_check_status(ae_work_init(&site->work, model, 1, &a), "preparing to score");
+		site->t = palloc(sizeof(ae_real) * model->ncols);
+		site->m = palloc(model->ncols);
+		site->map_model = model;
+		MemoryContextSwitchTo(old);
+	}
+	*observed = ae_rowmap_encode(&site->map, model, row, site->t, site->m);
+	*site_out = site;
+	return model;
+}
+
+/* Forward the row's values with observation mask m. */
+const ae_real *
+ae_site_forward(AeModel *model, AeSite *site, const uint8 *m)
+{
+	ae_model_inputs(model, site->t, m, site->work.x, 1);
+	return ae_model_forward(model, &site->work, site->work.x, 1);
+}

@@ -1,0 +1,56 @@
+/*
+ * rowmap.h — a model's columns mapped onto one row type, by name.
+ *
+ * Built once per (model, row type) at a call site; then each row is
+ * deformed and encoded into the core's (t, m) arrays, and network outputs
+ * are decoded back into Datums of the row's own column types.
+ */
+#ifndef AE_ROWS_ROWMAP_H
+#define AE_ROWS_ROWMAP_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "core/model.h"
+#include "fmgr.h"
+#include "rows/types.h"
+
+typedef struct AeRowMap
+{
+	Oid			typid;
+	int32		typmod;
+	TupleDesc	tupdesc;		/* a copy, in the map's memory context */
+	int		   *attno;			/* (ncols) 0-based attribute of each model column */
+	AeSqlType  *sqltype;		/* (ncols) the row's own column types */
+	FmgrInfo   *out_fn;			/* (ncols) output functions: categories and explain */
+	FmgrInfo   *in_fn;			/* (ncols) input functions: decoded categories */
+	Oid		   *in_ioparam;		/* (ncols) */
+	int		  **cat_order;		/* (ncols) vocabulary indexes sorted by label, or NULL */
+	Datum	   *values;			/* (natts) the last row, deformed */
+	bool	   *isnull;			/* (natts) */
+} AeRowMap;
+
+/* Map model columns onto a row type; errors name a missing or ill-typed column. */
+void		ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typmod);
+
+/* Deform a row and encode it into t, m: (ncols); returns the observed count. */
+int			ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
+							 ae_real *t, uint8 *m);
+
+/*
+ * Decode model column c from network outputs out: (n_out) into a Datum of
+ * the row's column type: numbers unscaled (integers rounded), booleans
+ * thresholded, categories the most likely vocabulary value (never "other").
+ * *isnull is set when there is no value to give (an empty vocabulary).
+ */
+Datum		ae_rowmap_decode(const AeRowMap *map, const AeModel *model, int c,
+							 const ae_real *out, bool *isnull);
+
+/* The value of column c of the last row (or decoded) as text. */
+char	   *ae_rowmap_text(const AeRowMap *map, int c, Datum value);
+
+/* Vocabulary index of a category label, or ncat ("other") when absent. */
+int			ae_category_index(const AeColumn *col, const int *order, const char *label);
+
+#endif							/* AE_ROWS_ROWMAP_H */

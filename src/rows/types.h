@@ -1,0 +1,90 @@
+/*
+ * types.h — the SQL types a model column can have, and how a value of each
+ * becomes a number or a category label and back.
+ *
+ * Types fall in four families.  Numbers (integers, floats, numeric) and
+ * times (date, timestamp, timestamptz, as days since 2000-01-01) are numeric
+ * columns; booleans are boolean columns; text-like types and enums are
+ * categorical columns, as is an integer column named in the `categorical`
+ * option.  Domains count as their base type.
+ */
+#ifndef AE_ROWS_TYPES_H
+#define AE_ROWS_TYPES_H
+
+#include "postgres.h"
+
+#include <math.h>
+
+#include "core/model.h"
+
+/* Stored in AeColumn.sqltype; never renumber. */
+typedef enum AeSqlType
+{
+	AE_SQL_UNSUPPORTED = 0,
+	AE_SQL_INT2 = 1,
+	AE_SQL_INT4 = 2,
+	AE_SQL_INT8 = 3,
+	AE_SQL_FLOAT4 = 4,
+	AE_SQL_FLOAT8 = 5,
+	AE_SQL_NUMERIC = 6,
+	AE_SQL_BOOL = 7,
+	AE_SQL_TEXT = 8,			/* text, varchar, char, name */
+	AE_SQL_ENUM = 9,
+	AE_SQL_DATE = 10,
+	AE_SQL_TIMESTAMP = 11,
+	AE_SQL_TIMESTAMPTZ = 12
+} AeSqlType;
+
+#define AE_SQL_LAST AE_SQL_TIMESTAMPTZ
+
+typedef enum AeTypeFamily
+{
+	AE_FAMILY_NONE,
+	AE_FAMILY_NUMBER,
+	AE_FAMILY_TIME,
+	AE_FAMILY_BOOL,
+	AE_FAMILY_TEXT
+} AeTypeFamily;
+
+/* The code for a type (domains resolved), AE_SQL_UNSUPPORTED otherwise. */
+AeSqlType	ae_sqltype_of(Oid typid);
+
+/* The family of a type code. */
+AeTypeFamily ae_sqltype_family(AeSqlType t);
+
+/* The column kind a type is modelled as unless told otherwise. */
+AeColKind	ae_sqltype_kind(AeSqlType t);
+
+/* Can a column of type t feed a model column of this kind trained on type trained? */
+bool		ae_sqltype_fits(AeSqlType t, AeColKind kind, AeSqlType trained);
+
+/* A type code's SQL name, for messages. */
+const char *ae_sqltype_name(AeSqlType t);
+
+/* Raw number of a non-null Datum of a number or time type; NaN when not finite. */
+double		ae_datum_to_double(Datum d, AeSqlType t);
+
+/* A Datum of a number, time or boolean type from a raw number (integers rounded, clamped). */
+Datum		ae_double_to_datum(double v, AeSqlType t);
+
+/* A numeric column's value in network units: transform then standardise. */
+static inline double
+ae_scale_value(const AeColumn *col, double raw)
+{
+	double		v = col->transform == AE_TF_LOG1P ? log1p(raw > 0 ? raw : 0) : raw;
+
+	return (v - col->center) / col->scale;
+}
+
+/* Back from network units to a raw number, within the range seen in training. */
+static inline double
+ae_unscale_value(const AeColumn *col, double z)
+{
+	double		v = z * col->scale + col->center;
+
+	if (col->transform == AE_TF_LOG1P)
+		v = expm1(v);
+	return v < col->lo ? col->lo : (v > col->hi ? col->hi : v);
+}
+
+#endif							/* AE_ROWS_TYPES_H */
