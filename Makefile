@@ -31,6 +31,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
 include $(PGXS)
+
+# every object is rebuilt when any header of the project changes
+$(OBJS): $(wildcard src/*/*.h)
 else
 all installcheck install:
 	@echo "pg_config not found: run 'make deps' (as root) or set PG_CONFIG" >&2; exit 1

@@ -662,7 +662,7 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 	p += 4 * m->opt.nhidden;
 	f->latent = p;
 	p += 4 + 4 + 4;				/* latent, epochs, batch_size */
-	p += 8 * 4;					/* learning_rate, weight_decay, grad_clip, val_share */
+	p += 8 * 5;					/* learning_rate, weight_decay, grad_clip, val_share, mask */
 	p += 8 + 8;					/* max_rows, seed */
 	f->ncols = p;
 	p += 4;
