@@ -226,13 +226,13 @@ ae_model_inputs(const AeModel *model, const ae_real *t, const uint8_t *m,
 	}
 }
 
-/* Forward through every layer; activations stay in w for backward. */
-const ae_real *
-ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B)
+/* Forward through layers [0, nlayers); activations stay in w for backward. */
+static const ae_real *
+forward_layers(const AeModel *model, AeWork *w, const ae_real *x, int B, int nlayers)
 {
 	const ae_real *inp = x;
 
-	for (int l = 0; l < model->nlayers; l++)
+	for (int l = 0; l < nlayers; l++)
 	{
 		const AeLayer *L = &model->layers[l];
 
@@ -242,6 +242,20 @@ ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B)
 		inp = w->act[l];
 	}
 	return inp;
+}
+
+/* Forward through every layer. */
+const ae_real *
+ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B)
+{
+	return forward_layers(model, w, x, B, model->nlayers);
+}
+
+/* Forward through the encoder only. */
+const ae_real *
+ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
+{
+	return forward_layers(model, w, x, B, model->nencoder);
 }
 
 /* Latent codes of the last forward pass. */

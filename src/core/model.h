@@ -163,7 +163,10 @@ void		ae_model_inputs(const AeModel *model, const ae_real *t, const uint8_t *m,
 /* Forward pass of x: (B, n_in); returns the outputs (B, n_out) inside w. */
 const ae_real *ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B);
 
-/* The latent codes (B, latent) of the last forward pass. */
+/* Forward through the encoder only; returns the latent codes (B, latent) inside w. */
+const ae_real *ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B);
+
+/* The latent codes (B, latent) of the last forward or encode pass. */
 const ae_real *ae_model_latent(const AeModel *model, const AeWork *w);
 
 /*
