@@ -5,6 +5,8 @@
 #   bash test/bench/run-bench.sh auc      anomaly_auc.sql only: ROC-AUC of ae_score
 #                                         against a z-score baseline on the test data sets
 #   bash test/bench/run-bench.sh speed    speed.sql only: ae_train and scoring throughput
+#   bash test/bench/run-bench.sh impute   run-impute.sh only: ae_impute against mean/mode,
+#                                         kNN and MICE on hidden cells (needs Python packages)
 #
 # Builds and installs ae (test/build-install.sh), starts a PostgreSQL 15
 # cluster with pg_virtualenv (works as root; the server runs unprivileged)
@@ -40,8 +42,11 @@ fi
 which=${1:-all}
 case "$which" in
     all | auc | speed) ;;
+    impute)
+        exec bash test/bench/run-impute.sh
+        ;;
     *)
-        echo "usage: $0 [auc|speed]" >&2
+        echo "usage: $0 [auc|speed|impute]" >&2
         exit 2
         ;;
 esac
@@ -53,3 +58,8 @@ bash test/build-install.sh
 # ring buffer, so the table would never stay in shared buffers.
 pg_virtualenv -t -v 15 -o shared_buffers=1GB -o work_mem=64MB \
     bash "test/bench/run-bench.sh" --in-cluster "$which"
+if [ "$which" = all ]; then
+    echo
+    echo "== run-impute.sh"
+    bash test/bench/run-impute.sh
+fi
