@@ -176,7 +176,7 @@ ae_generate(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("model \"%s\" is a cvae: ae_generate needs a condition",
-								model->cols[c].name),
+								text_to_cstring(PG_GETARG_TEXT_PP(1))),
 						 errhint("Pass the value of column \"%s\" to generate for, as in condition => '7'.",
 								 model->cols[c].name)));
 			cond = InputFunctionCall(&g.map.in_fn[c], text_to_cstring(PG_GETARG_TEXT_PP(3)),
