@@ -441,7 +441,7 @@ ae_model_column_losses(const AeModel *model, const ae_real *out, const ae_real *
 	{
 		const AeColumn *col = &model->cols[c];
 
-		col_loss[c] = m[c] && col->out_width > 0
+		col_loss[c] = m[c] && col->out_width > 0 && wsum > 0
 			? sum_scale * col->weight / wsum * column_loss(col, out + col->out_off, t[c], NULL)
 			: NAN;
 	}

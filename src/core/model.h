@@ -239,7 +239,11 @@ double		ae_model_score(const AeModel *model, AeWork *w, const ae_real *t, const 
 double		ae_model_loss(const AeModel *model, const ae_real *out, const ae_real *t,
 						  const uint8_t *m, int B, ae_real *dout, double *row_loss);
 
-/* Per-column losses of one row (already forwarded); col_loss: (ncols), NaN where missing. */
+/*
+ * Each column's share of one forwarded row's loss, weighted as in
+ * ae_model_loss so the shares sum to it; col_loss: (ncols), NaN where the
+ * column is missing or not reconstructed (a cvae's condition).
+ */
 void		ae_model_column_losses(const AeModel *model, const ae_real *out, const ae_real *t,
 								   const uint8_t *m, double *col_loss);
 
