@@ -99,6 +99,7 @@ SELECT count(*) AS rows,
 SELECT * FROM ae_generate(NULL::breastcancer, 'bc_ae', 3);
 SELECT * FROM ae_generate(NULL::digits, 'd_cvae', 3);
 SELECT * FROM ae_generate(NULL::digits, 'd_vae', 3, condition => '1');
+SELECT * FROM ae_generate(NULL::digits, 'd_cvae', 3, condition => '11');
 SELECT * FROM ae_generate(NULL::digits, 'd_vae', -1);
 SELECT * FROM ae_generate(NULL::digits, 'no_model', 3);
 SELECT * FROM ae_generate(1, 'd_vae', 3);

@@ -188,6 +188,13 @@ ae_generate(PG_FUNCTION_ARGS)
 				ae_real    *t = palloc0(sizeof(ae_real) * model->ncols);
 				uint8	   *m = palloc0(model->ncols);
 
+				/* the "other" class never conditioned a training row: its decoder weights are noise */
+				if (model->cols[c].kind == AE_COL_CATEGORICAL && (int) tc == model->cols[c].ncat)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("condition \"%s\" is not a value of \"%s\" the model was trained on",
+									text_to_cstring(PG_GETARG_TEXT_PP(3)), model->cols[c].name),
+							 errhint("ae_info(model)->'columns' lists the values under \"categories\".")));
 				t[c] = tc;
 				m[c] = one;
 				ae_model_inputs(model, t, m, x, 1);
