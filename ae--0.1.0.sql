@@ -233,3 +233,24 @@ CREATE FUNCTION ae_explain(model text, r anyelement)
 CREATE FUNCTION ae_explain(model bytea, r anyelement)
     RETURNS TABLE (column_name text, contribution float8, actual text, expected text)
     AS 'MODULE_PATHNAME', 'ae_explain' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000 ROWS 10;
+
+-- ---------------------------------------------------------------------------
+-- Rows from a variational model's latent space (kinds vae and cvae).
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ae_generate(rowtype anyelement, model text, n int,
+                            condition text DEFAULT NULL, seed bigint DEFAULT 42)
+    RETURNS SETOF anyelement
+    AS 'MODULE_PATHNAME', 'ae_generate' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE
+    COST 1000 ROWS 100;
+
+CREATE FUNCTION ae_sample_near(r anyelement, model text, n int, radius float8,
+                               seed bigint DEFAULT 42)
+    RETURNS SETOF anyelement
+    AS 'MODULE_PATHNAME', 'ae_sample_near' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE
+    COST 1000 ROWS 10;
+
+CREATE FUNCTION ae_interpolate(row_a anyelement, row_b anyelement, steps int, model text DEFAULT NULL)
+    RETURNS SETOF anyelement
+    AS 'MODULE_PATHNAME', 'ae_interpolate' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE
+    COST 1000 ROWS 10;

@@ -1,7 +1,9 @@
 /*
  * explain.c — ae_explain: why a row scored as it did.  One row per modelled
  * column: its share of the score (the contributions sum to ae_score), the
- * actual value and the value the model expected, largest share first.
+ * actual value and the value the model expected, largest share first.  A
+ * variational model scored by its ELBO adds a row "(latent)" for the KL
+ * term: how unusual the row's latent code is.
  */
 #include "postgres.h"
 
@@ -15,7 +17,7 @@ PG_FUNCTION_INFO_V1(ae_explain);
 
 typedef struct Contribution
 {
-	int			col;
+	int			col;			/* model column, or -1 for the latent KL term */
 	double		share;
 } Contribution;
 
@@ -28,7 +30,7 @@ compare_share(const void *a, const void *b)
 
 	if (x->share != y->share)
 		return x->share > y->share ? -1 : 1;
-	return x->col - y->col;
+	return x->col - y->col;			/* the latent row (-1) before columns on a tie */
 }
 
 /*
@@ -64,7 +66,7 @@ ae_explain(PG_FUNCTION_ARGS)
 	AeRowMap   *map;
 	const ae_real *out;
 	double	   *loss;
-	double		wsum = 0;
+	int			nparts;
 	Contribution *parts;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -72,26 +74,42 @@ ae_explain(PG_FUNCTION_ARGS)
 	map = &site->map;
 	out = ae_site_forward(model, site, site->m);
 	loss = palloc(sizeof(double) * model->ncols);
-	parts = palloc(sizeof(Contribution) * model->ncols);
+	parts = palloc(sizeof(Contribution) * (model->ncols + 1));
 	ae_model_column_losses(model, out, site->t, site->m, loss);
-	for (int c = 0; c < model->ncols; c++)
-		if (site->m[c])
-			wsum += model->cols[c].weight;
 	for (int c = 0; c < model->ncols; c++)
 	{
 		parts[c].col = c;
-		parts[c].share = site->m[c] ? model->cols[c].weight * loss[c] / wsum : 0;
+		parts[c].share = isnan(loss[c]) ? 0 : loss[c];
 	}
-	qsort(parts, model->ncols, sizeof(Contribution), compare_share);
+	nparts = model->ncols;
+	if (AE_KIND_IS_VARIATIONAL(model->opt.kind) && model->opt.score != AE_SCORE_RECONSTRUCTION &&
+		observed > 0)
+	{
+		parts[nparts].col = -1;
+		ae_model_penalty(model, &site->work, site->work.x, 1, &parts[nparts].share);
+		nparts++;
+	}
+	qsort(parts, nparts, sizeof(Contribution), compare_share);
 
-	for (int i = 0; i < model->ncols; i++)
+	for (int i = 0; i < nparts; i++)
 	{
 		int			c = parts[i].col;
-		int			a = map->attno[c];
+		int			a;
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 		bool		expected_null;
-		Datum		expected = ae_rowmap_decode(map, model, c, out, &expected_null);
+		Datum		expected;
+
+		if (c < 0)
+		{
+			values[0] = CStringGetTextDatum("(latent)");
+			values[1] = Float8GetDatum(parts[i].share);
+			nulls[2] = nulls[3] = true;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			continue;
+		}
+		a = map->attno[c];
+		expected = ae_rowmap_decode(map, model, c, out, &expected_null);
 
 		values[0] = CStringGetTextDatum(model->cols[c].name);
 		values[1] = Float8GetDatum(parts[i].share);

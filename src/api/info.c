@@ -46,6 +46,45 @@ append_floats(StringInfo s, const float *v, int n)
 
 static const char *const col_kind_names[] = {"numeric", "boolean", "categorical"};
 
+/* The options of the model's kind, as ,"key":value pairs. */
+static void
+append_kind_options(StringInfo s, const AeModel *m)
+{
+	const AeOptions *o = &m->opt;
+	static const char *const score_names[] = {"elbo", "reconstruction", "elbo_samples"};
+
+	switch (o->kind)
+	{
+		case AE_KIND_DENOISING:
+			appendStringInfoString(s, ",\"noise\":");
+			append_number(s, o->noise);
+			break;
+		case AE_KIND_SPARSE:
+			appendStringInfoString(s, ",\"sparsity\":");
+			append_number(s, o->sparsity);
+			appendStringInfoString(s, ",\"sparsity_target\":");
+			append_number(s, o->sparsity_target);
+			break;
+		case AE_KIND_CONTRACTIVE:
+			appendStringInfoString(s, ",\"contractive\":");
+			append_number(s, o->contractive);
+			break;
+		case AE_KIND_VAE:
+		case AE_KIND_CVAE:
+			appendStringInfoString(s, ",\"beta\":");
+			append_number(s, o->beta);
+			appendStringInfo(s, ",\"score\":\"%s\"", score_names[o->score]);
+			if (m->cond_col >= 0)
+			{
+				appendStringInfoString(s, ",\"condition\":");
+				escape_json(s, m->cols[m->cond_col].name);
+			}
+			break;
+		default:
+			break;
+	}
+}
+
 /* The model as JSON text. */
 static char *
 model_json(const AeModel *m, size_t nbytes)
@@ -94,8 +133,9 @@ model_json(const AeModel *m, size_t nbytes)
 		}
 		appendStringInfoString(&s, ",\"weight\":");
 		append_number(&s, col->weight);
-		appendStringInfo(&s, ",\"missing_indicator\":%s}",
-						 (col->flags & AE_COLFLAG_INDICATOR) ? "true" : "false");
+		appendStringInfo(&s, ",\"missing_indicator\":%s%s}",
+						 (col->flags & AE_COLFLAG_INDICATOR) ? "true" : "false",
+						 (col->flags & AE_COLFLAG_CONDITION) ? ",\"condition\":true" : "");
 	}
 	appendStringInfo(&s, "],\"options\":{\"kind\":\"%s\",\"activation\":\"%s\",\"hidden\":[",
 					 ae_kind_name(o->kind), ae_act_name(o->activation));
@@ -112,6 +152,7 @@ model_json(const AeModel *m, size_t nbytes)
 	append_number(&s, o->val_share);
 	appendStringInfoString(&s, ",\"mask\":");
 	append_number(&s, o->mask);
+	append_kind_options(&s, m);
 	appendStringInfo(&s, ",\"max_rows\":%lld,\"seed\":%lld},",
 					 (long long) o->max_rows, (long long) o->seed);
 	appendStringInfo(&s, "\"metrics\":{\"rows_seen\":%lld,\"rows\":%d,\"train_rows\":%d,"

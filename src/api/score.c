@@ -15,23 +15,24 @@ PG_FUNCTION_INFO_V1(ae_score);
 PG_FUNCTION_INFO_V1(ae_embed);
 PG_FUNCTION_INFO_V1(ae_reconstruct);
 
-/* The anomaly score: weighted mean loss over the row's observed modelled columns. */
+/*
+ * The anomaly score: the weighted mean loss over the row's observed
+ * modelled columns; for variational kinds the negative ELBO (or what the
+ * score option chose).
+ */
 Datum
 ae_score(PG_FUNCTION_ARGS)
 {
 	AeSite	   *site;
 	int			observed;
 	AeModel    *model = ae_site_prepare(fcinfo, &site, &observed);
-	double		loss;
 
 	if (observed == 0)
 		PG_RETURN_NULL();
-	ae_model_loss(model, ae_site_forward(model, site, site->m), site->t, site->m, 1,
-				  NULL, &loss);
-	PG_RETURN_FLOAT8(loss);
+	PG_RETURN_FLOAT8(ae_model_score(model, &site->work, site->t, site->m));
 }
 
-/* The latent vector as real[]. */
+/* The latent vector as real[] (a variational model's latent mean). */
 Datum
 ae_embed(PG_FUNCTION_ARGS)
 {

@@ -103,6 +103,12 @@ write_body(Writer *w, const AeModel *m)
 	put_f64(w, o->grad_clip);
 	put_f64(w, o->val_share);
 	put_f64(w, o->mask);
+	put_f64(w, o->noise);
+	put_f64(w, o->sparsity);
+	put_f64(w, o->sparsity_target);
+	put_f64(w, o->contractive);
+	put_f64(w, o->beta);
+	put_uint(w, o->score, 1);
 	put_uint(w, (uint64_t) o->max_rows, 8);
 	put_uint(w, o->seed, 8);
 
@@ -284,6 +290,19 @@ read_options(Reader *r, AeOptions *o, int version)
 	o->val_share = get_f64(r);
 	o->mask = version >= 2 ? get_f64(r) : 0;
 	check(r, o->mask >= 0 && o->mask < 1);
+	if (version >= 3)
+	{
+		o->noise = get_f64(r);
+		o->sparsity = get_f64(r);
+		o->sparsity_target = get_f64(r);
+		o->contractive = get_f64(r);
+		o->beta = get_f64(r);
+		o->score = (int) get_uint(r, 1);
+	}
+	/* finite and in range: a corrupt value must not reach training or scoring */
+	check(r, o->noise >= 0 && o->noise <= 100 && o->sparsity >= 0 && o->sparsity <= 1e6 &&
+		  o->sparsity_target >= 0 && o->sparsity_target < 1 && o->contractive >= 0 &&
+		  o->contractive <= 1e6 && o->beta >= 0 && o->beta <= 1e6);
 	o->max_rows = (int64_t) get_uint(r, 8);
 	o->seed = get_uint(r, 8);
 }

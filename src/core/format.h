@@ -17,7 +17,7 @@
 
 #include "core/model.h"
 
-#define AE_FORMAT_VERSION 2		/* 2 added options.mask; 1 is still read */
+#define AE_FORMAT_VERSION 3		/* 2 added options.mask, 3 the kinds' options; 1 and 2 are still read */
 #define AE_HEADER_SIZE 20
 
 /* CRC32C (Castagnoli) of n bytes, continuing from crc (start with 0). */

@@ -25,10 +25,28 @@
 
 typedef enum AeKind
 {
-	AE_KIND_AE = 0				/* encoder–bottleneck–decoder */
+	AE_KIND_AE = 0,				/* encoder–bottleneck–decoder */
+	AE_KIND_DENOISING = 1,		/* trained on inputs with Gaussian noise and masking */
+	AE_KIND_SPARSE = 2,			/* KL penalty pulling latent firing rates to a target */
+	AE_KIND_CONTRACTIVE = 3,	/* penalty on the first encoder layer's Jacobian */
+	AE_KIND_VAE = 4,			/* variational: latent mean and log-variance, KL to N(0, I) */
+	AE_KIND_CVAE = 5			/* variational, encoder and decoder given a condition column */
 } AeKind;
 
-#define AE_KIND_COUNT 1
+#define AE_KIND_COUNT 6
+
+/* Does a kind have a variational latent (mean and log-variance)? */
+#define AE_KIND_IS_VARIATIONAL(k) ((k) == AE_KIND_VAE || (k) == AE_KIND_CVAE)
+
+/* How a variational model scores a row. */
+typedef enum AeScoreMode
+{
+	AE_SCORE_ELBO = 0,			/* negative ELBO: reconstruction at the latent mean + KL */
+	AE_SCORE_RECONSTRUCTION = 1,	/* reconstruction at the latent mean */
+	AE_SCORE_ELBO_SAMPLES = 2	/* negative ELBO averaged over AE_SCORE_SAMPLES draws */
+} AeScoreMode;
+
+#define AE_SCORE_SAMPLES 16
 
 /* Name of a kind ("ae"), NULL when out of range; and back, -1 when unknown. */
 const char *ae_kind_name(int kind);
@@ -49,6 +67,7 @@ typedef enum AeTransform
 } AeTransform;
 
 #define AE_COLFLAG_INDICATOR 0x01	/* a missing-indicator input follows the column's inputs */
+#define AE_COLFLAG_CONDITION 0x02	/* cvae: an input to encoder and decoder, not reconstructed */
 
 typedef struct AeColumn
 {
@@ -96,6 +115,12 @@ typedef struct AeOptions
 	double		grad_clip;
 	double		val_share;		/* share of sampled rows held out for validation */
 	double		mask;			/* share of observed values hidden from the input per batch */
+	double		noise;			/* denoising: std. dev. of Gaussian noise on numeric inputs */
+	double		sparsity;		/* sparse: weight of the KL rate penalty */
+	double		sparsity_target;	/* sparse: target firing rate of sigmoid(latent) */
+	double		contractive;	/* contractive: weight of the Jacobian penalty */
+	double		beta;			/* variational: weight of the KL term in training */
+	int			score;			/* variational: AeScoreMode */
 	int64_t		max_rows;		/* reservoir size */
 	uint64_t	seed;
 } AeOptions;
@@ -125,6 +150,8 @@ typedef struct AeModel
 	int			n_out;
 	int			nlayers;
 	int			nencoder;		/* layers [0, nencoder) encode; the last gives the latent */
+	int			cond_col;		/* cvae: the condition column, -1 otherwise */
+	int			dec_in;			/* inputs of the first decoder layer: latent + condition width */
 	AeLayer		layers[AE_MAX_LAYERS];
 	size_t		nparams;
 
@@ -138,6 +165,9 @@ typedef struct AeWork
 	int			max_batch;
 	ae_real    *x;				/* (max_batch, n_in) */
 	ae_real    *act[AE_MAX_LAYERS];	/* (max_batch, layer nout) outputs */
+	ae_real    *eps;			/* (max_batch, latent) variational noise; zero at the mean */
+	ae_real    *z;				/* (max_batch, dec_in) decoder input: latent sample and condition */
+	ae_real    *dz;				/* (max_batch, dec_in) its gradient */
 	ae_real    *dout;			/* (max_batch, n_out) */
 	ae_real    *d1;				/* (max_batch, widest) ping-pong gradients */
 	ae_real    *d2;
@@ -160,29 +190,64 @@ AeStatus	ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAl
 void		ae_model_inputs(const AeModel *model, const ae_real *t, const uint8_t *m,
 							ae_real *x, int B);
 
-/* Forward pass of x: (B, n_in); returns the outputs (B, n_out) inside w. */
+/*
+ * Forward pass of x: (B, n_in); returns the outputs (B, n_out) inside w.
+ * A variational model decodes z = mean + exp(logvar / 2) · w->eps, so with
+ * w->eps zeroed it decodes the latent mean.
+ */
 const ae_real *ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B);
 
-/* Forward through the encoder only; returns the latent codes (B, latent) inside w. */
+/* Decode latent points z: (B, latent) (the condition's inputs taken from x when cvae). */
+const ae_real *ae_model_decode(const AeModel *model, AeWork *w, const ae_real *z,
+							   const ae_real *x, int B);
+
+/*
+ * Forward through the encoder only; returns the encoder output inside w:
+ * the latent codes (B, latent), or for a variational model the means and
+ * log-variances (B, 2 · latent), means first.
+ */
 const ae_real *ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B);
 
-/* The latent codes (B, latent) of the last forward or encode pass. */
+/* The encoder output of the last forward or encode pass (see ae_model_encode). */
 const ae_real *ae_model_latent(const AeModel *model, const AeWork *w);
 
 /*
+ * The kind's regularizer after a forward pass: the KL term of a
+ * variational model (weighted by beta), the sparsity or contractive
+ * penalty.  Returns its mean over the B rows; row_penalty: (B), when not
+ * NULL, gets each row's share (the unweighted KL for variational kinds).
+ */
+double		ae_model_penalty(const AeModel *model, const AeWork *w, const ae_real *x, int B,
+							 double *row_penalty);
+
+/*
+ * A row's anomaly score from its values t, m: (ncols): the reconstruction
+ * loss, or for a variational model per opt.score the negative ELBO
+ * (deterministic; elbo_samples draws from a generator seeded by the row).
+ * Leaves the forward pass at the latent mean in w.
+ */
+double		ae_model_score(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t *m);
+
+/*
  * Loss of outputs out: (B, n_out) against t, m.  A row's loss is the
- * weighted mean of its observed columns' losses (0 when none is observed);
- * returns the mean over rows.  Fills dout: (B, n_out) with the gradient of
+ * weighted mean of its observed columns' losses (0 when none is observed),
+ * times the total column weight for variational kinds (so that it is the
+ * summed log-likelihood of a complete row, as the ELBO wants); returns
+ * the mean over rows.  Fills dout: (B, n_out) with the gradient of
  * that mean when dout is not NULL, and row_loss: (B) when not NULL.
  */
 double		ae_model_loss(const AeModel *model, const ae_real *out, const ae_real *t,
 						  const uint8_t *m, int B, ae_real *dout, double *row_loss);
 
-/* Per-column losses of one row (already forwarded); col_loss: (ncols), NaN where missing. */
+/*
+ * Each column's share of one forwarded row's loss, weighted as in
+ * ae_model_loss so the shares sum to it; col_loss: (ncols), NaN where the
+ * column is missing or not reconstructed (a cvae's condition).
+ */
 void		ae_model_column_losses(const AeModel *model, const ae_real *out, const ae_real *t,
 								   const uint8_t *m, double *col_loss);
 
-/* Backward pass after a forward of the same x; adds into grads: (nparams). */
+/* Backward pass after a forward of the same x, penalty included; adds into grads: (nparams). */
 void		ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
 							  const ae_real *dout, int B, ae_real *grads);
 

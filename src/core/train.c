@@ -30,19 +30,46 @@ gather(const AeModel *model, const AeDataset *d, const int *idx, int B,
  * what it was not shown.
  */
 static void
-mask_inputs(const uint8_t *mb, uint8_t *mi, size_t n, double share, AeRng *rng)
+mask_inputs(const AeModel *model, const uint8_t *mb, uint8_t *mi, int B, double share,
+			AeRng *rng)
 {
-	for (size_t i = 0; i < n; i++)
-		mi[i] = mb[i] && !(share > 0 && ae_rng_uniform(rng) < share);
+	for (int r = 0; r < B; r++)
+		for (int c = 0; c < model->ncols; c++)
+		{
+			size_t		i = (size_t) r * model->ncols + c;
+
+			/* a cvae's condition is always given */
+			mi[i] = mb[i] && (c == model->cond_col ||
+							  !(share > 0 && ae_rng_uniform(rng) < share));
+		}
 }
 
-/* Mean row loss of a data set, evaluated in batches without gradients. */
+/* Denoising: Gaussian noise of the given deviation on the shown numeric inputs. */
+static void
+add_noise(const AeModel *model, ae_real *x, const uint8_t *mi, int B, double sd, AeRng *rng)
+{
+	for (int r = 0; r < B; r++)
+		for (int c = 0; c < model->ncols; c++)
+		{
+			const AeColumn *col = &model->cols[c];
+
+			if (col->kind == AE_COL_NUMERIC && mi[(size_t) r * model->ncols + c] &&
+				c != model->cond_col)
+				x[(size_t) r * model->n_in + col->in_off] += (ae_real) (sd * ae_rng_normal(rng));
+		}
+}
+
+/*
+ * Mean row loss of a data set (penalty included), evaluated in batches
+ * without gradients; a variational model is evaluated at its latent means.
+ */
 static double
 evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
 {
 	double		total = 0;
 	size_t		nc = model->ncols;
 
+	memset(w->eps, 0, sizeof(ae_real) * (size_t) w->max_batch * model->opt.latent);
 	for (int start = 0; start < d->n; start += w->max_batch)
 	{
 		int			B = d->n - start < w->max_batch ? d->n - start : w->max_batch;
@@ -52,7 +79,8 @@ evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
 
 		ae_model_inputs(model, t, m, w->x, B);
 		out = ae_model_forward(model, w, w->x, B);
-		total += ae_model_loss(model, out, t, m, B, NULL, NULL) * B;
+		total += (ae_model_loss(model, out, t, m, B, NULL, NULL) +
+				  ae_model_penalty(model, w, w->x, B, NULL)) * B;
 	}
 	return total / d->n;
 }
@@ -117,10 +145,16 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 			if (tick)
 				tick(tick_arg);
 			gather(model, train, idx + start, B, tb, mb);
-			mask_inputs(mb, mi, (size_t) B * model->ncols, o->mask, rng);
+			mask_inputs(model, mb, mi, B, o->mask, rng);
 			ae_model_inputs(model, tb, mi, w.x, B);
+			if (o->kind == AE_KIND_DENOISING && o->noise > 0)
+				add_noise(model, w.x, mi, B, o->noise, rng);
+			if (AE_KIND_IS_VARIATIONAL(o->kind))
+				for (size_t i = 0; i < (size_t) B * o->latent; i++)
+					w.eps[i] = (ae_real) ae_rng_normal(rng);
 			out = ae_model_forward(model, &w, w.x, B);
-			epoch_loss += ae_model_loss(model, out, tb, mb, B, w.dout, NULL) * B;
+			epoch_loss += (ae_model_loss(model, out, tb, mb, B, w.dout, NULL) +
+						   ae_model_penalty(model, &w, w.x, B, NULL)) * B;
 			memset(grads, 0, sizeof(ae_real) * np);
 			ae_model_backward(model, &w, w.x, w.dout, B, grads);
 			ae_clip_grad_norm(grads, np, o->grad_clip);

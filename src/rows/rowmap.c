@@ -129,30 +129,36 @@ ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
 
 	for (int c = 0; c < model->ncols; c++)
 	{
-		const AeColumn *col = &model->cols[c];
 		int			a = map->attno[c];
-		double		v;
 
-		m[c] = 0;
-		t[c] = 0;
-		if (map->isnull[a])
-			continue;
-		if (col->kind == AE_COL_CATEGORICAL)
-			v = ae_category_index(col, map->cat_order[c],
-								  OutputFunctionCall(&map->out_fn[c], map->values[a]));
-		else
-		{
-			v = ae_datum_to_double(map->values[a], map->sqltype[c]);
-			if (isnan(v))
-				continue;
-			if (col->kind == AE_COL_NUMERIC)
-				v = ae_scale_value(col, v);
-		}
-		t[c] = (ae_real) v;
-		m[c] = 1;
-		observed++;
+		m[c] = !map->isnull[a] && ae_rowmap_encode_value(map, model, c, map->values[a], &t[c]);
+		observed += m[c];
 	}
 	return observed;
+}
+
+/* Encode one non-null value of column c; false when it counts as missing. */
+bool
+ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c, Datum value,
+					   ae_real *t)
+{
+	const AeColumn *col = &model->cols[c];
+	double		v;
+
+	*t = 0;
+	if (col->kind == AE_COL_CATEGORICAL)
+		v = ae_category_index(col, map->cat_order[c],
+							  OutputFunctionCall((FmgrInfo *) &map->out_fn[c], value));
+	else
+	{
+		v = ae_datum_to_double(value, map->sqltype[c]);
+		if (isnan(v))
+			return false;
+		if (col->kind == AE_COL_NUMERIC)
+			v = ae_scale_value(col, v);
+	}
+	*t = (ae_real) v;
+	return true;
 }
 
 /* Most likely category, "other" left out; -1 for an empty vocabulary. */
@@ -176,6 +182,12 @@ ae_rowmap_decode(const AeRowMap *map, const AeModel *model, int c,
 	const ae_real *z = out + col->out_off;
 	Form_pg_attribute att = TupleDescAttr(map->tupdesc, map->attno[c]);
 
+	/* a cvae's condition is given, not predicted: it stays as it is */
+	if (col->flags & AE_COLFLAG_CONDITION)
+	{
+		*isnull = map->isnull[map->attno[c]];
+		return map->values[map->attno[c]];
+	}
 	*isnull = false;
 	switch (col->kind)
 	{

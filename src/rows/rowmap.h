@@ -38,10 +38,15 @@ void		ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typm
 int			ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
 							 ae_real *t, uint8 *m);
 
+/* Encode one non-null value of model column c into *t; false when it counts as missing. */
+bool		ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c,
+								   Datum value, ae_real *t);
+
 /*
  * Decode model column c from network outputs out: (n_out) into a Datum of
  * the row's column type: numbers unscaled (integers rounded), booleans
- * thresholded, categories the most likely vocabulary value (never "other").
+ * thresholded, categories the most likely vocabulary value (never "other");
+ * a cvae's condition column keeps the row's own value.
  * *isnull is set when there is no value to give (an empty vocabulary).
  */
 Datum		ae_rowmap_decode(const AeRowMap *map, const AeModel *model, int c,

@@ -502,6 +502,50 @@ resolve_defaults(AeFitConfig *cfg, int width, int n_train)
 		o->grad_clip = 5;
 }
 
+/* A cvae's condition must be a modelled column, and not the only one. */
+static void
+check_condition(List *kept, int ncols, const char *condition, Oid typid)
+{
+	ListCell   *lc;
+
+	foreach(lc, kept)
+		if (strcmp(((FitColumn *) lfirst(lc))->name, condition) == 0)
+		{
+			if (ncols < 2)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("a cvae needs columns to model besides its condition \"%s\"",
+								condition),
+						 errhint("Train on more columns.")));
+			return;
+		}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("condition column \"%s\" is not among the modelled columns of %s",
+					condition, format_type_be(typid)),
+			 errhint("Name an existing column of a supported type, with values, and do not exclude it.")));
+}
+
+/* Each kind's own options: its defaults, and zero for options of other kinds. */
+static void
+resolve_kind_defaults(AeOptions *o)
+{
+	int			k = o->kind;
+
+	if (isnan(o->noise))
+		o->noise = k == AE_KIND_DENOISING ? AE_DEFAULT_NOISE : 0;
+	if (isnan(o->sparsity))
+		o->sparsity = k == AE_KIND_SPARSE ? AE_DEFAULT_SPARSITY : 0;
+	if (isnan(o->sparsity_target))
+		o->sparsity_target = k == AE_KIND_SPARSE ? AE_DEFAULT_SPARSITY_TARGET : 0;
+	if (isnan(o->contractive))
+		o->contractive = k == AE_KIND_CONTRACTIVE ? AE_DEFAULT_CONTRACTIVE : 0;
+	if (isnan(o->beta))
+		o->beta = AE_KIND_IS_VARIATIONAL(k) ? AE_DEFAULT_BETA : 0;
+	if (o->score < 0)
+		o->score = AE_SCORE_ELBO;
+}
+
 /* Progress callback of the training loop: honour cancel and statement_timeout. */
 static void
 fit_tick(void *arg)
@@ -602,6 +646,7 @@ ae_fit_sample(AeReservoir *sample)
 		cfg.max_categories = AE_DEFAULT_MAX_CATEGORIES;
 	if (cfg.opt.max_rows < 0)
 		cfg.opt.max_rows = sample->max_rows;
+	resolve_kind_defaults(&cfg.opt);
 
 	td = lookup_rowtype_tupdesc_copy(sample->typid, sample->typmod);
 	chosen = choose_columns(td, sample->typid, &cfg);
@@ -625,6 +670,7 @@ ae_fit_sample(AeReservoir *sample)
 		if (fc->observed == 0)
 			appendStringInfo(&empty, "%s%s", empty.len ? ", " : "", quote_identifier(fc->name));
 		else if (fc->kind == AE_COL_CATEGORICAL && !name_in(cfg.columns, fc->name) &&
+				 !(cfg.condition && strcmp(cfg.condition, fc->name) == 0) &&
 				 label_coverage(fc, cfg.max_categories) < 0.75)
 			appendStringInfo(&distinct, "%s%s", distinct.len ? ", " : "", quote_identifier(fc->name));
 		else
@@ -644,6 +690,8 @@ ae_fit_sample(AeReservoir *sample)
 				 errmsg("no usable columns to train on in %s", format_type_be(sample->typid)),
 				 errhint("Every candidate column was skipped; name columns with the columns option.")));
 	ncols = list_length(kept);
+	if (cfg.condition)
+		check_condition(kept, ncols, cfg.condition, sample->typid);
 
 	/* per-column encodings, and the raw cells turned into network units */
 	model = palloc0(sizeof(AeModel));
@@ -672,7 +720,9 @@ ae_fit_sample(AeReservoir *sample)
 					cell[i] = id_to_class[(int) cell[i]];
 		}
 		measure_column(col, cell, n, 1);
-		if (fc->observed < n || cfg.opt.mask > 0)
+		if (cfg.condition && strcmp(cfg.condition, fc->name) == 0)
+			col->flags |= AE_COLFLAG_CONDITION;		/* given, never hidden */
+		else if (fc->observed < n || cfg.opt.mask > 0)
 			col->flags |= AE_COLFLAG_INDICATOR;
 		for (int i = 0; i < n; i++)
 		{

@@ -11,7 +11,9 @@
 #include "utils/numeric.h"
 
 #define VALID_KEYS "kind, columns, exclude, hidden, latent, epochs, batch_size, learning_rate, " \
-	"seed, activation, weight_decay, grad_clip, val_share, max_rows, mask, categorical, max_categories"
+	"seed, activation, weight_decay, grad_clip, val_share, max_rows, mask, categorical, max_categories, " \
+	"noise (denoising), sparsity and sparsity_target (sparse), contractive (contractive), " \
+	"beta and score (vae, cvae), condition (cvae)"
 
 /* Raise the error for a bad value of key. */
 static void pg_attribute_noreturn()
@@ -116,7 +118,7 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown autoencoder kind \"%s\"", name),
-					 errhint("Valid kinds are: ae.")));
+					 errhint("Valid kinds are: ae, denoising, sparse, contractive, vae, cvae.")));
 	}
 	else if (strcmp(key, "columns") == 0)
 		cfg->columns = name_list(key, v);
@@ -128,6 +130,32 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 		cfg->max_categories = (int) int_value(key, v, 1, AE_MAX_CATEGORIES, "an integer between 1 and 65535");
 	else if (strcmp(key, "mask") == 0)
 		o->mask = real_value(key, v, 0, false, 0.9, "a number in [0, 0.9]");
+	else if (strcmp(key, "noise") == 0)
+		o->noise = real_value(key, v, 0, false, 10, "a number in [0, 10] (standard deviations)");
+	else if (strcmp(key, "sparsity") == 0)
+		o->sparsity = real_value(key, v, 0, false, 1000, "a number in [0, 1000]");
+	else if (strcmp(key, "sparsity_target") == 0)
+		o->sparsity_target = real_value(key, v, 0, true, 0.5, "a number in (0, 0.5]");
+	else if (strcmp(key, "contractive") == 0)
+		o->contractive = real_value(key, v, 0, false, 1000, "a number in [0, 1000]");
+	else if (strcmp(key, "beta") == 0)
+		o->beta = real_value(key, v, 0, false, 1000, "a number in [0, 1000]");
+	else if (strcmp(key, "score") == 0)
+	{
+		const char *expected = "elbo, reconstruction or elbo_samples";
+		char	   *name = string_value(key, v, expected);
+
+		if (strcmp(name, "elbo") == 0)
+			o->score = AE_SCORE_ELBO;
+		else if (strcmp(name, "reconstruction") == 0)
+			o->score = AE_SCORE_RECONSTRUCTION;
+		else if (strcmp(name, "elbo_samples") == 0)
+			o->score = AE_SCORE_ELBO_SAMPLES;
+		else
+			bad_value(key, expected);
+	}
+	else if (strcmp(key, "condition") == 0)
+		cfg->condition = string_value(key, v, "a column name");
 	else if (strcmp(key, "hidden") == 0)
 	{
 		const char *expected = "an array of at most 7 layer widths between 1 and 16384";
@@ -174,6 +202,41 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 				 errhint("Valid options are: %s.", VALID_KEYS)));
 }
 
+/* Error when an option of one kind is given to another. */
+static void
+kind_option(const AeFitConfig *cfg, bool given, const char *key, bool applies, const char *kinds)
+{
+	if (given && !applies)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ae option \"%s\" does not apply to kind \"%s\"",
+						key, ae_kind_name(cfg->opt.kind)),
+				 errhint("\"%s\" is an option of %s.", key, kinds)));
+}
+
+/* Each kind's options only with that kind; a cvae needs its condition. */
+static void
+check_kind_options(const AeFitConfig *cfg)
+{
+	const AeOptions *o = &cfg->opt;
+	int			k = o->kind;
+
+	kind_option(cfg, !isnan(o->noise), "noise", k == AE_KIND_DENOISING, "kind denoising");
+	kind_option(cfg, !isnan(o->sparsity), "sparsity", k == AE_KIND_SPARSE, "kind sparse");
+	kind_option(cfg, !isnan(o->sparsity_target), "sparsity_target", k == AE_KIND_SPARSE,
+				"kind sparse");
+	kind_option(cfg, !isnan(o->contractive), "contractive", k == AE_KIND_CONTRACTIVE,
+				"kind contractive");
+	kind_option(cfg, !isnan(o->beta), "beta", AE_KIND_IS_VARIATIONAL(k), "kinds vae and cvae");
+	kind_option(cfg, o->score >= 0, "score", AE_KIND_IS_VARIATIONAL(k), "kinds vae and cvae");
+	kind_option(cfg, cfg->condition != NULL, "condition", k == AE_KIND_CVAE, "kind cvae");
+	if (k == AE_KIND_CVAE && cfg->condition == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kind \"cvae\" needs a condition column"),
+				 errhint("Name it in the options, as in '{\"condition\": \"digit\"}'.")));
+}
+
 /* Parse and validate the options object. */
 void
 ae_options_parse(Jsonb *options, AeFitConfig *cfg)
@@ -194,6 +257,12 @@ ae_options_parse(Jsonb *options, AeFitConfig *cfg)
 	cfg->opt.grad_clip = NAN;
 	cfg->opt.val_share = NAN;
 	cfg->opt.mask = NAN;
+	cfg->opt.noise = NAN;
+	cfg->opt.sparsity = NAN;
+	cfg->opt.sparsity_target = NAN;
+	cfg->opt.contractive = NAN;
+	cfg->opt.beta = NAN;
+	cfg->opt.score = -1;
 	cfg->max_categories = -1;
 	cfg->opt.max_rows = -1;
 	cfg->opt.seed = AE_DEFAULT_SEED;
@@ -213,4 +282,5 @@ ae_options_parse(Jsonb *options, AeFitConfig *cfg)
 		else if (tok == WJB_VALUE)
 			parse_option(cfg, key, &v);
 	}
+	check_kind_options(cfg);
 }

@@ -17,6 +17,11 @@
 #define AE_DEFAULT_VAL_SHARE 0.1
 #define AE_DEFAULT_MASK 0.2
 #define AE_DEFAULT_MAX_CATEGORIES 100
+#define AE_DEFAULT_NOISE 0.2
+#define AE_DEFAULT_SPARSITY 0.1
+#define AE_DEFAULT_SPARSITY_TARGET 0.05
+#define AE_DEFAULT_CONTRACTIVE 0.01
+#define AE_DEFAULT_BETA 1.0
 
 typedef struct AeFitConfig
 {
@@ -26,9 +31,13 @@ typedef struct AeFitConfig
 	List	   *exclude;		/* char * names */
 	List	   *categorical;	/* char * names of integer columns to treat as categories */
 	int			max_categories; /* vocabulary limit per categorical column, -1 unset */
+	char	   *condition;		/* cvae: the condition column */
 } AeFitConfig;
 
-/* Parse and validate options; NULL means none.  Errors name the bad key. */
+/*
+ * Parse and validate options; NULL means none.  Errors name the bad key,
+ * including a kind's option given for another kind.
+ */
 void		ae_options_parse(Jsonb *options, AeFitConfig *cfg);
 
 #endif							/* AE_TRAIN_OPTIONS_H */

@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks under test/bench, in a throwaway cluster.
 #
-#   bash test/bench/run-bench.sh          both benchmarks
+#   bash test/bench/run-bench.sh          all of them
 #   bash test/bench/run-bench.sh auc      anomaly_auc.sql only: ROC-AUC of ae_score
 #                                         against a z-score baseline on the test data sets
 #   bash test/bench/run-bench.sh speed    speed.sql only: ae_train and scoring throughput
 #   bash test/bench/run-bench.sh impute   run-impute.sh only: ae_impute against mean/mode,
 #                                         kNN and MICE on hidden cells (needs Python packages)
+#   bash test/bench/run-bench.sh kinds    kinds_auc.sql only: ROC-AUC of ae_score for each
+#                                         kind (ae, denoising, sparse, contractive, vae)
+#   bash test/bench/run-bench.sh vae      vae_reference.py only: the vae kind against a
+#                                         PyTorch implementation of the same model on digits
+#   bash test/bench/run-bench.sh pictures digits_pictures.py only: writes docs/*.svg
+#                                         (cvae samples, interpolation, 2-D latent map)
 #
 # Builds and installs ae (test/build-install.sh), starts a PostgreSQL 15
 # cluster with pg_virtualenv (works as root; the server runs unprivileged)
-# and runs the chosen psql scripts in it, printing their tables.  The figures
-# are for reading: nothing is asserted about them, and the exit status only
-# says whether the scripts ran.  The speed benchmark takes a minute or two
-# on 2 cores.
+# and runs the chosen scripts in it, printing their tables.  The Python
+# scripts run under /usr/bin/python3 with Debian packages (python3-psycopg2,
+# and python3-torch and python3-numpy for vae), installed here when missing
+# (as root or with sudo).  The figures are for reading: nothing is asserted
+# about them, and the exit status only says whether the scripts ran.  The
+# speed benchmark takes a minute or two on 2 cores, the others under a
+# minute each.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -36,20 +45,64 @@ if [ "${1:-}" = "--in-cluster" ]; then
         echo "== speed.sql"
         "${psql[@]}" -f test/bench/speed.sql
     fi
+    if [ "$which" = all ] || [ "$which" = kinds ]; then
+        echo
+        echo "== kinds_auc.sql"
+        "${psql[@]}" -f test/bench/kinds_auc.sql
+    fi
+    if [ "$which" = all ] || [ "$which" = vae ]; then
+        echo
+        echo "== vae_reference.py"
+        /usr/bin/python3 test/bench/vae_reference.py
+    fi
+    if [ "$which" = all ] || [ "$which" = pictures ]; then
+        echo
+        echo "== digits_pictures.py"
+        /usr/bin/python3 test/bench/digits_pictures.py
+    fi
     exit 0
 fi
 
 which=${1:-all}
 case "$which" in
-    all | auc | speed) ;;
+    all | auc | speed | kinds | vae | pictures) ;;
     impute)
         exec bash test/bench/run-impute.sh
         ;;
     *)
-        echo "usage: $0 [auc|speed|impute]" >&2
+        echo "usage: $0 [auc|speed|impute|kinds|vae|pictures]" >&2
         exit 2
         ;;
 esac
+
+# Debian packages for the Python scripts, for the system interpreter (whatever
+# python3 is first on PATH)
+need=()
+case "$which" in
+    all | vae | pictures)
+        /usr/bin/python3 -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
+        ;;
+esac
+case "$which" in
+    all | vae)
+        /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+        /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
+        ;;
+esac
+if [ ${#need[@]} -gt 0 ]; then
+    echo "installing: ${need[*]}"
+    if [ "$(id -u)" -eq 0 ]; then
+        sudo=()
+    elif command -v sudo >/dev/null; then
+        sudo=(sudo)
+    else
+        echo "missing packages: ${need[*]}; install them as root (apt-get install ${need[*]})" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
 
 bash test/build-install.sh
 

@@ -2,9 +2,11 @@
  * test_core.c — unit tests of the numeric core in its production (float)
  * build: the BLAS dense kernels against their naive references, one Adam
  * step against hand-computed values, weight decay, gradient clipping, the
- * random number generator, the model's input encoding and loss, and small
- * end-to-end training runs on synthetic data whose losses must fall below
- * stated bounds.
+ * random number generator, the model's layout (every kind), input encoding
+ * and loss, small end-to-end training runs on synthetic data whose losses
+ * must fall below stated bounds (ae on numeric and mixed columns, then
+ * each kind: denoising, sparse, contractive, vae, cvae), a vae's three
+ * scores and a cvae's decoder under different conditions.
  */
 #include "core/adam.h"
 #include "core/dense.h"
@@ -529,7 +531,9 @@ test_layout(void)
 
 	REJECT(model.ncols = 0, "0 columns");
 	REJECT(model.cols = NULL, "NULL columns");
-	REJECT(model.opt.kind = 1, "an unknown kind");
+	REJECT(model.opt.kind = AE_KIND_COUNT, "an unknown kind");
+	REJECT(model.opt.kind = -1, "a negative kind");
+	REJECT(model.opt.score = AE_SCORE_ELBO_SAMPLES + 1, "an unknown score mode");
 	REJECT(model.opt.activation = AE_ACT_COUNT, "an unknown activation");
 	REJECT(model.opt.nhidden = AE_MAX_HIDDEN + 1, "too many hidden layers");
 	REJECT(model.opt.hidden[0] = 0, "a hidden width of 0");
@@ -545,7 +549,61 @@ test_layout(void)
 	REJECT(cols[2].ncat = -1, "a negative category count");
 	REJECT(cols[2].ncat = AE_MAX_CATEGORIES + 1, "too many categories");
 	REJECT(cols[2].cats = NULL, "a categorical column without its vocabulary");
+
+	/* a cvae has exactly one condition column, and only a cvae has one */
+	REJECT(model.opt.kind = AE_KIND_CVAE, "a cvae without a condition column");
+	for (int k = 0; k < AE_KIND_COUNT; k++)
+		if (k != AE_KIND_CVAE)
+			REJECT((model.opt.kind = k, cols[2].flags = AE_COLFLAG_CONDITION),
+				   "a condition column in a non-cvae kind");
+	REJECT((model.opt.kind = AE_KIND_CVAE, cols[1].flags = AE_COLFLAG_CONDITION,
+			cols[2].flags = AE_COLFLAG_CONDITION), "two condition columns");
 #undef REJECT
+
+	/* the other non-variational kinds share the ae's network */
+	for (int k = AE_KIND_DENOISING; k <= AE_KIND_CONTRACTIVE; k++)
+	{
+		small_model(&model, cols);
+		model.opt.kind = k;
+		CHECK(ae_model_layout(&model) == AE_OK && model.layers[1].nout == 2 && model.dec_in == 2 &&
+			  model.cond_col == -1 && model.nparams == (size_t) 84, "kind %s lays out as an ae",
+			  ae_kind_name(k));
+	}
+
+	/* vae: the encoder outputs 2 · latent (means, log-variances); the decoder reads the latent */
+	small_model(&model, cols);
+	model.opt.kind = AE_KIND_VAE;
+	CHECK(ae_model_layout(&model) == AE_OK, "vae lays out");
+	CHECK(model.nencoder == 2 && model.layers[1].nin == 4 && model.layers[1].nout == 4 &&
+		  model.dec_in == 2 && model.layers[2].nin == 2 && model.cond_col == -1 &&
+		  model.n_in == 7 && model.n_out == 6,
+		  "vae: encoder output 2 · 2, dec_in 2 (got %d, %d)", model.layers[1].nout, model.dec_in);
+	/* 7→4, 4→4, 2→4, 4→6 */
+	CHECK(model.nparams == (size_t) (7 * 4 + 4) + (4 * 4 + 4) + (2 * 4 + 4) + (4 * 6 + 6),
+		  "vae nparams %zu", model.nparams);
+
+	/* cvae on the categorical: its 4 inputs feed the encoder and the decoder; no output */
+	small_model(&model, cols);
+	model.opt.kind = AE_KIND_CVAE;
+	cols[2].flags = AE_COLFLAG_CONDITION;
+	CHECK(ae_model_layout(&model) == AE_OK, "cvae lays out");
+	CHECK(model.cond_col == 2 && model.n_in == 7 && cols[2].in_off == 3 && cols[2].in_width == 4 &&
+		  cols[2].out_width == 0 && model.n_out == 2, "cvae: condition in n_in 7, not in n_out 2 (got %d, %d)",
+		  model.n_in, model.n_out);
+	CHECK(model.layers[1].nout == 4 && model.dec_in == 2 + 4 && model.layers[2].nin == 6 &&
+		  model.layers[3].nout == 2, "cvae: encoder output 2 · 2, dec_in latent 2 + condition 4 (got %d)",
+		  model.dec_in);
+	/* 7→4, 4→4, 6→4, 4→2 */
+	CHECK(model.nparams == (size_t) (7 * 4 + 4) + (4 * 4 + 4) + (6 * 4 + 4) + (4 * 2 + 2),
+		  "cvae nparams %zu", model.nparams);
+
+	/* a numeric condition with a missing indicator adds 1 to dec_in: the indicator stays in the encoder */
+	small_model(&model, cols);
+	model.opt.kind = AE_KIND_CVAE;
+	cols[0].flags |= AE_COLFLAG_CONDITION;
+	CHECK(ae_model_layout(&model) == AE_OK && model.cond_col == 0 && model.dec_in == 3 &&
+		  model.n_in == 7 && model.n_out == 5, "cvae on a numeric column: dec_in 3, n_out 5 (got %d, %d)",
+		  model.dec_in, model.n_out);
 }
 
 /* Input encoding of values and missing flags. */
@@ -614,9 +672,11 @@ test_model_loss(void)
 	CHECK(fabs(dout[6] - 1) < 1e-6 && dout[7] == 0 && dout[8] == 0 && dout[11] == 0,
 		  "row 1 gradient only on its observed column");
 
+	/* column losses are weighted as in the row's loss, so they sum to it */
 	ae_model_column_losses(&model, out, t, m, col_loss);
-	CHECK(fabs(col_loss[0] - sq0) < 1e-6 && fabs(col_loss[1] - bce0) < 1e-6 &&
-		  fabs(col_loss[2] - ce0) < 1e-6, "column losses of row 0 are unweighted");
+	CHECK(fabs(col_loss[0] - sq0 / 4) < 1e-6 && fabs(col_loss[1] - 2 * bce0 / 4) < 1e-6 &&
+		  fabs(col_loss[2] - ce0 / 4) < 1e-6, "column losses of row 0 are its weighted shares");
+	CHECK(fabs(col_loss[0] + col_loss[1] + col_loss[2] - row0) < 1e-6, "column losses sum to the row's loss");
 	ae_model_column_losses(&model, out + 6, t + 3, m + 3, col_loss);
 	CHECK(!isnan(col_loss[0]) && isnan(col_loss[1]) && isnan(col_loss[2]), "missing columns have NaN loss");
 
@@ -996,8 +1056,13 @@ test_status(void)
 		CHECK(ae_status_message((AeStatus) s) != NULL && strcmp(ae_status_message((AeStatus) s), "unknown error") != 0,
 			  "status %d has a message", s);
 	CHECK(strcmp(ae_status_message((AeStatus) 99), "unknown error") == 0, "unknown status message");
-	CHECK(ae_kind_from_name("ae") == AE_KIND_AE && ae_kind_name(AE_KIND_AE) != NULL &&
-		  ae_kind_name(1) == NULL && ae_kind_from_name("vae") == -1, "kind names");
+	for (int k = 0; k < AE_KIND_COUNT; k++)
+		CHECK(ae_kind_name(k) != NULL && ae_kind_from_name(ae_kind_name(k)) == k,
+			  "kind %d round-trips by name", k);
+	CHECK(ae_kind_from_name("cvae") == AE_KIND_CVAE && strcmp(ae_kind_name(AE_KIND_DENOISING), "denoising") == 0,
+		  "kind names");
+	CHECK(ae_kind_name(AE_KIND_COUNT) == NULL && ae_kind_name(-1) == NULL &&
+		  ae_kind_from_name("gan") == -1, "unknown kinds");
 }
 
 /* The encoder alone gives the same latent codes as a full forward pass. */
@@ -1036,6 +1101,509 @@ test_encode(void)
 	unit_region_free(&reg);
 }
 
+/* ---- the autoencoder kinds ---- */
+
+/* The numeric columns of make_numeric as a model of the given kind, with the training options. */
+static void
+numeric_model(AeModel *model, AeColumn cols[NUM_COLS], int kind)
+{
+	memset(model, 0, sizeof(*model));
+	memset(cols, 0, sizeof(AeColumn) * NUM_COLS);
+	for (int c = 0; c < NUM_COLS; c++)
+	{
+		snprintf(cols[c].name, AE_NAME_MAX, "x%d", c);
+		cols[c].kind = AE_COL_NUMERIC;
+		cols[c].scale = 1;
+		cols[c].weight = 1;
+	}
+	train_options(&model->opt, NUM_EPOCHS);
+	model->opt.kind = kind;
+	model->ncols = NUM_COLS;
+	model->cols = cols;
+}
+
+/* Lay out and train model on rows [0, ntrain) of t, m, validating on rows [ntrain, n). */
+static AeStatus
+train_rows(AeModel *model, const ae_real *t, const uint8_t *m, int n, int ntrain, UnitRegion *reg)
+{
+	size_t		nc = model->ncols;
+	AeDataset	train = {ntrain, t, m};
+	AeDataset	val = {n - ntrain, t + ntrain * nc, m + ntrain * nc};
+	AeRng		r;
+	AeStatus	st;
+
+	if ((st = ae_model_layout(model)) != AE_OK ||
+		(st = ae_model_alloc_params(model, &reg->alloc)) != AE_OK)
+		return st;
+	ae_rng_seed(&r, model->opt.seed);
+	return ae_model_train(model, &train, &val, &r, &reg->alloc, NULL, NULL);
+}
+
+/*
+ * Print a training run; bound its final train loss and best validation
+ * loss, and require the final train loss under shrink times the first
+ * epoch's.
+ */
+static void
+check_run(const char *what, AeStatus st, const AeModel *model, double final_bound, double val_bound,
+		  double shrink)
+{
+	const AeMetrics *mt = &model->metrics;
+	double		first,
+				final,
+				val;
+
+	CHECK(st == AE_OK, "%s: training returns AE_OK (%s)", what, ae_status_message(st));
+	if (st != AE_OK)
+		return;
+	first = mt->train_loss[0];
+	final = mt->train_loss[mt->epochs_run - 1];
+	val = mt->val_loss[mt->best_epoch - 1];
+	printf("   %s: train loss epoch 1 %.4f, epoch %d %.4f; best epoch %d, val %.4f\n",
+		   what, first, mt->epochs_run, final, mt->best_epoch, val);
+	CHECK(final < final_bound, "%s: final train loss %.4f < %.3g", what, final, final_bound);
+	CHECK(val < val_bound, "%s: best validation loss %.4f < %.3g", what, val, val_bound);
+	CHECK(final < shrink * first, "%s: final train loss %.4f under %.2f times the first epoch's %.4f",
+		  what, final, shrink, first);
+}
+
+/* Mean of a penalty over the validation rows of make_numeric, in batches of 32. */
+static double
+val_penalty(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t *m)
+{
+	double		total = 0;
+
+	for (int start = NUM_TRAIN; start < NUM_ROWS; start += 32)
+	{
+		ae_model_inputs(model, t + start * NUM_COLS, m + start * NUM_COLS, w->x, 32);
+		ae_model_forward(model, w, w->x, 32);
+		total += ae_model_penalty(model, w, w->x, 32, NULL) * 32;
+	}
+	return total / (NUM_ROWS - NUM_TRAIN);
+}
+
+#define DEN_FINAL_BOUND 0.06	/* final train loss (noisy inputs); measured 0.0295 */
+#define DEN_VAL_BOUND 0.05		/* best validation loss; measured 0.0146 */
+
+/*
+ * Denoising, noise 0.2 on the numeric inputs: still reconstructs the clean
+ * values.  With noise 0 it trains bit for bit as an ae; with noise, not.
+ */
+static void
+test_train_denoising(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * NUM_ROWS * NUM_COLS);
+	uint8_t    *m = malloc(NUM_ROWS * NUM_COLS);
+	AeColumn	cols[NUM_COLS],
+				cols2[NUM_COLS];
+	AeModel		model,
+				plain;
+	UnitRegion	reg;
+	AeStatus	st;
+
+	unit_region_init(&reg);
+	make_numeric(t, m, NUM_ROWS);
+	numeric_model(&model, cols, AE_KIND_DENOISING);
+	model.opt.noise = 0.2;
+	st = train_rows(&model, t, m, NUM_ROWS, NUM_TRAIN, &reg);
+	check_run("denoising", st, &model, DEN_FINAL_BOUND, DEN_VAL_BOUND, 0.1);
+
+	numeric_model(&plain, cols2, AE_KIND_AE);
+	CHECK(train_rows(&plain, t, m, NUM_ROWS, NUM_TRAIN, &reg) == AE_OK, "ae for comparison");
+	CHECK(st == AE_OK && memcmp(model.params, plain.params, sizeof(ae_real) * model.nparams) != 0,
+		  "noise 0.2 changes training");
+	numeric_model(&model, cols, AE_KIND_DENOISING);
+	st = train_rows(&model, t, m, NUM_ROWS, NUM_TRAIN, &reg);
+	CHECK(st == AE_OK && memcmp(model.params, plain.params, sizeof(ae_real) * model.nparams) == 0,
+		  "denoising with noise 0 trains exactly as an ae");
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+}
+
+#define SPARSE_FINAL_BOUND 0.05	/* final train loss, penalty included; measured 0.0135 */
+#define SPARSE_VAL_BOUND 0.05	/* best validation loss; measured 0.0144 */
+
+/*
+ * Sparse, sparsity 0.1 towards firing rate 0.05: trains, and ends with
+ * under a tenth of the rate penalty on the validation rows that an ae
+ * trained without it has (measured 0.0001 against 0.0987).
+ */
+static void
+test_train_sparse(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * NUM_ROWS * NUM_COLS);
+	uint8_t    *m = malloc(NUM_ROWS * NUM_COLS);
+	AeColumn	cols[NUM_COLS],
+				cols2[NUM_COLS];
+	AeModel		model,
+				plain;
+	UnitRegion	reg;
+	AeWork		w;
+	AeStatus	st;
+
+	unit_region_init(&reg);
+	make_numeric(t, m, NUM_ROWS);
+	numeric_model(&model, cols, AE_KIND_SPARSE);
+	model.opt.sparsity = 0.1;
+	model.opt.sparsity_target = 0.05;
+	st = train_rows(&model, t, m, NUM_ROWS, NUM_TRAIN, &reg);
+	check_run("sparse", st, &model, SPARSE_FINAL_BOUND, SPARSE_VAL_BOUND, 0.1);
+
+	numeric_model(&plain, cols2, AE_KIND_AE);
+	if (st == AE_OK && train_rows(&plain, t, m, NUM_ROWS, NUM_TRAIN, &reg) == AE_OK &&
+		ae_work_init(&w, &model, 32, &reg.alloc) == AE_OK)
+	{
+		double		ps = val_penalty(&model, &w, t, m),
+					pa;
+
+		/* the ae judged by the sparse kind's penalty */
+		plain.opt = model.opt;
+		pa = val_penalty(&plain, &w, t, m);
+		printf("   sparse: rate penalty on validation rows %.3g, an ae's %.3g\n", ps, pa);
+		CHECK(ps < pa / 10, "sparse training lowers the rate penalty: %.3g < %.3g / 10", ps, pa);
+	}
+	else
+		CHECK(0, "ae for comparison");
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+}
+
+#define CON_FINAL_BOUND 0.05	/* final train loss, penalty included; measured 0.0142 */
+#define CON_VAL_BOUND 0.05		/* best validation loss; measured 0.0143 */
+
+/*
+ * Contractive, weight 0.01: trains, and ends with under a tenth of the
+ * Jacobian penalty on the validation rows that an ae trained without it
+ * has (measured 0.0012 against 0.0553).
+ */
+static void
+test_train_contractive(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * NUM_ROWS * NUM_COLS);
+	uint8_t    *m = malloc(NUM_ROWS * NUM_COLS);
+	AeColumn	cols[NUM_COLS],
+				cols2[NUM_COLS];
+	AeModel		model,
+				plain;
+	UnitRegion	reg;
+	AeWork		w;
+	AeStatus	st;
+
+	unit_region_init(&reg);
+	make_numeric(t, m, NUM_ROWS);
+	numeric_model(&model, cols, AE_KIND_CONTRACTIVE);
+	model.opt.contractive = 0.01;
+	st = train_rows(&model, t, m, NUM_ROWS, NUM_TRAIN, &reg);
+	check_run("contractive", st, &model, CON_FINAL_BOUND, CON_VAL_BOUND, 0.1);
+
+	numeric_model(&plain, cols2, AE_KIND_AE);
+	if (st == AE_OK && train_rows(&plain, t, m, NUM_ROWS, NUM_TRAIN, &reg) == AE_OK &&
+		ae_work_init(&w, &model, 32, &reg.alloc) == AE_OK)
+	{
+		double		pc = val_penalty(&model, &w, t, m),
+					pa;
+
+		plain.opt = model.opt;
+		pa = val_penalty(&plain, &w, t, m);
+		printf("   contractive: Jacobian penalty on validation rows %.3g, an ae's %.3g\n", pc, pa);
+		CHECK(pc < pa / 10, "contractive training lowers the Jacobian penalty: %.3g < %.3g / 10", pc, pa);
+	}
+	else
+		CHECK(0, "ae for comparison");
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+}
+
+#define VAE_FINAL_BOUND 3.5		/* final train loss, sampled: squared errors summed + KL; measured 2.7029 */
+#define VAE_VAL_BOUND 2.5		/* best validation loss, at the latent mean; measured 1.7418 */
+#define VAE_SHRINK 0.75			/* final over first epoch's train loss; measured 0.54 (the KL stays) */
+
+/* Train the vae of make_numeric's columns, beta 1. */
+static AeStatus
+train_vae(AeModel *model, AeColumn cols[NUM_COLS], const ae_real *t, const uint8_t *m,
+		  UnitRegion *reg)
+{
+	numeric_model(model, cols, AE_KIND_VAE);
+	model->opt.beta = 1;
+	return train_rows(model, t, m, NUM_ROWS, NUM_TRAIN, reg);
+}
+
+/* vae on the two-factor numeric columns: loss (summed over the six columns, plus KL) falls. */
+static void
+test_train_vae(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * NUM_ROWS * NUM_COLS);
+	uint8_t    *m = malloc(NUM_ROWS * NUM_COLS);
+	AeColumn	cols[NUM_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+
+	unit_region_init(&reg);
+	make_numeric(t, m, NUM_ROWS);
+	check_run("vae", train_vae(&model, cols, t, m, &reg), &model, VAE_FINAL_BOUND, VAE_VAL_BOUND,
+			  VAE_SHRINK);
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+}
+
+/*
+ * A vae's scores of validation rows (one with a value missing), with beta
+ * set to 3 after training to show the score's KL is unweighted: ELBO is the
+ * reconstruction at the latent mean (squared errors summed, scaled by 6/5
+ * when one of six columns is missing) plus the KL, both computed here;
+ * RECONSTRUCTION is smaller by exactly the KL; ELBO_SAMPLES is
+ * deterministic per row and differs from ELBO; no score depends on beta.
+ */
+static void
+test_vae_score(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * NUM_ROWS * NUM_COLS);
+	uint8_t    *m = malloc(NUM_ROWS * NUM_COLS);
+	AeColumn	cols[NUM_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+	AeWork		w;
+	int			L;
+
+	unit_region_init(&reg);
+	make_numeric(t, m, NUM_ROWS);
+	if (!CHECK(train_vae(&model, cols, t, m, &reg) == AE_OK &&
+			   ae_work_init(&w, &model, 1, &reg.alloc) == AE_OK, "vae trained"))
+		goto done;
+	L = model.opt.latent;
+	model.opt.beta = 3;
+	m[(NUM_TRAIN + 1) * NUM_COLS + 4] = 0;	/* the second row has a value missing */
+	for (int i = 0; i < 3; i++)
+	{
+		const ae_real *tr = t + (NUM_TRAIN + i) * NUM_COLS;
+		const uint8_t *mr = m + (NUM_TRAIN + i) * NUM_COLS;
+		const ae_real *out,
+				   *h;
+		ae_real		mean_out[NUM_COLS];
+		double		recon = 0,
+					kl = 0,
+					elbo,
+					rec,
+					s1,
+					s2,
+					s_other;
+		int			nobs = 0;
+
+		/* independently: forward at the mean, squared errors, KL of the encoder's output */
+		ae_model_inputs(&model, tr, mr, w.x, 1);
+		memset(w.eps, 0, sizeof(ae_real) * L);
+		out = ae_model_forward(&model, &w, w.x, 1);
+		memcpy(mean_out, out, sizeof(mean_out));
+		h = ae_model_latent(&model, &w);
+		for (int c = 0; c < NUM_COLS; c++)
+			if (mr[c])
+			{
+				recon += ((double) out[c] - tr[c]) * ((double) out[c] - tr[c]);
+				nobs++;
+			}
+		recon *= (double) NUM_COLS / nobs;
+		for (int j = 0; j < L; j++)
+			kl += 0.5 * ((double) h[j] * h[j] + exp((double) h[L + j]) - 1 - h[L + j]);
+
+		model.opt.score = AE_SCORE_ELBO;
+		elbo = ae_model_score(&model, &w, tr, mr);
+		model.opt.score = AE_SCORE_RECONSTRUCTION;
+		rec = ae_model_score(&model, &w, tr, mr);
+		printf("   row %d: elbo %.6f = reconstruction %.6f + KL %.6f; score reconstruction %.6f\n",
+			   i, elbo, recon, kl, rec);
+		CHECK(fabs(elbo - (recon + kl)) < 1e-6 * (recon + kl),
+			  "row %d: ELBO score %.8f == reconstruction at the mean %.8f + unweighted KL %.8f",
+			  i, elbo, recon, kl);
+		CHECK(fabs((elbo - rec) - kl) < 1e-9 * (1 + kl),
+			  "row %d: ELBO - RECONSTRUCTION = %.10f, the KL %.10f", i, elbo - rec, kl);
+
+		model.opt.score = AE_SCORE_ELBO_SAMPLES;
+		s1 = ae_model_score(&model, &w, tr, mr);
+		CHECK(memcmp(ae_model_forward(&model, &w, w.x, 1), mean_out, sizeof(mean_out)) == 0,
+			  "row %d: elbo_samples leaves eps at zero (the mean's outputs)", i);
+		s_other = ae_model_score(&model, &w, tr + NUM_COLS, mr + NUM_COLS);
+		s2 = ae_model_score(&model, &w, tr, mr);
+		printf("   row %d: elbo_samples %.6f, again after another row %.6f (that row %.6f)\n",
+			   i, s1, s2, s_other);
+		CHECK(s1 == s2, "row %d: elbo_samples is deterministic (%.10f, %.10f)", i, s1, s2);
+		CHECK(isfinite(s1) && fabs(s1 - elbo) > 1e-6, "row %d: elbo_samples %.6f differs from elbo %.6f",
+			  i, s1, elbo);
+
+		/* beta weighs the KL in training only: no score depends on it */
+		model.opt.beta = 1;
+		s2 = ae_model_score(&model, &w, tr, mr);
+		model.opt.score = AE_SCORE_ELBO;
+		CHECK(s2 == s1 && ae_model_score(&model, &w, tr, mr) == elbo,
+			  "row %d: scores with beta 1 equal those with beta 3", i);
+		model.opt.beta = 3;
+	}
+done:
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+}
+
+#define CV_ROWS 640
+#define CV_TRAIN 512
+#define CV_COLS 5				/* four numeric, then the condition */
+#define CV_FINAL_BOUND 2.5		/* final train loss, sampled; measured 1.6296 */
+#define CV_VAL_BOUND 1.5		/* best validation loss, at the latent mean; measured 0.9088 */
+
+static char *groups[] = {"north", "south", "west"};
+
+/*
+ * Four numeric columns from two factors plus an offset that depends on a
+ * categorical group in {0, 1, 2}, the cvae's condition.
+ */
+static void
+make_grouped(ae_real *t, uint8_t *m, int n)
+{
+	static const double A[4][2] = {{1, 0}, {0, 1}, {0.7, 0.7}, {0.8, -0.5}};
+	static const double offset[3][4] = {{-2, 0, 1, 0}, {0, 2, -1, 1}, {2, -2, 0, -1}};
+	AeRng		r;
+
+	ae_rng_seed(&r, 4711);
+	for (int i = 0; i < n; i++)
+	{
+		ae_real    *tr = t + i * CV_COLS;
+		double		f1 = ae_rng_normal(&r),
+					f2 = ae_rng_normal(&r);
+		int			k = (int) ae_rng_below(&r, 3);
+
+		for (int c = 0; c < 4; c++)
+			tr[c] = (ae_real) (A[c][0] * f1 + A[c][1] * f2 + offset[k][c] + 0.1 * ae_rng_normal(&r));
+		tr[4] = (ae_real) k;
+		for (int c = 0; c < CV_COLS; c++)
+			m[i * CV_COLS + c] = 1;
+	}
+	for (int c = 0; c < 4; c++)
+		standardise(t, n, CV_COLS, c);
+}
+
+/* Train the cvae of make_grouped's columns, conditioned on the group, beta 1. */
+static AeStatus
+train_cvae(AeModel *model, AeColumn cols[CV_COLS], const ae_real *t, const uint8_t *m,
+		   UnitRegion *reg)
+{
+	memset(model, 0, sizeof(*model));
+	memset(cols, 0, sizeof(AeColumn) * CV_COLS);
+	for (int c = 0; c < CV_COLS; c++)
+	{
+		snprintf(cols[c].name, AE_NAME_MAX, "g%d", c);
+		cols[c].kind = AE_COL_NUMERIC;
+		cols[c].scale = 1;
+		cols[c].weight = 1;
+	}
+	cols[4].kind = AE_COL_CATEGORICAL;
+	cols[4].ncat = 3;
+	cols[4].cats = groups;
+	cols[4].flags = AE_COLFLAG_CONDITION;
+	train_options(&model->opt, NUM_EPOCHS);
+	model->opt.kind = AE_KIND_CVAE;
+	model->opt.beta = 1;
+	model->ncols = CV_COLS;
+	model->cols = cols;
+	return train_rows(model, t, m, CV_ROWS, CV_TRAIN, reg);
+}
+
+/* cvae on grouped columns: loss (four columns summed, plus KL) falls. */
+static void
+test_train_cvae(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * CV_ROWS * CV_COLS);
+	uint8_t    *m = malloc(CV_ROWS * CV_COLS);
+	AeColumn	cols[CV_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+
+	unit_region_init(&reg);
+	make_grouped(t, m, CV_ROWS);
+	check_run("cvae", train_cvae(&model, cols, t, m, &reg), &model, CV_FINAL_BOUND, CV_VAL_BOUND,
+			  VAE_SHRINK);
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+}
+
+#define CV_DECODE_GAP 0.5		/* smallest largest-output difference between groups; measured 1.5814 */
+
+/*
+ * A trained cvae's decoder: the same latent point decoded under each group
+ * gives different outputs, and decoding the latent mean under the row's
+ * own group reproduces the forward pass at the mean.
+ */
+static void
+test_cvae_decode(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * CV_ROWS * CV_COLS);
+	uint8_t    *m = malloc(CV_ROWS * CV_COLS);
+	AeColumn	cols[CV_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+	AeWork		w;
+
+	unit_region_init(&reg);
+	make_grouped(t, m, CV_ROWS);
+	if (CHECK(train_cvae(&model, cols, t, m, &reg) == AE_OK &&
+			  ae_work_init(&w, &model, 3, &reg.alloc) == AE_OK, "cvae trained"))
+	{
+		int			L = model.opt.latent;
+		ae_real		tg[3 * CV_COLS] = {0};
+		uint8_t		mg[3 * CV_COLS];
+		ae_real		z[3 * 2] = {0.5f, -0.3f, 0.5f, -0.3f, 0.5f, -0.3f};
+		ae_real		x[3 * 8];
+		ae_real		mean_out[3 * 4],
+					mu[3 * 2];
+		const ae_real *out;
+		double		least = INFINITY;
+
+		if (!CHECK(L == 2 && model.n_in == 8 && model.n_out == 4 && model.dec_in == 6,
+				   "cvae shape: latent 2, n_in 8, n_out 4, dec_in 6"))
+			goto done;
+
+		/* one row per group, the other columns missing: only the condition reaches the decoder */
+		memset(mg, 0, sizeof(mg));
+		for (int k = 0; k < 3; k++)
+		{
+			tg[k * CV_COLS + 4] = (ae_real) k;
+			mg[k * CV_COLS + 4] = 1;
+		}
+		ae_model_inputs(&model, tg, mg, x, 3);
+		out = ae_model_decode(&model, &w, z, x, 3);
+		for (int a = 0; a < 3; a++)
+			for (int b = a + 1; b < 3; b++)
+			{
+				double		d = 0;
+
+				for (int c = 0; c < 4; c++)
+					d = fmax(d, fabs((double) out[a * 4 + c] - out[b * 4 + c]));
+				printf("   groups %d and %d at the same latent point: largest output difference %.4f\n",
+					   a, b, d);
+				least = fmin(least, d);
+			}
+		CHECK(least > CV_DECODE_GAP, "decoding under different conditions differs by more than %.2f (%.4f)",
+			  CV_DECODE_GAP, least);
+
+		/* decode(mean) under the row's own group is the forward pass at the mean */
+		ae_model_inputs(&model, t + CV_TRAIN * CV_COLS, m + CV_TRAIN * CV_COLS, x, 3);
+		memset(w.eps, 0, sizeof(ae_real) * 3 * L);
+		out = ae_model_forward(&model, &w, x, 3);
+		memcpy(mean_out, out, sizeof(mean_out));
+		for (int r = 0; r < 3; r++)
+			memcpy(mu + r * L, ae_model_latent(&model, &w) + r * 2 * L, sizeof(ae_real) * L);
+		out = ae_model_decode(&model, &w, mu, x, 3);
+		CHECK(memcmp(out, mean_out, sizeof(mean_out)) == 0, "decoding the latent means reproduces the forward pass");
+	}
+done:
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+}
+
 static const UnitTest tests[] = {
 	{"dense kernels against naive loops", test_dense_kernels},
 	{"dense forward, known values", test_dense_known},
@@ -1050,6 +1618,13 @@ static const UnitTest tests[] = {
 	{"training, numeric columns", test_train_numeric},
 	{"training, mixed columns", test_train_mixed},
 	{"training, invalid arguments", test_train_invalid},
+	{"training, denoising", test_train_denoising},
+	{"training, sparse", test_train_sparse},
+	{"training, contractive", test_train_contractive},
+	{"training, vae", test_train_vae},
+	{"vae scores", test_vae_score},
+	{"training, cvae", test_train_cvae},
+	{"cvae decoding", test_cvae_decode},
 	{"status messages and names", test_status},
 };
 

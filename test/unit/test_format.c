@@ -5,8 +5,9 @@
  * the reader sees lives in a malloc block of exactly its length, so memory
  * checkers notice a read past the end.
  *
- * With --write-seed DIR, writes two valid models into DIR for the fuzzer's
- * seed corpus instead of testing.
+ * With --write-seed DIR, writes the valid models built here (mixed,
+ * minimal, vae, cvae) into DIR for the fuzzer's seed corpus instead of
+ * testing.
  */
 #include "core/format.h"
 #include "core/dense.h"
@@ -173,6 +174,34 @@ build_minimal(AeModel *m, const AeAlloc *a)
 	return AE_OK;
 }
 
+/*
+ * The mixed model as a variational kind: a vae, or a cvae conditioned on
+ * the "size" column.  Every option of version 3 gets a distinct nonzero
+ * value (those of other kinds too: the format stores them all).
+ */
+static AeStatus
+build_variational(AeModel *m, const AeAlloc *a, int kind)
+{
+	AeStatus	st;
+
+	if ((st = build_mixed(m, a)) != AE_OK)
+		return st;
+	m->opt.kind = kind;
+	m->opt.mask = 0.2;
+	m->opt.noise = 0.3;
+	m->opt.sparsity = 0.125;
+	m->opt.sparsity_target = 0.05;
+	m->opt.contractive = 0.01;
+	m->opt.beta = kind == AE_KIND_VAE ? 0.75 : 4;
+	m->opt.score = kind == AE_KIND_VAE ? AE_SCORE_ELBO_SAMPLES : AE_SCORE_RECONSTRUCTION;
+	if (kind == AE_KIND_CVAE)
+		m->cols[4].flags = AE_COLFLAG_CONDITION;
+	if ((st = ae_model_layout(m)) != AE_OK || (st = ae_model_alloc_params(m, a)) != AE_OK)
+		return st;
+	random_params(m);
+	return AE_OK;
+}
+
 /* Serialize into a fresh malloc block of exactly ae_model_size bytes. */
 static uint8_t *
 serialize(const AeModel *m, size_t *len)
@@ -235,8 +264,11 @@ compare_models(const char *what, const AeModel *a, const AeModel *b)
 		same_f64(oa->learning_rate, ob->learning_rate) &&
 		same_f64(oa->weight_decay, ob->weight_decay) &&
 		same_f64(oa->grad_clip, ob->grad_clip) &&
-		same_f64(oa->val_share, ob->val_share) &&
-		oa->max_rows == ob->max_rows && oa->seed == ob->seed;
+		same_f64(oa->val_share, ob->val_share) && same_f64(oa->mask, ob->mask) &&
+		same_f64(oa->noise, ob->noise) && same_f64(oa->sparsity, ob->sparsity) &&
+		same_f64(oa->sparsity_target, ob->sparsity_target) &&
+		same_f64(oa->contractive, ob->contractive) && same_f64(oa->beta, ob->beta) &&
+		oa->score == ob->score && oa->max_rows == ob->max_rows && oa->seed == ob->seed;
 	for (int i = 0; ok && i < oa->nhidden; i++)
 		ok = oa->hidden[i] == ob->hidden[i];
 	CHECK(ok, "%s: options survive the round trip", what);
@@ -265,7 +297,8 @@ compare_models(const char *what, const AeModel *a, const AeModel *b)
 	}
 
 	ok = a->n_in == b->n_in && a->n_out == b->n_out && a->nlayers == b->nlayers &&
-		a->nencoder == b->nencoder && a->nparams == b->nparams;
+		a->nencoder == b->nencoder && a->cond_col == b->cond_col && a->dec_in == b->dec_in &&
+		a->nparams == b->nparams;
 	for (int l = 0; ok && l < a->nlayers; l++)
 		ok = a->layers[l].nin == b->layers[l].nin && a->layers[l].nout == b->layers[l].nout &&
 			a->layers[l].act == b->layers[l].act && a->layers[l].w_off == b->layers[l].w_off &&
@@ -313,7 +346,78 @@ round_trip(const char *what, const AeModel *m)
 	free(buf);
 }
 
-/* Round trips of the mixed and minimal models and of a trained one. */
+/*
+ * A vae or cvae round trip: kind, options and the condition flag come back,
+ * and the model read back scores rows exactly as the original.
+ */
+static void
+variational_round_trip(int kind)
+{
+	enum
+	{
+		N = 4
+	};
+	UnitRegion	reg;
+	AeModel		m,
+				back;
+	AeWork		w1,
+				w2;
+	size_t		len;
+	uint8_t    *buf;
+	const char *what = ae_kind_name(kind);
+
+	unit_region_init(&reg);
+	if (!CHECK(build_variational(&m, &reg.alloc, kind) == AE_OK, "build %s model", what))
+	{
+		unit_region_free(&reg);
+		return;
+	}
+	round_trip(what, &m);
+	buf = serialize(&m, &len);
+	if (CHECK(ae_model_read(buf, len, &back, &reg.alloc) == AE_OK, "%s: read back", what))
+	{
+		const AeOptions *o = &back.opt;
+
+		CHECK(o->kind == kind && o->mask == 0.2 && o->noise == 0.3 && o->sparsity == 0.125 &&
+			  o->sparsity_target == 0.05 && o->contractive == 0.01 &&
+			  o->beta == (kind == AE_KIND_VAE ? 0.75 : 4) &&
+			  o->score == (kind == AE_KIND_VAE ? AE_SCORE_ELBO_SAMPLES : AE_SCORE_RECONSTRUCTION),
+			  "%s: kind and options read back (beta %g, score %d)", what, o->beta, o->score);
+		CHECK(back.layers[back.nencoder - 1].nout == 2 * o->latent,
+			  "%s: encoder output 2 · latent", what);
+		if (kind == AE_KIND_CVAE)
+			CHECK(back.cols[4].flags == AE_COLFLAG_CONDITION && back.cond_col == 4 &&
+				  back.dec_in == o->latent + 6 && back.cols[4].out_width == 0,
+				  "cvae: condition flag, cond_col 4, dec_in latent + 6 (got %d, %d)",
+				  back.cond_col, back.dec_in);
+		else
+			CHECK(back.cond_col == -1 && back.dec_in == o->latent, "vae: no condition, dec_in latent");
+
+		/* the same scores, row by row, in the model's own mode and at the ELBO */
+		if (ae_work_init(&w1, &m, 1, &reg.alloc) == AE_OK &&
+			ae_work_init(&w2, &back, 1, &reg.alloc) == AE_OK)
+		{
+			int			same = 1;
+
+			for (int i = 0; i < 2 * N; i++)
+			{
+				ae_real		t[5] = {(ae_real) ae_rng_normal(&rng), (ae_real) ae_rng_below(&rng, 2),
+				(ae_real) ae_rng_below(&rng, 5), 0, (ae_real) ae_rng_below(&rng, 6)};
+				uint8_t		mask[5] = {1, 1, 1, 0, 1};
+
+				m.opt.score = back.opt.score = i < N ? back.opt.score : AE_SCORE_ELBO;
+				same &= ae_model_score(&m, &w1, t, mask) == ae_model_score(&back, &w2, t, mask);
+			}
+			CHECK(same, "%s: the model read back scores %d rows identically", what, 2 * N);
+		}
+		else
+			CHECK(0, "%s: work space", what);
+	}
+	free(buf);
+	unit_region_free(&reg);
+}
+
+/* Round trips of the mixed and minimal models, a vae, a cvae and a trained ae. */
 static void
 test_round_trip(void)
 {
@@ -325,6 +429,8 @@ test_round_trip(void)
 	round_trip("mixed", &m);
 	CHECK(build_minimal(&m, &reg.alloc) == AE_OK, "build minimal model");
 	round_trip("minimal", &m);
+	variational_round_trip(AE_KIND_VAE);
+	variational_round_trip(AE_KIND_CVAE);
 
 	/* a model as training leaves it, then its outputs after reading back */
 	{
@@ -518,16 +624,18 @@ test_consistent_truncation(void)
 	unit_region_free(&reg);
 }
 
-/* The status expected when byte i of a model is altered. */
+/* The status expected when byte i of a model is altered to value v. */
 static int
-flip_status_ok(size_t i, AeStatus st)
+flip_status_ok(size_t i, uint8_t v, AeStatus st)
 {
 	if (i < 8)
 		return st == AE_EMAGIC;
+	if (i == 8 && v >= 1 && v < AE_FORMAT_VERSION)
+		return st == AE_ECORRUPT || st == AE_ESHORT;	/* an older version: fields go missing */
 	if (i < 10)
 		return st == AE_EVERSION;
 	if (i < 12)
-		return st == AE_ECORRUPT;	/* kind: no model kind but 0 exists */
+		return st == AE_ECORRUPT;	/* kind: 4 (a vae, not an ae's network) or unknown */
 	if (i < 16)
 		return st == AE_ESHORT || st == AE_ECORRUPT;	/* total length */
 	return st == AE_ECRC;		/* the CRC itself or the body it covers */
@@ -558,7 +666,7 @@ test_flips(void)
 			st = read_exact(buf, len);
 			buf[i] ^= x;
 			n++;
-			if (!flip_status_ok(i, st))
+			if (!flip_status_ok(i, buf[i] ^ x, st))
 			{
 				bad++;
 				CHECK(0, "byte %zu ^ 0x%02X: %s", i, x, ae_status_message(st));
@@ -619,11 +727,20 @@ typedef struct Fields
 				hidden0,
 				hidden1,
 				latent,
+				mask,
+				noise,			/* version 3: noise, sparsity, sparsity_target, contractive, beta, score */
+				sparsity,
+				sparsity_target,
+				contractive,
+				beta,
+				score,
+				max_rows,
 				ncols;
 	size_t		name_len[5],
 				name[5],
 				kind[5],
 				transform[5],
+				flags[5],
 				scale[5],
 				weight[5],
 				ncat[5];
@@ -662,7 +779,17 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 	p += 4 * m->opt.nhidden;
 	f->latent = p;
 	p += 4 + 4 + 4;				/* latent, epochs, batch_size */
-	p += 8 * 5;					/* learning_rate, weight_decay, grad_clip, val_share, mask */
+	p += 8 * 4;					/* learning_rate, weight_decay, grad_clip, val_share */
+	f->mask = p;
+	p += 8;
+	f->noise = p;
+	f->sparsity = p + 8;
+	f->sparsity_target = p + 16;
+	f->contractive = p + 24;
+	f->beta = p + 32;
+	f->score = p + 40;
+	p += 8 * 5 + 1;				/* noise, sparsity, sparsity_target, contractive, beta; score */
+	f->max_rows = p;
 	p += 8 + 8;					/* max_rows, seed */
 	f->ncols = p;
 	p += 4;
@@ -673,6 +800,7 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 		p += 1 + buf[p];
 		f->kind[c] = p;
 		f->transform[c] = p + 2;
+		f->flags[c] = p + 3;
 		p += 4;					/* kind, sqltype, transform, flags */
 		f->scale[c] = p + 4;
 		f->weight[c] = p + 16;
@@ -725,6 +853,16 @@ f32_bits(float f)
 	return u;
 }
 
+/* The bits of a double, for crafting double fields. */
+static uint64_t
+f64_bits(double d)
+{
+	uint64_t	u;
+
+	memcpy(&u, &d, 8);
+	return u;
+}
+
 /* Bodies with consistent CRCs but impossible contents are refused, never read out of bounds. */
 static void
 test_crafted(void)
@@ -769,6 +907,23 @@ test_crafted(void)
 			{"hidden[0] 0x80000000", f.hidden0, 0x80000000, 4},
 			{"hidden[1] 16384 (nparams no longer matches)", f.hidden1, AE_MAX_WIDTH, 4},
 			{"latent 0", f.latent, 0, 4},
+			{"mask 1", f.mask, f64_bits(1), 8},
+			{"mask NaN", f.mask, f64_bits(NAN), 8},
+			{"noise -1", f.noise, f64_bits(-1), 8},
+			{"noise NaN", f.noise, f64_bits(NAN), 8},
+			{"noise 101", f.noise, f64_bits(101), 8},
+			{"sparsity infinite", f.sparsity, f64_bits(INFINITY), 8},
+			{"sparsity -0.5", f.sparsity, f64_bits(-0.5), 8},
+			{"sparsity_target 1", f.sparsity_target, f64_bits(1), 8},
+			{"sparsity_target NaN", f.sparsity_target, f64_bits(NAN), 8},
+			{"contractive -1", f.contractive, f64_bits(-1), 8},
+			{"contractive 1e7", f.contractive, f64_bits(1e7), 8},
+			{"beta NaN", f.beta, f64_bits(NAN), 8},
+			{"beta -infinity", f.beta, f64_bits(-INFINITY), 8},
+			{"score 3", f.score, AE_SCORE_ELBO_SAMPLES + 1, 1},
+			{"score 255", f.score, 255, 1},
+			{"a condition flag in an ae", f.flags[4], AE_COLFLAG_CONDITION, 1},
+			{"condition and indicator flags in an ae", f.flags[2], AE_COLFLAG_CONDITION | AE_COLFLAG_INDICATOR, 1},
 			{"latent 0xFFFFFFFF", f.latent, 0xFFFFFFFF, 4},
 			{"ncols 0", f.ncols, 0, 4},
 			{"ncols 1601", f.ncols, AE_MAX_COLUMNS + 1, 4},
@@ -843,13 +998,25 @@ test_crafted(void)
 		free(wide);
 	}
 
-	/* the kind sits in the header, outside the CRC */
+	/*
+	 * The kind sits in the header, outside the CRC.  Denoising, sparse and
+	 * contractive share the ae's network and read; a vae's encoder is twice
+	 * as wide at the latent and a cvae needs a condition, so neither fits.
+	 */
 	{
 		uint8_t    *copy = malloc(len);
 
 		memcpy(copy, buf, len);
-		copy[10] = 1;
-		CHECK(read_exact(copy, len) == AE_ECORRUPT, "kind 1: AE_ECORRUPT");
+		for (int k = AE_KIND_DENOISING; k <= AE_KIND_CONTRACTIVE; k++)
+		{
+			copy[10] = (uint8_t) k;
+			CHECK(read_exact(copy, len) == AE_OK, "kind %d on an ae's bytes: reads", k);
+		}
+		for (int k = AE_KIND_VAE; k <= AE_KIND_COUNT; k++)
+		{
+			copy[10] = (uint8_t) k;
+			CHECK(read_exact(copy, len) == AE_ECORRUPT, "kind %d on an ae's bytes: AE_ECORRUPT", k);
+		}
 		free(copy);
 	}
 
@@ -885,6 +1052,157 @@ test_crafted(void)
 	CHECK(worst_alloc_excess == 0, "reads of crafted inputs allocate at most the bound for their length "
 		  "(exceeded by %zu bytes)", worst_alloc_excess);
 	free(buf);
+	unit_region_free(&reg);
+}
+
+/* ---- older format versions ---- */
+
+/*
+ * The bytes an older version would have written for m: version 2 lacks
+ * the six options version 3 added after mask (noise, sparsity,
+ * sparsity_target, contractive, beta: f64 each; score: 1 byte), version 1
+ * mask too; the header's version, length and CRC are rewritten to match.
+ */
+static uint8_t *
+serialize_version(const AeModel *m, int version, size_t *len)
+{
+	Fields		f;
+	size_t		full_len,
+				from,
+				cut;
+	uint8_t    *full = serialize(m, &full_len);
+	uint8_t    *buf;
+	uint32_t	crc;
+
+	find_fields(full, m, &f);
+	from = version >= 2 ? f.noise : f.mask;
+	cut = f.max_rows - from;
+	*len = full_len - cut;
+	buf = malloc(*len);
+	memcpy(buf, full, from);
+	memcpy(buf + from, full + from + cut, full_len - from - cut);
+	buf[8] = (uint8_t) version;
+	buf[9] = 0;
+	crc = ae_crc32c(0, buf + AE_HEADER_SIZE, *len - AE_HEADER_SIZE);
+	for (int i = 0; i < 4; i++)
+	{
+		buf[12 + i] = (uint8_t) (*len >> (8 * i));
+		buf[16 + i] = (uint8_t) (crc >> (8 * i));
+	}
+	free(full);
+	return buf;
+}
+
+/* Little-endian double at p. */
+static double
+get_le_f64(const uint8_t *p)
+{
+	uint64_t	u = get_le(p, 8);
+	double		d;
+
+	memcpy(&d, &u, 8);
+	return d;
+}
+
+/*
+ * Models in the bytes of versions 2 and 1 still read, the options they
+ * lack zero and everything else as written; a version 3 body under an
+ * older header, or the reverse, is refused.
+ */
+static void
+test_old_versions(void)
+{
+	UnitRegion	reg;
+	AeModel		m;
+	Fields		f;
+	size_t		len3;
+	uint8_t    *buf3;
+
+	unit_region_init(&reg);
+
+	/* the walk lands on version 3's options, written with distinct values */
+	build_variational(&m, &reg.alloc, AE_KIND_VAE);
+	buf3 = serialize(&m, &len3);
+	find_fields(buf3, &m, &f);
+	CHECK(get_le_f64(buf3 + f.mask) == 0.2 && get_le_f64(buf3 + f.noise) == 0.3 &&
+		  get_le_f64(buf3 + f.sparsity) == 0.125 && get_le_f64(buf3 + f.sparsity_target) == 0.05 &&
+		  get_le_f64(buf3 + f.contractive) == 0.01 && get_le_f64(buf3 + f.beta) == 0.75 &&
+		  buf3[f.score] == AE_SCORE_ELBO_SAMPLES && get_le(buf3 + f.max_rows, 8) == 1000000,
+		  "version 3 option offsets found by walking the format");
+	free(buf3);
+
+	for (int version = 2; version >= 1; version--)
+	{
+		AeModel		back;
+		size_t		len,
+					len_again;
+		uint8_t    *buf,
+				   *again;
+		AeStatus	st;
+
+		/* an ae written with every later option set: an older version drops them */
+		build_mixed(&m, &reg.alloc);
+		m.opt.mask = 0.2;
+		m.opt.noise = 0.3;
+		m.opt.sparsity = 0.125;
+		m.opt.sparsity_target = 0.05;
+		m.opt.contractive = 0.01;
+		m.opt.beta = 0.75;
+		m.opt.score = AE_SCORE_RECONSTRUCTION;
+		buf = serialize_version(&m, version, &len);
+		buf3 = serialize(&m, &len3);
+		CHECK(len == len3 - (version == 2 ? 41 : 49), "version %d: %zu bytes, version 3: %zu", version, len, len3);
+		st = ae_model_read(buf, len, &back, &reg.alloc);
+		CHECK(st == AE_OK, "version %d bytes read (%s)", version, ae_status_message(st));
+		CHECK(read_exact(buf, len) == AE_OK, "version %d bytes read from an exact block", version);
+		if (st == AE_OK)
+		{
+			const AeOptions *o = &back.opt;
+
+			CHECK(o->noise == 0 && o->sparsity == 0 && o->sparsity_target == 0 &&
+				  o->contractive == 0 && o->beta == 0 && o->score == AE_SCORE_ELBO,
+				  "version %d: the options of version 3 read as zero", version);
+			CHECK(o->mask == (version == 2 ? 0.2 : 0), "version %d: mask %g", version, o->mask);
+
+			/* everything else as written; written again, it is version 3's bytes */
+			m.opt.noise = m.opt.sparsity = m.opt.sparsity_target = 0;
+			m.opt.contractive = m.opt.beta = 0;
+			m.opt.score = 0;
+			if (version == 1)
+				m.opt.mask = 0;
+			compare_models(version == 2 ? "version 2" : "version 1", &m, &back);
+			again = serialize(&back, &len_again);
+			free(buf3);
+			buf3 = serialize(&m, &len3);
+			CHECK(len_again == len3 && memcmp(again, buf3, len3) == 0 && again[8] == AE_FORMAT_VERSION,
+				  "version %d read back is written as version %d", version, AE_FORMAT_VERSION);
+			free(again);
+		}
+		free(buf);
+		free(buf3);
+	}
+
+	/* a version 3 body under an older header, or the reverse, does not parse */
+	build_variational(&m, &reg.alloc, AE_KIND_VAE);
+	for (int version = 1; version <= 2; version++)
+	{
+		size_t		len;
+		uint8_t    *buf = serialize(&m, &len);
+		uint8_t    *old = serialize_version(&m, version, &len3);
+		AeStatus	st,
+					st_old;
+
+		buf[8] = (uint8_t) version;
+		st = read_exact(buf, len);
+		old[8] = AE_FORMAT_VERSION;
+		st_old = read_exact(old, len3);
+		CHECK(st == AE_ECORRUPT || st == AE_ESHORT, "version 3 body under version %d: %s",
+			  version, ae_status_message(st));
+		CHECK(st_old == AE_ECORRUPT || st_old == AE_ESHORT, "version %d body under version 3: %s",
+			  version, ae_status_message(st_old));
+		free(buf);
+		free(old);
+	}
 	unit_region_free(&reg);
 }
 
@@ -936,19 +1254,24 @@ write_seeds(const char *dir)
 	int			rc = 0;
 
 	unit_region_init(&reg);
-	for (int i = 0; i < 2 && rc == 0; i++)
+	for (int i = 0; i < 4 && rc == 0; i++)
 	{
+		static const char *const names[4] = {"mixed", "minimal", "vae", "cvae"};
 		char		path[4096];
 		size_t		len;
 		uint8_t    *buf;
 		FILE	   *fp;
+		AeStatus	st;
 
-		if ((i == 0 ? build_mixed(&m, &reg.alloc) : build_minimal(&m, &reg.alloc)) != AE_OK)
+		st = i == 0 ? build_mixed(&m, &reg.alloc)
+			: i == 1 ? build_minimal(&m, &reg.alloc)
+			: build_variational(&m, &reg.alloc, i == 2 ? AE_KIND_VAE : AE_KIND_CVAE);
+		if (st != AE_OK)
 			rc = 1;
 		else
 		{
 			buf = serialize(&m, &len);
-			snprintf(path, sizeof(path), "%s/%s.aemodel", dir, i == 0 ? "mixed" : "minimal");
+			snprintf(path, sizeof(path), "%s/%s.aemodel", dir, names[i]);
 			if ((fp = fopen(path, "wb")) == NULL ||
 				fwrite(buf, 1, len, fp) != len || fclose(fp) != 0)
 			{
@@ -971,6 +1294,7 @@ static const UnitTest tests[] = {
 	{"flipped bytes and bits", test_flips},
 	{"magic, version, length", test_header},
 	{"crafted bodies with valid checksums", test_crafted},
+	{"older format versions", test_old_versions},
 	{"allocation failures", test_read_nomem},
 };
 

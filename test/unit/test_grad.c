@@ -9,7 +9,12 @@
  * noise by zero.  Each check prints its largest relative error and bounds it.
  *
  * Covered: a dense layer (input, weight, bias), every activation, every
- * loss, and a whole mixed-column model (every parameter) with tanh and elu.
+ * loss, a whole mixed-column model (every parameter) with tanh, elu and
+ * sigmoid, and each kind's penalty: its value against an independent
+ * computation, then every parameter's gradient of the penalty alone and of
+ * the whole training objective (ae_model_loss + ae_model_penalty) — sparse,
+ * contractive with tanh, sigmoid, elu and relu, vae with beta 1 and 2.5, and
+ * cvae, the variational kinds with a fixed nonzero eps.
  */
 #include "core/dense.h"
 #include "core/loss.h"
@@ -58,7 +63,7 @@ rel_err(double a, double n)
 static void
 report(const char *what, double max_err, int ncoords)
 {
-	printf("   %-34s max rel err %.3e over %d coords\n", what, max_err, ncoords);
+	printf("   %-40s max rel err %.3e over %d coords\n", what, max_err, ncoords);
 	CHECK(max_err < GRAD_TOL, "%s: max relative error %.3e, expected < %.0e",
 		  what, max_err, GRAD_TOL);
 }
@@ -337,14 +342,18 @@ test_kl_normal(void)
 
 /* ---- whole model ---- */
 
+#define GB 9					/* rows of the checked batch */
+#define GNC 4					/* columns of the mixed model */
+#define KINK_GAP 1e-3			/* relu and elu pre-activations kept this far from 0 */
+
 static char *colour_cats[] = {"red", "green", "blue"};
 
 /* Four mixed columns: numeric, boolean, categorical (3 values), numeric with a missing indicator. */
 static void
-mixed_columns(AeColumn cols[4])
+mixed_columns(AeColumn cols[GNC])
 {
-	memset(cols, 0, sizeof(AeColumn) * 4);
-	for (int c = 0; c < 4; c++)
+	memset(cols, 0, sizeof(AeColumn) * GNC);
+	for (int c = 0; c < GNC; c++)
 	{
 		cols[c].scale = 1;
 		cols[c].weight = 1;
@@ -363,99 +372,199 @@ mixed_columns(AeColumn cols[4])
 	cols[3].weight = 0.5f;
 }
 
-/* Every parameter's gradient from ae_model_backward against finite differences of ae_model_loss. */
-static void
-check_model(int act)
+/* A model over the mixed columns, its work space and one batch, for gradient checks. */
+typedef struct GradModel
 {
-	enum
-	{
-		B = 9, NC = 4
-	};
-	AeColumn	cols[NC];
+	AeColumn	cols[GNC];
 	AeModel		model;
 	AeWork		work;
 	UnitRegion	reg;
-	ae_real		t[B * NC];
-	uint8_t		m[B * NC];
-	ae_real    *grads;
-	const ae_real *out;
-	double		loss,
-				worst = 0,
-				worst_w = 0,
-				worst_b = 0;
+	ae_real		t[GB * GNC];
+	uint8_t		m[GB * GNC];
+	ae_real    *grads;			/* (nparams) */
+	ae_real    *pre;			/* (GB, widest layer) scratch for pre-activations */
+	int			nmissing;
+} GradModel;
+
+/*
+ * Lay out a kind over the mixed columns (column 2, the categorical, flagged
+ * as the condition when condition is set), hidden 6, 5 and latent 3; random
+ * weights and biases; a random batch with about a quarter missing and the
+ * last row entirely missing, its inputs in work.x.  The kind's options are
+ * left zero for the caller to set.  Returns 0 when layout fails.
+ */
+static int
+grad_model_init(GradModel *g, int kind, int act, int condition)
+{
+	AeModel    *md = &g->model;
 	AeRng		init_rng;
-	char		what[64];
-	int			nmissing = 0;
+	int			widest = 1;
 
-	unit_region_init(&reg);
-	mixed_columns(cols);
-	memset(&model, 0, sizeof(model));
-	model.opt.kind = AE_KIND_AE;
-	model.opt.activation = act;
-	model.opt.nhidden = 2;
-	model.opt.hidden[0] = 6;
-	model.opt.hidden[1] = 5;
-	model.opt.latent = 3;
-	model.ncols = NC;
-	model.cols = cols;
-
-	CHECK(ae_model_layout(&model) == AE_OK, "layout of the mixed model");
-	/* inputs 1 + 1 + (3+1) + (1+1); outputs 1 + 1 + (3+1) + 1 */
-	CHECK(model.n_in == 8 && model.n_out == 7, "n_in 8, n_out 7 (got %d, %d)", model.n_in, model.n_out);
-	CHECK(model.nlayers == 6 && model.nencoder == 3, "6 layers, 3 encoding (got %d, %d)",
-		  model.nlayers, model.nencoder);
-	CHECK(ae_model_alloc_params(&model, &reg.alloc) == AE_OK, "alloc params");
+	memset(g, 0, sizeof(*g));
+	unit_region_init(&g->reg);
+	mixed_columns(g->cols);
+	if (condition)
+		g->cols[2].flags = AE_COLFLAG_CONDITION;
+	md->opt.kind = kind;
+	md->opt.activation = act;
+	md->opt.nhidden = 2;
+	md->opt.hidden[0] = 6;
+	md->opt.hidden[1] = 5;
+	md->opt.latent = 3;
+	md->ncols = GNC;
+	md->cols = g->cols;
+	if (!CHECK(ae_model_layout(md) == AE_OK, "layout of the mixed %s model", ae_kind_name(kind)) ||
+		!CHECK(ae_model_alloc_params(md, &g->reg.alloc) == AE_OK, "alloc params"))
+		return 0;
 	ae_rng_seed(&init_rng, 42);
-	ae_model_init_params(&model, &init_rng);
+	ae_model_init_params(md, &init_rng);
 	/* biases start at zero; give them generic values so their gradients are generic too */
-	for (int l = 0; l < model.nlayers; l++)
-		fill(model.params + model.layers[l].b_off, model.layers[l].nout, -0.3, 0.3);
-	CHECK(ae_work_init(&work, &model, B, &reg.alloc) == AE_OK, "work init");
-	grads = ae_alloc(&reg.alloc, sizeof(ae_real) * model.nparams);
+	for (int l = 0; l < md->nlayers; l++)
+		fill(md->params + md->layers[l].b_off, md->layers[l].nout, -0.3, 0.3);
+	CHECK(ae_work_init(&g->work, md, GB, &g->reg.alloc) == AE_OK, "work init");
+	g->grads = ae_alloc(&g->reg.alloc, sizeof(ae_real) * md->nparams);
+	for (int l = 0; l < md->nlayers; l++)
+		if (md->layers[l].nout > widest)
+			widest = md->layers[l].nout;
+	g->pre = ae_alloc(&g->reg.alloc, sizeof(ae_real) * GB * widest);
 
-	/* a random batch: about a quarter missing, the last row entirely missing */
-	for (int r = 0; r < B; r++)
+	for (int r = 0; r < GB; r++)
 	{
-		ae_real    *tr = t + r * NC;
-		uint8_t    *mr = m + r * NC;
+		ae_real    *tr = g->t + r * GNC;
+		uint8_t    *mr = g->m + r * GNC;
 
 		tr[0] = ae_rng_normal(&rng);
 		tr[1] = (ae_real) ae_rng_below(&rng, 2);
 		tr[2] = (ae_real) ae_rng_below(&rng, 4);	/* 3 is the "other" class */
 		tr[3] = ae_rng_normal(&rng);
-		for (int c = 0; c < NC; c++)
+		for (int c = 0; c < GNC; c++)
 		{
-			mr[c] = r == B - 1 ? 0 : ae_rng_uniform(&rng) >= 0.25;
-			nmissing += !mr[c];
+			mr[c] = r == GB - 1 ? 0 : ae_rng_uniform(&rng) >= 0.25;
+			g->nmissing += !mr[c];
 		}
 	}
-	m[1 * NC + 3] = 0;			/* the indicator input is exercised at least once */
-	m[2 * NC + 3] = 1;
+	g->m[1 * GNC + 3] = 0;		/* the indicator input is exercised at least once */
+	g->m[2 * GNC + 3] = 1;
+	ae_model_inputs(md, g->t, g->m, g->work.x, GB);
+	return 1;
+}
 
-	ae_model_inputs(&model, t, m, work.x, B);
-	out = ae_model_forward(&model, &work, work.x, B);
-	loss = ae_model_loss(&model, out, t, m, B, work.dout, NULL);
-	CHECK(isfinite(loss) && loss > 0, "model loss finite and positive: %g", loss);
-	memset(grads, 0, sizeof(ae_real) * model.nparams);
-	ae_model_backward(&model, &work, work.x, work.dout, B, grads);
+/* Release a GradModel's memory. */
+static void
+grad_model_free(GradModel *g)
+{
+	unit_region_free(&g->reg);
+}
 
-	for (int l = 0; l < model.nlayers; l++)
+/* Fill w.eps with fixed standard normal draws: the variational sample becomes deterministic. */
+static void
+fixed_eps(GradModel *g)
+{
+	for (int i = 0; i < GB * g->model.opt.latent; i++)
+		g->work.eps[i] = ae_rng_normal(&rng);
+}
+
+/* Smallest |pre-activation| over the batch, in the layers that have an activation. */
+static double
+min_preactivation(GradModel *g)
+{
+	const AeModel *md = &g->model;
+	double		least = INFINITY;
+
+	ae_model_forward(md, &g->work, g->work.x, GB);
+	for (int l = 0; l < md->nlayers; l++)
 	{
-		const AeLayer *L = &model.layers[l];
+		const AeLayer *L = &md->layers[l];
+		const ae_real *inp = l == 0 ? g->work.x
+			: l == md->nencoder ? g->work.z : g->work.act[l - 1];
+
+		if (L->act == AE_ACT_IDENTITY)
+			continue;
+		ae_dense_forward_naive(g->pre, inp, md->params + L->w_off, md->params + L->b_off,
+							   GB, L->nin, L->nout);
+		for (int i = 0; i < GB * L->nout; i++)
+			least = fmin(least, fabs(g->pre[i]));
+	}
+	return least;
+}
+
+/*
+ * Redraw the biases until no pre-activation is within KINK_GAP of 0, where
+ * relu (and elu's second derivative, which the contractive gradient uses)
+ * has a kink that a finite difference could straddle.  Returns the gap found.
+ */
+static double
+avoid_kinks(GradModel *g)
+{
+	double		gap = min_preactivation(g);
+
+	for (int tries = 0; tries < 100 && gap < KINK_GAP; tries++)
+	{
+		for (int l = 0; l < g->model.nlayers; l++)
+			fill(g->model.params + g->model.layers[l].b_off, g->model.layers[l].nout, -0.3, 0.3);
+		gap = min_preactivation(g);
+	}
+	CHECK(gap >= KINK_GAP, "pre-activations at least %.0e from 0 (smallest %.3e)", KINK_GAP, gap);
+	return gap;
+}
+
+/* The checked objective at the current parameters: the penalty, plus the loss when with_loss. */
+static double
+objective(GradModel *g, int with_loss)
+{
+	const ae_real *out = ae_model_forward(&g->model, &g->work, g->work.x, GB);
+	double		f = ae_model_penalty(&g->model, &g->work, g->work.x, GB, NULL);
+
+	if (with_loss)
+		f += ae_model_loss(&g->model, out, g->t, g->m, GB, NULL, NULL);
+	return f;
+}
+
+/*
+ * Every parameter's gradient from ae_model_backward against centred
+ * differences of objective: with_loss, the whole training objective
+ * (ae_model_loss, whose dout feeds the backward pass, plus the penalty);
+ * otherwise the penalty alone (dout zero).  Prints and bounds the largest
+ * relative error, and returns the objective's value.
+ */
+static double
+check_params(GradModel *g, int with_loss, const char *what)
+{
+	AeModel    *md = &g->model;
+	const ae_real *out;
+	double		f,
+				worst = 0,
+				worst_w = 0,
+				worst_b = 0;
+	char		name[96];
+
+	out = ae_model_forward(md, &g->work, g->work.x, GB);
+	f = ae_model_penalty(md, &g->work, g->work.x, GB, NULL);
+	if (with_loss)
+		f += ae_model_loss(md, out, g->t, g->m, GB, g->work.dout, NULL);
+	else
+		memset(g->work.dout, 0, sizeof(ae_real) * GB * md->n_out);
+	CHECK(isfinite(f) && f > 0, "%s: objective finite and positive: %g", what, f);
+	memset(g->grads, 0, sizeof(ae_real) * md->nparams);
+	ae_model_backward(md, &g->work, g->work.x, g->work.dout, GB, g->grads);
+
+	for (int l = 0; l < md->nlayers; l++)
+	{
+		const AeLayer *L = &md->layers[l];
 
 		for (size_t i = L->w_off; i < L->b_off + L->nout; i++)
 		{
-			double		save = model.params[i],
+			double		save = md->params[i],
 						lp,
 						lm,
 						e;
 
-			model.params[i] = save + GRAD_H;
-			lp = ae_model_loss(&model, ae_model_forward(&model, &work, work.x, B), t, m, B, NULL, NULL);
-			model.params[i] = save - GRAD_H;
-			lm = ae_model_loss(&model, ae_model_forward(&model, &work, work.x, B), t, m, B, NULL, NULL);
-			model.params[i] = save;
-			e = rel_err(grads[i], (lp - lm) / (2 * GRAD_H));
+			md->params[i] = save + GRAD_H;
+			lp = objective(g, with_loss);
+			md->params[i] = save - GRAD_H;
+			lm = objective(g, with_loss);
+			md->params[i] = save;
+			e = rel_err(g->grads[i], (lp - lm) / (2 * GRAD_H));
 			if (e > worst)
 				worst = e;
 			if (i < L->b_off && e > worst_w)
@@ -464,11 +573,43 @@ check_model(int act)
 				worst_b = e;
 		}
 	}
-	snprintf(what, sizeof(what), "model %s, all %zu params", ae_act_name(act), model.nparams);
-	report(what, worst, (int) model.nparams);
-	printf("   (weights %.3e, biases %.3e; %d of %d values missing)\n",
-		   worst_w, worst_b, nmissing, B * NC);
-	unit_region_free(&reg);
+	snprintf(name, sizeof(name), "%s, all %zu params", what, md->nparams);
+	report(name, worst, (int) md->nparams);
+	printf("   (weights %.3e, biases %.3e; objective %.6f)\n", worst_w, worst_b, f);
+	return f;
+}
+
+/* Print a penalty against its independently computed value and bound their relative difference. */
+static void
+check_value(const char *what, double got, double expect, double tol)
+{
+	double		d = fabs(got - expect) / fmax(fabs(expect), 1e-300);
+
+	printf("   %-40s %.9f, independently %.9f (rel diff %.1e)\n", what, got, expect, d);
+	CHECK(d < tol, "%s: %.12g, expected %.12g (relative difference %.1e, bound %.0e)",
+		  what, got, expect, d, tol);
+}
+
+/* Every parameter's gradient from ae_model_backward against finite differences of ae_model_loss. */
+static void
+check_model(int act)
+{
+	GradModel	g;
+	char		what[64];
+
+	if (grad_model_init(&g, AE_KIND_AE, act, 0))
+	{
+		/* inputs 1 + 1 + (3+1) + (1+1); outputs 1 + 1 + (3+1) + 1 */
+		CHECK(g.model.n_in == 8 && g.model.n_out == 7, "n_in 8, n_out 7 (got %d, %d)",
+			  g.model.n_in, g.model.n_out);
+		CHECK(g.model.nlayers == 6 && g.model.nencoder == 3, "6 layers, 3 encoding (got %d, %d)",
+			  g.model.nlayers, g.model.nencoder);
+		CHECK(ae_model_penalty(&g.model, &g.work, g.work.x, GB, NULL) == 0, "kind ae has no penalty");
+		snprintf(what, sizeof(what), "model %s", ae_act_name(act));
+		check_params(&g, 1, what);
+		printf("   (%d of %d values missing)\n", g.nmissing, GB * GNC);
+	}
+	grad_model_free(&g);
 }
 
 /* The whole model with tanh hidden layers. */
@@ -492,6 +633,234 @@ test_model_sigmoid(void)
 	check_model(AE_ACT_SIGMOID);
 }
 
+/* ---- the kinds' penalties ---- */
+
+/*
+ * Sparse: sparsity · Σ_j KL(ρ ‖ p_j), p_j the batch mean of sigmoid(latent
+ * j).  The rates couple the rows, which the batch objective's finite
+ * differences see as they are.
+ */
+static void
+test_sparse(void)
+{
+	GradModel	g;
+
+	if (grad_model_init(&g, AE_KIND_SPARSE, AE_ACT_TANH, 0))
+	{
+		AeModel    *md = &g.model;
+		const ae_real *h;
+		int			L = md->opt.latent;
+		double		expect = 0,
+					rho = 0.1;
+
+		md->opt.sparsity = 0.5;
+		md->opt.sparsity_target = rho;
+
+		/* the value, from the latent codes */
+		ae_model_forward(md, &g.work, g.work.x, GB);
+		h = ae_model_latent(md, &g.work);
+		for (int j = 0; j < L; j++)
+		{
+			double		p = 0;
+
+			for (int r = 0; r < GB; r++)
+				p += 1 / (1 + exp(-h[r * L + j])) / GB;
+			expect += rho * log(rho / p) + (1 - rho) * log((1 - rho) / (1 - p));
+		}
+		check_value("sparse penalty", ae_model_penalty(md, &g.work, g.work.x, GB, NULL),
+					0.5 * expect, 1e-12);
+
+		check_params(&g, 0, "sparse tanh penalty");
+		check_params(&g, 1, "sparse tanh objective");
+
+		md->opt.sparsity = 0;
+		CHECK(ae_model_penalty(md, &g.work, g.work.x, GB, NULL) == 0, "sparsity 0: no penalty");
+	}
+	grad_model_free(&g);
+}
+
+/*
+ * Contractive: λ/B Σ_b ‖∂h/∂x‖²_F for h the first encoder layer's output.
+ * The value is checked against a Jacobian taken by finite differences of
+ * the encoder, then the gradients of the penalty alone and of the whole
+ * objective; relu and elu pre-activations are kept away from 0.
+ */
+static void
+check_contractive(int act)
+{
+	GradModel	g;
+	char		what[64];
+
+	if (grad_model_init(&g, AE_KIND_CONTRACTIVE, act, 0))
+	{
+		AeModel    *md = &g.model;
+		const AeLayer *L0 = &md->layers[0];
+		double		lambda = 0.3,
+					frob = 0,
+					gap,
+					row_penalty[GB],
+					row_sum = 0,
+					p;
+
+		md->opt.contractive = lambda;
+		gap = avoid_kinks(&g);
+
+		/* ‖J‖²_F of every row by centred differences in each input */
+		for (int r = 0; r < GB; r++)
+			for (int i = 0; i < md->n_in; i++)
+			{
+				ae_real    *xi = g.work.x + r * md->n_in + i;
+				ae_real		save = *xi;
+
+				*xi = save + GRAD_H;
+				ae_model_encode(md, &g.work, g.work.x, GB);
+				memcpy(g.pre, g.work.act[0], sizeof(ae_real) * GB * L0->nout);
+				*xi = save - GRAD_H;
+				ae_model_encode(md, &g.work, g.work.x, GB);
+				*xi = save;
+				for (int j = 0; j < L0->nout; j++)
+				{
+					double		dji = (g.pre[r * L0->nout + j] - g.work.act[0][r * L0->nout + j]) /
+						(2 * GRAD_H);
+
+					frob += dji * dji;
+				}
+			}
+		ae_model_forward(md, &g.work, g.work.x, GB);
+		p = ae_model_penalty(md, &g.work, g.work.x, GB, row_penalty);
+		for (int r = 0; r < GB; r++)
+			row_sum += row_penalty[r];
+		snprintf(what, sizeof(what), "contractive %s penalty", ae_act_name(act));
+		check_value(what, p, lambda * frob / GB, 1e-6);
+		CHECK(fabs(row_sum / GB - p) < 1e-12 * p, "contractive: the rows' shares average to the penalty");
+		printf("   (smallest |pre-activation| %.3e)\n", gap);
+
+		check_params(&g, 0, what);
+		snprintf(what, sizeof(what), "contractive %s objective", ae_act_name(act));
+		check_params(&g, 1, what);
+	}
+	grad_model_free(&g);
+}
+
+/* Contractive penalty, tanh. */
+static void
+test_contractive_tanh(void)
+{
+	check_contractive(AE_ACT_TANH);
+}
+
+/* Contractive penalty, sigmoid. */
+static void
+test_contractive_sigmoid(void)
+{
+	check_contractive(AE_ACT_SIGMOID);
+}
+
+/* Contractive penalty, elu. */
+static void
+test_contractive_elu(void)
+{
+	check_contractive(AE_ACT_ELU);
+}
+
+/* Contractive penalty, relu. */
+static void
+test_contractive_relu(void)
+{
+	check_contractive(AE_ACT_RELU);
+}
+
+/*
+ * A variational kind with a fixed nonzero eps: the encoder's means and
+ * log-variances, the sample mean + exp(logvar / 2) · eps decoded, the loss
+ * scaled by the total column weight, and beta · KL.  Checks the KL's value
+ * (the rows' shares unweighted), then the gradients of the penalty alone
+ * and of the whole objective.
+ */
+static void
+check_variational(int kind, double beta)
+{
+	GradModel	g;
+	char		what[64];
+
+	if (grad_model_init(&g, kind, AE_ACT_TANH, kind == AE_KIND_CVAE))
+	{
+		AeModel    *md = &g.model;
+		int			L = md->opt.latent;
+		const ae_real *h;
+		double		kl[GB],
+					expect = 0,
+					p;
+		int			rows_ok = 1;
+
+		md->opt.beta = beta;
+		fixed_eps(&g);
+		ae_model_forward(md, &g.work, g.work.x, GB);
+		h = ae_model_latent(md, &g.work);
+		p = ae_model_penalty(md, &g.work, g.work.x, GB, kl);
+		for (int r = 0; r < GB; r++)
+		{
+			double		row = 0;
+
+			for (int j = 0; j < L; j++)
+			{
+				double		mu = h[r * 2 * L + j],
+							lv = h[r * 2 * L + L + j];
+
+				row += 0.5 * (mu * mu + exp(lv) - 1 - lv);
+			}
+			rows_ok &= fabs(kl[r] - row) <= 1e-12 * row;
+			expect += beta * row / GB;
+		}
+		snprintf(what, sizeof(what), "%s beta %g KL", ae_kind_name(kind), beta);
+		check_value(what, p, expect, 1e-12);
+		CHECK(rows_ok, "%s: each row's share is its unweighted KL", what);
+
+		snprintf(what, sizeof(what), "%s beta %g penalty", ae_kind_name(kind), beta);
+		check_params(&g, 0, what);
+		snprintf(what, sizeof(what), "%s beta %g objective", ae_kind_name(kind), beta);
+		check_params(&g, 1, what);
+	}
+	grad_model_free(&g);
+}
+
+/* vae, beta 1 and beta 2.5. */
+static void
+test_vae(void)
+{
+	GradModel	g;
+
+	if (grad_model_init(&g, AE_KIND_VAE, AE_ACT_TANH, 0))
+	{
+		/* encoder output 2 · latent; the decoder reads the latent alone */
+		CHECK(g.model.layers[g.model.nencoder - 1].nout == 6 && g.model.dec_in == 3 &&
+			  g.model.layers[g.model.nencoder].nin == 3 && g.model.cond_col == -1,
+			  "vae: encoder output 6, dec_in 3 (got %d, %d)",
+			  g.model.layers[g.model.nencoder - 1].nout, g.model.dec_in);
+	}
+	grad_model_free(&g);
+	check_variational(AE_KIND_VAE, 1);
+	check_variational(AE_KIND_VAE, 2.5);
+}
+
+/* cvae, the categorical column as condition, beta 0.7. */
+static void
+test_cvae(void)
+{
+	GradModel	g;
+
+	if (grad_model_init(&g, AE_KIND_CVAE, AE_ACT_TANH, 1))
+	{
+		/* outputs 1 + 1 + 1: the condition is not reconstructed; dec_in 3 + (3+1) */
+		CHECK(g.model.cond_col == 2 && g.model.n_in == 8 && g.model.n_out == 3 &&
+			  g.model.dec_in == 7 && g.model.layers[g.model.nencoder].nin == 7 &&
+			  g.cols[2].out_width == 0, "cvae: cond_col 2, n_in 8, n_out 3, dec_in 7 (got %d, %d, %d, %d)",
+			  g.model.cond_col, g.model.n_in, g.model.n_out, g.model.dec_in);
+	}
+	grad_model_free(&g);
+	check_variational(AE_KIND_CVAE, 0.7);
+}
+
 static const UnitTest tests[] = {
 	{"dense layer", test_dense},
 	{"activations", test_activations},
@@ -501,6 +870,13 @@ static const UnitTest tests[] = {
 	{"model gradients, tanh", test_model_tanh},
 	{"model gradients, elu", test_model_elu},
 	{"model gradients, sigmoid", test_model_sigmoid},
+	{"sparse penalty and objective", test_sparse},
+	{"contractive, tanh", test_contractive_tanh},
+	{"contractive, sigmoid", test_contractive_sigmoid},
+	{"contractive, elu", test_contractive_elu},
+	{"contractive, relu", test_contractive_relu},
+	{"vae penalty and objective", test_vae},
+	{"cvae penalty and objective", test_cvae},
 };
 
 /* Run every gradient check. */
