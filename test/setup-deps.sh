@@ -14,18 +14,4 @@ command -v pg_virtualenv >/dev/null || need+=(postgresql-common)
 [ -f "/usr/include/$arch/openblas-pthread/cblas.h" ] || need+=(libopenblas-dev)
 [ -e "/usr/lib/$arch/openblas-serial/libopenblas.so.0" ] || need+=(libopenblas0-serial)
 
-if [ ${#need[@]} -eq 0 ]; then
-    exit 0
-fi
-echo "installing: ${need[*]}"
-if [ "$(id -u)" -eq 0 ]; then
-    sudo=()
-elif command -v sudo >/dev/null; then
-    sudo=(sudo)
-else
-    echo "missing packages: ${need[*]}; install them as root (apt-get install ${need[*]})" >&2
-    exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+bash "$(dirname "$0")/apt-install.sh" ${need[@]+"${need[@]}"}

@@ -20,20 +20,7 @@ need=()
 "$py" -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
 "$py" -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 "$py" -c 'import sklearn' 2>/dev/null || need+=(python3-sklearn)
-if [ ${#need[@]} -gt 0 ]; then
-    echo "installing: ${need[*]}"
-    if [ "$(id -u)" -eq 0 ]; then
-        sudo=()
-    elif command -v sudo >/dev/null; then
-        sudo=(sudo)
-    else
-        echo "missing packages: ${need[*]}; install them as root (apt-get install ${need[*]})" >&2
-        exit 1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo[@]}" apt-get update -qq
-    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+bash test/apt-install.sh ${need[@]+"${need[@]}"}
 
 bash test/build-install.sh
 pg_virtualenv -t -v 15 "$py" test/bench/impute_quality.py "$@"
