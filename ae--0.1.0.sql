@@ -26,6 +26,16 @@ COMMENT ON TABLE ae_models IS 'trained ae models, one row per model name';
 -- pg_dump keeps the trained models
 SELECT pg_catalog.pg_extension_config_dump('ae_models', '');
 
+-- Everyone may train and use models; each role sees and changes the models
+-- of the roles it belongs to (a model holds statistics of its source
+-- table, such as category values, so it is not public by default).
+-- Superusers and the table's owner see all.
+ALTER TABLE ae_models ENABLE ROW LEVEL SECURITY;
+CREATE POLICY ae_models_owner ON ae_models
+    USING (pg_catalog.pg_has_role(owner, 'MEMBER'))
+    WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
+GRANT SELECT, INSERT, UPDATE, DELETE ON ae_models TO PUBLIC;
+
 -- every backend forgets its name -> model map when the registry changes
 CREATE FUNCTION ae_models_invalidate() RETURNS trigger
     AS 'MODULE_PATHNAME', 'ae_models_invalidate' LANGUAGE C;

@@ -14,6 +14,7 @@
 #include "commands/trigger.h"
 #include "core/format.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "api/model_cache.h"
 #include "rows/pgcore.h"
 #include "utils/builtins.h"
@@ -285,7 +286,8 @@ AeCacheEntry *
 ae_cache_from_name(const char *name)
 {
 	bool		found;
-	char	   *key = psprintf("name:%s", name);
+	/* per role: row-level security decides which models a role sees */
+	char	   *key = psprintf("%u:name:%s", GetUserId(), name);
 	char	   *query = psprintf("SELECT model FROM %s WHERE name = $1", registry_table());
 	AeCacheEntry *e = lookup(key, query, name, &found);
 
@@ -320,7 +322,7 @@ ae_cache_from_rowtype(Oid typid)
 				 errmsg("cannot find a model for rows of type %s", format_type_be(typid)),
 				 errhint("Rows that are not of a table or view need the model named: ae_score('model', row).")));
 	rel = relation_key(relid);
-	e = lookup(psprintf("relation:%s", rel),
+	e = lookup(psprintf("%u:relation:%s", GetUserId(), rel),
 			   psprintf("SELECT model FROM %s WHERE relation = $1 ORDER BY created_at DESC, name LIMIT 1",
 						registry_table()),
 			   rel, &found);
