@@ -20,9 +20,13 @@
 #ifdef AE_REAL_DOUBLE
 typedef double ae_real;
 #define ae_gemm cblas_dgemm
+#define ae_exp exp
+#define ae_expm1 expm1
 #else
 typedef float ae_real;
 #define ae_gemm cblas_sgemm
+#define ae_exp expf
+#define ae_expm1 expm1f
 #endif
 
 typedef enum AeStatus
