@@ -54,10 +54,13 @@ test/unit/test_grad: test/unit/test_grad.c $(CORE_SRCS) src/core/*.h test/unit/u
 test/unit/test_format: test/unit/test_format.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_format.c $(CORE_SRCS) $(BLAS_LIBS) -lm
 
+test/bench/forward_parts: test/bench/forward_parts.c $(CORE_SRCS) src/core/*.h
+	$(CC) $(UNIT_CFLAGS) -o $@ test/bench/forward_parts.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
 
-EXTRA_CLEAN = $(UNIT_BIN) test/fuzz/fuzz_format regression.diffs regression.out results
+EXTRA_CLEAN = $(UNIT_BIN) test/bench/forward_parts test/fuzz/fuzz_format regression.diffs regression.out results
 
 .PHONY: deps unit test demo bench
 deps:

@@ -11,6 +11,8 @@
 #                                         kind (ae, denoising, sparse, contractive, vae)
 #   bash test/bench/run-bench.sh vae      vae_reference.py only: the vae kind against a
 #                                         PyTorch implementation of the same model on digits
+#   bash test/bench/run-bench.sh kernels  forward_parts.c only: one row's forward pass,
+#                                         part by part (no PostgreSQL)
 #   bash test/bench/run-bench.sh pictures digits_pictures.py only: writes docs/*.svg
 #                                         (cvae samples, interpolation, 2-D latent map)
 #
@@ -69,8 +71,13 @@ case "$which" in
     impute)
         exec bash test/bench/run-impute.sh
         ;;
+    kernels)
+        bash test/setup-deps.sh
+        make -s test/bench/forward_parts
+        exec test/bench/forward_parts
+        ;;
     *)
-        echo "usage: $0 [auc|speed|impute|kinds|vae|pictures]" >&2
+        echo "usage: $0 [auc|speed|impute|kinds|vae|pictures|kernels]" >&2
         exit 2
         ;;
 esac
@@ -102,4 +109,10 @@ if [ "$which" = all ]; then
     echo
     echo "== run-impute.sh"
     bash test/bench/run-impute.sh
+fi
+if [ "$which" = all ]; then
+    echo
+    echo "== forward_parts"
+    make -s test/bench/forward_parts
+    test/bench/forward_parts
 fi
