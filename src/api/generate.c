@@ -101,6 +101,25 @@ gen_emit(Gen *g, const ae_real *z, const ae_real *x, Datum cond, bool cond_null)
 	tuplestore_putvalues(g->rsinfo->setResult, g->rsinfo->setDesc, g->values, g->isnull);
 }
 
+/* Emit n rows decoded from center + radius · N(0, I), drawn from a generator seeded by seed. */
+static void
+gen_emit_around(Gen *g, const ae_real *center, double radius, int64 n, uint64 seed,
+				const ae_real *x, Datum cond, bool cond_null)
+{
+	int			L = g->model->opt.latent;
+	ae_real    *z = palloc(sizeof(ae_real) * L);
+	AeRng		rng;
+
+	ae_rng_seed(&rng, seed);
+	for (int64 i = 0; i < n; i++)
+	{
+		for (int j = 0; j < L; j++)
+			z[j] = (ae_real) (center[j] + radius * ae_rng_normal(&rng));
+		gen_emit(g, z, x, cond, cond_null);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
 /* Error unless 0 <= n <= MAX_GENERATED. */
 static void
 check_count(int64 n, const char *what)
@@ -148,7 +167,6 @@ ae_generate(PG_FUNCTION_ARGS)
 	AeCacheEntry *entry;
 	Gen			g;
 	int64		n;
-	AeRng		rng;
 
 	require_arg(fcinfo, 1, "model");
 	require_arg(fcinfo, 2, "n");
@@ -159,7 +177,7 @@ ae_generate(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		AeModel    *model = entry->model;
-		ae_real    *z = palloc(sizeof(ae_real) * model->opt.latent);
+		ae_real    *origin = palloc0(sizeof(ae_real) * model->opt.latent);
 		ae_real    *x = palloc0(sizeof(ae_real) * model->n_in);
 		Datum		cond = (Datum) 0;
 		bool		cond_null = true;
@@ -207,14 +225,8 @@ ae_generate(PG_FUNCTION_ARGS)
 							ae_kind_name(model->opt.kind)),
 					 errhint("Leave condition NULL, or train a model with kind => 'cvae'.")));
 
-		ae_rng_seed(&rng, (uint64) PG_GETARG_INT64(4));
-		for (int64 i = 0; i < n; i++)
-		{
-			for (int j = 0; j < model->opt.latent; j++)
-				z[j] = (ae_real) ae_rng_normal(&rng);
-			gen_emit(&g, z, x, cond, cond_null);
-			CHECK_FOR_INTERRUPTS();
-		}
+		/* the prior N(0, I): samples around the origin with radius 1 */
+		gen_emit_around(&g, origin, 1.0, n, (uint64) PG_GETARG_INT64(4), x, cond, cond_null);
 	}
 	PG_FINALLY();
 	{
@@ -232,7 +244,6 @@ ae_sample_near(PG_FUNCTION_ARGS)
 	Gen			g;
 	int64		n;
 	double		radius;
-	AeRng		rng;
 
 	for (int i = 0; i < 5; i++)
 		require_arg(fcinfo, i, i == 0 ? "row" : i == 1 ? "model" : i == 2 ? "n" :
@@ -251,7 +262,6 @@ ae_sample_near(PG_FUNCTION_ARGS)
 		AeModel    *model = entry->model;
 		HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(0);
 		ae_real    *mu = palloc(sizeof(ae_real) * model->opt.latent);
-		ae_real    *z = palloc(sizeof(ae_real) * model->opt.latent);
 		ae_real    *x = palloc0(sizeof(ae_real) * model->n_in);
 		Datum		cond = (Datum) 0;
 		bool		cond_null = true;
@@ -263,14 +273,7 @@ ae_sample_near(PG_FUNCTION_ARGS)
 			cond = g.map.values[g.map.attno[model->cond_col]];
 			cond_null = g.map.isnull[g.map.attno[model->cond_col]];
 		}
-		ae_rng_seed(&rng, (uint64) PG_GETARG_INT64(4));
-		for (int64 i = 0; i < n; i++)
-		{
-			for (int j = 0; j < model->opt.latent; j++)
-				z[j] = (ae_real) (mu[j] + radius * ae_rng_normal(&rng));
-			gen_emit(&g, z, x, cond, cond_null);
-			CHECK_FOR_INTERRUPTS();
-		}
+		gen_emit_around(&g, mu, radius, n, (uint64) PG_GETARG_INT64(4), x, cond, cond_null);
 	}
 	PG_FINALLY();
 	{
