@@ -36,6 +36,18 @@ SELECT * FROM ae_train('', 'pima');
 SELECT ae_score('err_pima', o) FROM other_t o;
 SELECT ae_embed('err_pima', p) FROM pima_text p LIMIT 1;
 SELECT ae_fit(1.5) FROM pima;
+CREATE TABLE shadow (b bigint, c float8);
+INSERT INTO shadow SELECT g, g / 2.0 FROM generate_series(1, 50) g;
+SELECT model FROM ae_train('shadow', 'shadow', epochs => 2);
+SELECT ae_score(b) FROM shadow b LIMIT 1;
+SELECT ae_reconstruct('shadow', b) FROM shadow b LIMIT 1;
+SELECT ae_score(b.*) IS NOT NULL AS star_works FROM shadow b LIMIT 1;
+SELECT * FROM ae_sample_near(1, 'd_vae', 3, 0.5);
+-- a value far outside training scores as a finite, large anomaly
+SELECT ae_score('shadow', ROW(1, 1e300)::shadow) > 1e6 AS huge_but_finite;
+CREATE TABLE huge (a float8, b float8);
+INSERT INTO huge VALUES (1e300, 1), (-1e300, 2), (0, 3);
+SELECT * FROM ae_train('huge', 'huge');
 SELECT ae_fit_finalfn('\x00'::bytea);
 SELECT ae_fit_transfn(NULL::bytea, p) FROM pima p LIMIT 1;
 SET statement_timeout = '100ms';

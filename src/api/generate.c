@@ -260,14 +260,14 @@ ae_sample_near(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		AeModel    *model = entry->model;
-		HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(0);
 		ae_real    *mu = palloc(sizeof(ae_real) * model->opt.latent);
 		ae_real    *x = palloc0(sizeof(ae_real) * model->n_in);
 		Datum		cond = (Datum) 0;
 		bool		cond_null = true;
 
+		/* the row type is checked before the row is read */
 		gen_init(&g, fcinfo, model, get_fn_expr_argtype(fcinfo->flinfo, 0), "ae_sample_near");
-		row_latent_mean(&g, row, mu, x);
+		row_latent_mean(&g, PG_GETARG_HEAPTUPLEHEADER(0), mu, x);
 		if (model->cond_col >= 0)
 		{
 			cond = g.map.values[g.map.attno[model->cond_col]];

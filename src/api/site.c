@@ -31,6 +31,15 @@ get_site(FunctionCallInfo fcinfo)
 
 	if (site == NULL)
 	{
+		Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, PG_NARGS() - 1);
+
+		/* a row is read as a HeapTupleHeader: make sure it is one */
+		if (!OidIsValid(rowtype) || !type_is_rowtype(rowtype))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s expects a row, not %s", get_func_name(fcinfo->flinfo->fn_oid),
+							OidIsValid(rowtype) ? format_type_be(rowtype) : "an unknown type"),
+					 errhint("Pass the table alias, as in ae_score(t) FROM my_table t; when a column has the alias's name, write t.* instead.")));
 		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AeSite));
 		if (PG_NARGS() == 1)
 			site->form = FORM_ROW;

@@ -154,8 +154,9 @@ ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c, Datum v
 		v = ae_datum_to_double(value, map->sqltype[c]);
 		if (isnan(v))
 			return false;
+		/* far outside training (1e6 deviations) is as anomalous as it gets: stay finite in float */
 		if (col->kind == AE_COL_NUMERIC)
-			v = ae_scale_value(col, v);
+			v = fmax(-AE_MAX_UNITS, fmin(AE_MAX_UNITS, ae_scale_value(col, v)));
 	}
 	*t = (ae_real) v;
 	return true;

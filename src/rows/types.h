@@ -67,6 +67,9 @@ double		ae_datum_to_double(Datum d, AeSqlType t);
 /* A Datum of a number, time or boolean type from a raw number (integers rounded, clamped). */
 Datum		ae_double_to_datum(double v, AeSqlType t);
 
+/* Largest magnitude of a numeric value in network units (standard deviations). */
+#define AE_MAX_UNITS 1e6
+
 /* A numeric column's value in network units: transform then standardise. */
 static inline double
 ae_scale_value(const AeColumn *col, double raw)

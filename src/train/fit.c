@@ -454,6 +454,11 @@ measure_column(AeColumn *col, double *raw, int n, int stride)
 				raw[(size_t) i * stride] = expm1(raw[(size_t) i * stride]);
 	}
 	skewness(raw, n, stride, &mean, &sd);
+	if (!isfinite((float) mean) || !isfinite((float) sd))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("column \"%s\" has values too large to model", col->name),
+				 errhint("Values must stay within about ±1e38; scale the column in a view, or exclude it.")));
 	col->center = (float) mean;
 	col->scale = (float) (sd > 1e-12 * Max(1.0, fabs(mean)) ? sd : 1.0);
 }
