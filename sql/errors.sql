@@ -28,6 +28,7 @@ SELECT * FROM ae_train('e', 'pima', batch_size => 0);
 SELECT * FROM ae_train('e', 'pima', options => '{"val_share": 0.9}');
 SELECT * FROM ae_train('e', 'pima', options => '{"max_rows": 0}');
 SELECT * FROM ae_train('e', 'pima', options => '{"activation": "swish"}');
+SELECT * FROM ae_train('e', 'pima', hidden => ARRAY[16384, 16384], latent => 16384);
 SELECT * FROM ae_train('e', 'pima', options => '{"columns": "glucose"}');
 SELECT * FROM ae_train('e', 'pima', columns => ARRAY['glucose', 'nope']);
 SELECT * FROM ae_train('e', 'odd_types', columns => ARRAY['a']);

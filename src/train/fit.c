@@ -772,7 +772,12 @@ ae_fit_sample(AeReservoir *sample)
 	ae_check_status(ae_model_layout(model), "laying out the model");
 	resolve_defaults(&cfg, model->n_out, train.n);
 	model->opt = cfg.opt;
-	ae_check_status(ae_model_layout(model), "laying out the model");
+	/* every option is in range by now: a layout that fails is one too large */
+	if (ae_model_layout(model) != AE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the model would have more than %d parameters", 1 << 27),
+				 errhint("Use narrower hidden or latent layers, or fewer categories (max_categories).")));
 	ae_check_status(ae_model_alloc_params(model, &alloc), "allocating the model");
 	ae_check_status(ae_model_train(model, &train, &val, &rng, &alloc, fit_tick, NULL),
 					"training");
