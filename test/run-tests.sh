@@ -6,6 +6,10 @@
 # "N passed, N failed" and a non-zero exit when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# the throwaway cluster takes its locale from the environment: C.UTF-8 is on
+# every Debian system (a LANG forwarded by ssh may not be), and the shell
+# tests match the server's English messages
+export LC_ALL=C.UTF-8
 bash test/build-install.sh || exit 1
 export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 

@@ -27,6 +27,10 @@
 # minute each.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# the throwaway cluster takes its locale from the environment: C.UTF-8 is on
+# every Debian system (a LANG forwarded by ssh may not be), and the shell
+# tests match the server's English messages
+export LC_ALL=C.UTF-8
 
 # Inside the cluster (PGHOST etc. set by pg_virtualenv): run the scripts.
 if [ "${1:-}" = "--in-cluster" ]; then

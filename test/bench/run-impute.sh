@@ -13,6 +13,10 @@
 # passed to impute_quality.py.  Takes a few minutes on a small machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# the throwaway cluster takes its locale from the environment: C.UTF-8 is on
+# every Debian system (a LANG forwarded by ssh may not be), and the shell
+# tests match the server's English messages
+export LC_ALL=C.UTF-8
 
 # the Debian packages are for the system interpreter, whatever python3 is first on PATH
 py=/usr/bin/python3
