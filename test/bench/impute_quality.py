@@ -178,12 +178,16 @@ def load_table(cur, table, cols, hide):
     cur.execute("ANALYZE %s" % table)
 
 
+# ae_train's options (--options); the benchmark's figures use the defaults
+AE_OPTIONS = "{}"
+
+
 def run_ae(cur, table, cols, hide, seed, problems, dsname):
     """Trains and imputes; returns (predictions per column, train s, impute s)
     or raises psycopg2.Error."""
     t0 = time.perf_counter()
-    cur.execute("SELECT * FROM ae_train(%s, %s, exclude => ARRAY['rowid'], seed => %s)",
-                (MODEL, table, seed))
+    cur.execute("SELECT * FROM ae_train(%s, %s, exclude => ARRAY['rowid'], seed => %s, options => %s)",
+                (MODEL, table, seed, AE_OPTIONS))
     cur.fetchall()
     t1 = time.perf_counter()
     cur.execute("SELECT (ae_impute(%%s, t)).* FROM %s t ORDER BY rowid" % table, (MODEL,))
@@ -356,7 +360,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--datasets", default=",".join(DATASETS))
+    ap.add_argument("--options", default="{}",
+                    help="ae_train options as JSON, to try other than the defaults")
     args = ap.parse_args()
+    global AE_OPTIONS
+    AE_OPTIONS = args.options
     names = [d for d in args.datasets.split(",") if d]
     for d in names:
         if d not in DATASETS:
