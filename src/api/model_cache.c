@@ -139,17 +139,6 @@ find_entry(uint32 len, uint32 crc)
 	return NULL;
 }
 
-/* Read the identity from a model's header; false when it is not one. */
-static bool
-header_identity(const uint8 *p, Size size, uint32 *len, uint32 *crc)
-{
-	if (size < AE_HEADER_SIZE || memcmp(p, "AEMODEL", 8) != 0)
-		return false;
-	*len = p[12] | (p[13] << 8) | (p[14] << 16) | ((uint32) p[15] << 24);
-	*crc = p[16] | (p[17] << 8) | (p[18] << 16) | ((uint32) p[19] << 24);
-	return *len == size;
-}
-
 /* The model of a bytea Datum, pinned. */
 AeCacheEntry *
 ae_cache_from_bytea(Datum raw)
@@ -163,7 +152,7 @@ ae_cache_from_bytea(Datum raw)
 	MemoryContext cxt;
 
 	/* a known identity still has its checksum verified: the bytes may differ */
-	if (header_identity(p, size, &len, &crc) &&
+	if (ae_model_identity(p, size, &len, &crc) &&
 		ae_crc32c(0, p + AE_HEADER_SIZE, size - AE_HEADER_SIZE) == crc &&
 		(e = find_entry(len, crc)) != NULL)
 		return e;

@@ -6,6 +6,7 @@
 
 #include "access/htup_details.h"
 #include "api/site.h"
+#include "core/format.h"
 #include "catalog/pg_type.h"
 #include "rows/pgcore.h"
 #include "utils/builtins.h"
@@ -75,7 +76,8 @@ static bool
 same_model_datum(AeSite *site, Datum arg)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(arg);
-	const uint8 *p;
+	uint32		len,
+				crc;
 
 	if (arg != site->last_arg)
 		return false;
@@ -83,11 +85,8 @@ same_model_datum(AeSite *site, Datum arg)
 		return memcmp(site->last_toast, VARDATA_EXTERNAL(v), sizeof(varatt_external)) == 0;
 	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
 		return false;			/* compressed or indirect */
-	if (VARSIZE_ANY_EXHDR(v) < 20)
-		return false;
-	p = (const uint8 *) VARDATA_ANY(v);
-	return (p[12] | (p[13] << 8) | (p[14] << 16) | ((uint32) p[15] << 24)) == site->entry->len &&
-		(p[16] | (p[17] << 8) | (p[18] << 16) | ((uint32) p[19] << 24)) == site->entry->crc;
+	return ae_model_identity((const uint8 *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), &len, &crc) &&
+		len == site->entry->len && crc == site->entry->crc;
 }
 
 /* Resolve the model for this call, reusing the site's when the argument is unchanged. */

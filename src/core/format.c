@@ -181,6 +181,17 @@ ae_model_write(const AeModel *model, uint8_t *buf)
 	put_uint(&h, ae_crc32c(0, buf + AE_HEADER_SIZE, w.pos - AE_HEADER_SIZE), 4);
 }
 
+/* The header's claimed length and checksum; see format.h. */
+int
+ae_model_identity(const uint8_t *buf, size_t len, uint32_t *total, uint32_t *crc)
+{
+	if (len < AE_HEADER_SIZE || memcmp(buf, magic, 8) != 0)
+		return 0;
+	*total = buf[12] | (buf[13] << 8) | (buf[14] << 16) | ((uint32_t) buf[15] << 24);
+	*crc = buf[16] | (buf[17] << 8) | (buf[18] << 16) | ((uint32_t) buf[19] << 24);
+	return *total == len;
+}
+
 /* ---- reader ---- */
 
 typedef struct Reader

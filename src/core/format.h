@@ -23,6 +23,13 @@
 /* CRC32C (Castagnoli) of n bytes, continuing from crc (start with 0). */
 uint32_t	ae_crc32c(uint32_t crc, const void *data, size_t n);
 
+/*
+ * The identity a model's header claims — its total length and CRC32C —
+ * without reading or checking the rest; false when buf does not start with
+ * a model header of exactly len bytes.
+ */
+int			ae_model_identity(const uint8_t *buf, size_t len, uint32_t *total, uint32_t *crc);
+
 /* Exact size in bytes of the serialized model. */
 size_t		ae_model_size(const AeModel *model);
 

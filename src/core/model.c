@@ -203,8 +203,7 @@ ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a)
 	w->eps = ae_alloc(a, sizeof(ae_real) * B * model->opt.latent);
 	w->z = ae_alloc(a, sizeof(ae_real) * B * model->dec_in);
 	w->dz = ae_alloc(a, sizeof(ae_real) * B * model->dec_in);
-	w->row_loss = ae_alloc(a, sizeof(double) * max_batch);
-	if (!w->x || !w->dout || !w->d1 || !w->d2 || !w->eps || !w->z || !w->dz || !w->row_loss)
+	if (!w->x || !w->dout || !w->d1 || !w->d2 || !w->eps || !w->z || !w->dz)
 		return AE_ENOMEM;
 	return AE_OK;
 }

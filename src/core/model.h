@@ -171,7 +171,6 @@ typedef struct AeWork
 	ae_real    *dout;			/* (max_batch, n_out) */
 	ae_real    *d1;				/* (max_batch, widest) ping-pong gradients */
 	ae_real    *d2;
-	double	   *row_loss;		/* (max_batch) */
 } AeWork;
 
 /* Derive offsets, widths and layer shapes from cols and opt; validates all. */
