@@ -8,7 +8,7 @@ SELECT model, kind, rows, inputs, latent, epochs > 0 AS trained,
        train_loss < 1 AS train_loss_below_1, val_loss < 1 AS val_loss_below_1
   FROM ae_train('pima', 'pima', exclude => ARRAY['diabetes']);
 
-SELECT name, kind, relation, owner = current_user AS owned,
+SELECT name, kind, relation, owner = current_user::regrole AS owned,
        jsonb_path_query_array(columns, '$[*].name') AS columns,
        options->>'activation' AS activation, options->'hidden' AS hidden,
        (metrics->>'rows')::int AS rows, (metrics->>'train_rows')::int AS train_rows,

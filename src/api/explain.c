@@ -71,7 +71,7 @@ ae_explain(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	model = ae_site_prepare(fcinfo, &site, &observed);
-	map = &site->map;
+	map = site->map;
 	out = ae_site_forward(model, site, site->m);
 	loss = palloc(sizeof(double) * model->ncols);
 	parts = palloc(sizeof(Contribution) * (model->ncols + 1));
@@ -86,7 +86,7 @@ ae_explain(PG_FUNCTION_ARGS)
 		observed > 0)
 	{
 		parts[nparts].col = -1;
-		ae_model_penalty(model, &site->work, site->work.x, 1, &parts[nparts].share);
+		ae_model_penalty(model, site->work, site->work->x, 1, &parts[nparts].share);
 		nparts++;
 	}
 	qsort(parts, nparts, sizeof(Contribution), compare_share);

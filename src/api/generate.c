@@ -12,7 +12,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "api/model_cache.h"
+#include "api/registry.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "rows/pgcore.h"
@@ -173,7 +173,7 @@ ae_generate(PG_FUNCTION_ARGS)
 	require_arg(fcinfo, 4, "seed");
 	n = PG_GETARG_INT32(2);
 	check_count(n, "n");
-	entry = ae_cache_from_name(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	entry = ae_registry_by_name(text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	PG_TRY();
 	{
 		AeModel    *model = entry->model;
@@ -256,7 +256,7 @@ ae_sample_near(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("radius must be between 0 and 1000"),
 				 errhint("The radius is in prior standard deviations; 0.5 stays close to the row.")));
-	entry = ae_cache_from_name(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	entry = ae_registry_by_name(text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	PG_TRY();
 	{
 		AeModel    *model = entry->model;
@@ -301,8 +301,8 @@ ae_interpolate(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("steps must be between 2 and 100000"),
 				 errhint("steps counts both end points: 2 gives the two rows' own decodings.")));
-	entry = PG_ARGISNULL(3) ? ae_cache_from_rowtype(typid)
-		: ae_cache_from_name(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	entry = PG_ARGISNULL(3) ? ae_registry_by_rowtype(typid)
+		: ae_registry_by_name(text_to_cstring(PG_GETARG_TEXT_PP(3)));
 	PG_TRY();
 	{
 		AeModel    *model = entry->model;

@@ -25,7 +25,7 @@ ae_impute(PG_FUNCTION_ARGS)
 	AeSite	   *site;
 	int			observed;
 	AeModel    *model = ae_site_prepare(fcinfo, &site, &observed);
-	AeRowMap   *map = &site->map;
+	AeRowMap   *map = site->map;
 	const ae_real *out;
 
 	if (observed == model->ncols)

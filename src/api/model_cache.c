@@ -1,45 +1,33 @@
 /*
- * model_cache.c — the per-backend model cache and the registry look-ups.
+ * model_cache.c — the per-backend model cache and the map from registry
+ * keys to cached models.
  */
 #include "postgres.h"
 
-#include "access/genam.h"
-#include "access/htup_details.h"
-#include "access/stratnum.h"
-#include "access/table.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_extension.h"
-#include "catalog/pg_type.h"
-#include "commands/extension.h"
-#include "commands/trigger.h"
-#include "core/format.h"
-#include "executor/spi.h"
-#include "miscadmin.h"
+#include <limits.h>
+
 #include "api/model_cache.h"
+#include "core/format.h"
 #include "rows/pgcore.h"
-#include "utils/builtins.h"
-#include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
+#include "utils/syscache.h"
 
-#define MAX_UNPINNED 16			/* models kept when nobody uses them */
-
-/* A name (or "relation:" key) mapped to a model identity. */
-typedef struct NameEntry
+/* A registry key ("role:name:..." or "role:relation:...") and the model it resolved to. */
+typedef struct KeyEntry
 {
 	char	   *key;
-	uint32		len;
-	uint32		crc;
-} NameEntry;
+	AeCacheEntry *entry;		/* dropped with the entry when it is evicted */
+} KeyEntry;
 
 static MemoryContext cache_cxt;
 static List *models;			/* AeCacheEntry * */
-static List *names;				/* NameEntry * */
+static List *keys;				/* KeyEntry * */
 static uint64 use_clock;
-
-PG_FUNCTION_INFO_V1(ae_models_invalidate);
+static uint64 generation;
+static Oid	registry_relid = InvalidOid;
+static int	cache_size_kb = 65536;	/* ae.model_cache_size */
 
 /* The cache's own context, made on first use. */
 static MemoryContext
@@ -51,47 +39,68 @@ cache_context(void)
 	return cache_cxt;
 }
 
-/* Relcache callback: any change to ae_models (or a full reset) drops the name map. */
+/* Forget every remembered key and move the generation. */
 static void
-relcache_callback(Datum arg, Oid relid)
+forget_keys(void)
 {
 	ListCell   *lc;
 
-	if (names == NIL)
-		return;
-	foreach(lc, names)
+	generation++;
+	foreach(lc, keys)
 	{
-		NameEntry  *ne = lfirst(lc);
+		KeyEntry   *ke = lfirst(lc);
 
-		pfree(ne->key);
-		pfree(ne);
+		pfree(ke->key);
+		pfree(ke);
 	}
-	list_free(names);
-	names = NIL;
+	list_free(keys);
+	keys = NIL;
 }
 
-/* Register the callback. */
+/* Relcache callback: a change to ae_models (or a full reset) makes keys stale. */
+static void
+relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || !OidIsValid(registry_relid) || relid == registry_relid)
+		forget_keys();
+}
+
+/* Syscache callback: roles and memberships decide which models a role may use. */
+static void
+role_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	forget_keys();
+}
+
+/* Register the callbacks and the setting. */
 void
 ae_cache_init(void)
 {
+	DefineCustomIntVariable("ae.model_cache_size",
+							"Memory each backend may keep for models no query is using.",
+							"Models in use are always kept; at most 16 others are.",
+							&cache_size_kb, 65536, 0, MAX_KILOBYTES,
+							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, role_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, role_callback, (Datum) 0);
 }
 
-/* Trigger on ae_models: tell every backend (this one at the next command) to forget names. */
-Datum
-ae_models_invalidate(PG_FUNCTION_ARGS)
+/* Remember the registry's oid. */
+void
+ae_cache_set_registry(Oid relid)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("ae_models_invalidate must be called as a trigger")));
-	CacheInvalidateRelcache(trigdata->tg_relation);
-	PG_RETURN_POINTER(NULL);
+	registry_relid = relid;
 }
 
-/* Drop least recently used unpinned models beyond MAX_UNPINNED. */
+/* The generation; see model_cache.h. */
+uint64
+ae_cache_generation(void)
+{
+	return generation;
+}
+
+/* Drop least recently used unpinned models beyond the count and the memory allowed. */
 static void
 evict(void)
 {
@@ -99,6 +108,7 @@ evict(void)
 	{
 		AeCacheEntry *victim = NULL;
 		int			unpinned = 0;
+		Size		bytes = 0;
 		ListCell   *lc;
 
 		foreach(lc, models)
@@ -108,20 +118,32 @@ evict(void)
 			if (e->pins > 0)
 				continue;
 			unpinned++;
+			bytes += e->size;
 			if (victim == NULL || e->last_use < victim->last_use)
 				victim = e;
 		}
-		if (unpinned <= MAX_UNPINNED)
+		if (unpinned <= AE_CACHE_MAX_UNPINNED && bytes <= (Size) cache_size_kb * 1024)
 			return;
+		foreach(lc, keys)
+		{
+			KeyEntry   *ke = lfirst(lc);
+
+			if (ke->entry == victim)
+			{
+				keys = foreach_delete_current(keys, lc);
+				pfree(ke->key);
+				pfree(ke);
+			}
+		}
 		models = list_delete_ptr(models, victim);
 		MemoryContextDelete(victim->cxt);
 		pfree(victim);
 	}
 }
 
-/* Find an entry by identity, pinned; NULL when absent. */
+/* The entry holding exactly these bytes, pinned; NULL when absent. */
 static AeCacheEntry *
-find_entry(uint32 len, uint32 crc)
+find_entry(uint32 len, uint32 crc, const uint8 *bytes)
 {
 	ListCell   *lc;
 
@@ -129,7 +151,7 @@ find_entry(uint32 len, uint32 crc)
 	{
 		AeCacheEntry *e = lfirst(lc);
 
-		if (e->len == len && e->crc == crc)
+		if (e->len == len && e->crc == crc && memcmp(e->bytes, bytes, len) == 0)
 		{
 			e->pins++;
 			e->last_use = ++use_clock;
@@ -151,10 +173,7 @@ ae_cache_from_bytea(Datum raw)
 	AeCacheEntry *e;
 	MemoryContext cxt;
 
-	/* a known identity still has its checksum verified: the bytes may differ */
-	if (ae_model_identity(p, size, &len, &crc) &&
-		ae_crc32c(0, p + AE_HEADER_SIZE, size - AE_HEADER_SIZE) == crc &&
-		(e = find_entry(len, crc)) != NULL)
+	if (ae_model_identity(p, size, &len, &crc) && (e = find_entry(len, crc, p)) != NULL)
 		return e;
 
 	cxt = AllocSetContextCreate(cache_context(), "ae model", ALLOCSET_DEFAULT_SIZES);
@@ -165,8 +184,11 @@ ae_cache_from_bytea(Datum raw)
 		e = MemoryContextAllocZero(cache_context(), sizeof(AeCacheEntry));
 		e->len = (uint32) size;
 		e->crc = crc;
+		e->bytes = MemoryContextAllocHuge(cxt, size);
+		memcpy(e->bytes, p, size);
 		e->model = model;
 		e->cxt = cxt;
+		e->size = MemoryContextMemAllocated(cxt, true);
 		e->pins = 1;
 		e->last_use = ++use_clock;
 	}
@@ -186,139 +208,52 @@ ae_cache_from_bytea(Datum raw)
 	return e;
 }
 
+/* Pin once more. */
+void
+ae_cache_pin(AeCacheEntry *entry)
+{
+	entry->pins++;
+}
+
 /* Release a pin. */
 void
 ae_cache_unpin(AeCacheEntry *entry)
 {
 	Assert(entry->pins > 0);
 	entry->pins--;
+	if (entry->pins == 0)
+		evict();
 }
 
-/* Schema-qualified name of the registry table: it lives in the extension's schema. */
-static char *
-registry_table(void)
-{
-	Oid			ext = get_extension_oid("ae", false);
-	Oid			nsp = InvalidOid;
-	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-
-	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(ext));
-	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
-	if (HeapTupleIsValid(tup = systable_getnext(scan)))
-		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	if (!OidIsValid(nsp))
-		elog(ERROR, "extension ae has no schema");
-	return quote_qualified_identifier(get_namespace_name(nsp), "ae_models");
-}
-
-/* Look a key up in the name map; on a miss run query with $1 = arg and remember the result. */
-static AeCacheEntry *
-lookup(const char *key, const char *query, const char *arg, bool *found)
+/* The entry a key resolved to, pinned. */
+AeCacheEntry *
+ae_cache_find_key(const char *key)
 {
 	ListCell   *lc;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1];
-	Datum		model;
-	bool		isnull;
-	AeCacheEntry *e;
-	NameEntry  *ne;
-	MemoryContext old;
 
-	AcceptInvalidationMessages();
-	foreach(lc, names)
+	foreach(lc, keys)
 	{
-		ne = lfirst(lc);
-		if (strcmp(ne->key, key) == 0 && (e = find_entry(ne->len, ne->crc)) != NULL)
+		KeyEntry   *ke = lfirst(lc);
+
+		if (strcmp(ke->key, key) == 0)
 		{
-			*found = true;
-			return e;
+			ke->entry->pins++;
+			ke->entry->last_use = ++use_clock;
+			return ke->entry;
 		}
 	}
+	return NULL;
+}
 
-	args[0] = CStringGetTextDatum(arg);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(query, 1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the ae_models registry");
-	*found = SPI_processed > 0;
-	if (!*found)
-	{
-		SPI_finish();
-		return NULL;
-	}
-	model = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("ae model \"%s\" has no model bytes", arg)));
-	e = ae_cache_from_bytea(model);
-	SPI_finish();
+/* Remember what a key resolved to. */
+void
+ae_cache_remember_key(const char *key, const AeCacheEntry *entry)
+{
+	MemoryContext old = MemoryContextSwitchTo(cache_context());
+	KeyEntry   *ke = palloc(sizeof(KeyEntry));
 
-	old = MemoryContextSwitchTo(cache_context());
-	ne = palloc(sizeof(NameEntry));
-	ne->key = pstrdup(key);
-	ne->len = e->len;
-	ne->crc = e->crc;
-	names = lappend(names, ne);
+	ke->key = pstrdup(key);
+	ke->entry = (AeCacheEntry *) entry;
+	keys = lappend(keys, ke);
 	MemoryContextSwitchTo(old);
-	return e;
-}
-
-/* The model registered under name, pinned. */
-AeCacheEntry *
-ae_cache_from_name(const char *name)
-{
-	bool		found;
-	/* per role: row-level security decides which models a role sees */
-	char	   *key = psprintf("%u:name:%s", GetUserId(), name);
-	char	   *query = psprintf("SELECT model FROM %s WHERE name = $1", registry_table());
-	AeCacheEntry *e = lookup(key, query, name, &found);
-
-	if (!found)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("ae model \"%s\" does not exist", name),
-				 errhint("Train it with ae_train('%s', 'my_table'), or list models with SELECT name FROM ae_models.", name)));
-	return e;
-}
-
-/* Qualified name of a relation, the form stored in ae_models.relation. */
-static char *
-relation_key(Oid relid)
-{
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
-}
-
-/* The model most recently trained on a row type's relation, pinned. */
-AeCacheEntry *
-ae_cache_from_rowtype(Oid typid)
-{
-	Oid			relid = get_typ_typrelid(typid);
-	char	   *rel;
-	bool		found;
-	AeCacheEntry *e;
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("cannot find a model for rows of type %s", format_type_be(typid)),
-				 errhint("Rows that are not of a table or view need the model named: ae_score('model', row).")));
-	rel = relation_key(relid);
-	e = lookup(psprintf("%u:relation:%s", GetUserId(), rel),
-			   psprintf("SELECT model FROM %s WHERE relation = $1 ORDER BY created_at DESC, name LIMIT 1",
-						registry_table()),
-			   rel, &found);
-	if (!found)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("no ae model has been trained on %s", rel),
-				 errhint("Train one with ae_train('my_model', '%s'), or name a model: ae_score('my_model', row).", rel)));
-	return e;
 }

@@ -29,7 +29,7 @@ ae_score(PG_FUNCTION_ARGS)
 
 	if (observed == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(ae_model_score(model, &site->work, site->t, site->m));
+	PG_RETURN_FLOAT8(ae_model_score(model, site->work, site->t, site->m));
 }
 
 /* The latent vector as real[] (a variational model's latent mean). */
@@ -42,8 +42,8 @@ ae_embed(PG_FUNCTION_ARGS)
 	const ae_real *z;
 	Datum	   *elems = palloc(sizeof(Datum) * model->opt.latent);
 
-	ae_model_inputs(model, site->t, site->m, site->work.x, 1);
-	z = ae_model_encode(model, &site->work, site->work.x, 1);
+	ae_model_inputs(model, site->t, site->m, site->work->x, 1);
+	z = ae_model_encode(model, site->work, site->work->x, 1);
 	for (int i = 0; i < model->opt.latent; i++)
 		elems[i] = Float4GetDatum((float4) z[i]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, model->opt.latent, FLOAT4OID,
@@ -58,7 +58,7 @@ ae_reconstruct(PG_FUNCTION_ARGS)
 	int			observed;
 	AeModel    *model = ae_site_prepare(fcinfo, &site, &observed);
 	const ae_real *out = ae_site_forward(model, site, site->m);
-	AeRowMap   *map = &site->map;
+	AeRowMap   *map = site->map;
 
 	for (int c = 0; c < model->ncols; c++)
 	{

@@ -1,27 +1,37 @@
 /*
  * site.c — per call site state of the model functions: resolving the
- * model once per query, mapping the row type once, encoding each row.
+ * model once per query (again when the registry changes), preparing it for
+ * the row type, encoding each row.
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "api/registry.h"
 #include "api/site.h"
 #include "core/format.h"
 #include "catalog/pg_type.h"
 #include "rows/pgcore.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-/* Reset callback of fn_mcxt: release the pinned model. */
+/* Reset callback of fn_mcxt: release every pinned model. */
 static void
 site_unpin(void *arg)
 {
 	AeSite	   *site = arg;
 
+	for (int i = 0; i < SITE_SLOTS; i++)
+		if (site->slots[i].entry)
+		{
+			ae_cache_unpin(site->slots[i].entry);
+			site->slots[i].entry = NULL;
+		}
 	if (site->entry)
 		ae_cache_unpin(site->entry);
 	site->entry = NULL;
+	site->current = NULL;
 }
 
 /* The call site's state, created on the first call. */
@@ -57,7 +67,7 @@ get_site(FunctionCallInfo fcinfo)
 	return site;
 }
 
-/* Swap the site's pinned model. */
+/* Make e (pinned by the caller) the model the argument resolves to. */
 static void
 site_set_entry(AeSite *site, AeCacheEntry *e)
 {
@@ -70,7 +80,7 @@ site_set_entry(AeSite *site, AeCacheEntry *e)
  * Is a non-constant bytea argument still the model the site resolved last?
  * The same pointer with the same identity (a toast pointer, or the length
  * and checksum in an inline header) is; anything else is looked up again,
- * which verifies the bytes' checksum.
+ * which compares the bytes.
  */
 static bool
 same_model_datum(AeSite *site, Datum arg)
@@ -86,12 +96,21 @@ same_model_datum(AeSite *site, Datum arg)
 	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
 		return false;			/* compressed or indirect */
 	return ae_model_identity((const uint8 *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), &len, &crc) &&
-		len == site->entry->len && crc == site->entry->crc;
+		len == site->entry->len && crc == site->entry->crc &&
+		memcmp(VARDATA_ANY(v), site->entry->bytes, len) == 0;
 }
 
-/* Resolve the model for this call, reusing the site's when the argument is unchanged. */
-static AeModel *
-site_model(FunctionCallInfo fcinfo, AeSite *site, Oid row_typid)
+/* Has the registry changed since the site resolved its name or relation? */
+static bool
+registry_moved(AeSite *site)
+{
+	AcceptInvalidationMessages();
+	return site->generation != ae_cache_generation();
+}
+
+/* Resolve the model for this call into site->entry, reusing it when the argument is unchanged. */
+static void
+site_resolve(FunctionCallInfo fcinfo, AeSite *site, Oid row_typid)
 {
 	switch (site->form)
 	{
@@ -115,14 +134,14 @@ site_model(FunctionCallInfo fcinfo, AeSite *site, Oid row_typid)
 			{
 				text	   *arg = PG_GETARG_TEXT_PP(0);
 
-				if (site->entry == NULL ||
+				if (site->entry == NULL || registry_moved(site) ||
 					(!site->model_arg_stable &&
-					 (site->last_name == NULL ||
-					  strcmp(site->last_name, text_to_cstring(arg)) != 0)))
+					 strcmp(site->last_name, text_to_cstring(arg)) != 0))
 				{
 					char	   *name = text_to_cstring(arg);
 
-					site_set_entry(site, ae_cache_from_name(name));
+					site->generation = ae_cache_generation();
+					site_set_entry(site, ae_registry_by_name(name));
 					if (site->last_name)
 						pfree(site->last_name);
 					site->last_name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, name);
@@ -130,14 +149,57 @@ site_model(FunctionCallInfo fcinfo, AeSite *site, Oid row_typid)
 				break;
 			}
 		case FORM_ROW:
-			if (site->entry == NULL || site->last_typid != row_typid)
+			if (site->entry == NULL || registry_moved(site) || site->last_typid != row_typid)
 			{
-				site_set_entry(site, ae_cache_from_rowtype(row_typid));
+				site->generation = ae_cache_generation();
+				site_set_entry(site, ae_registry_by_rowtype(row_typid));
 				site->last_typid = row_typid;
 			}
 			break;
 	}
-	return site->entry->model;
+}
+
+/* The slot preparing site->entry for a row type: found, or made in a free or the oldest slot. */
+static SiteSlot *
+site_slot(FunctionCallInfo fcinfo, AeSite *site, Oid typid, int32 typmod)
+{
+	AeModel    *model = site->entry->model;
+	SiteSlot   *victim = NULL;
+	MemoryContext old;
+	AeAlloc		a;
+
+	for (int i = 0; i < SITE_SLOTS; i++)
+	{
+		SiteSlot   *s = &site->slots[i];
+
+		if (s->entry == site->entry && s->typid == typid && s->typmod == typmod)
+			return s;
+		if (victim == NULL || (victim->entry != NULL &&
+							   (s->entry == NULL || s->last_use < victim->last_use)))
+			victim = s;
+	}
+	if (victim->entry)
+		ae_cache_unpin(victim->entry);
+	victim->entry = NULL;
+	if (victim->cxt == NULL)
+		victim->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "ae call site",
+											ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(victim->cxt);
+
+	old = MemoryContextSwitchTo(victim->cxt);
+	a = ae_pg_alloc(victim->cxt);
+	ae_rowmap_build(&victim->map, model, typid, typmod);
+	ae_check_status(ae_work_init(&victim->work, model, 1, &a), "preparing to score");
+	victim->t = palloc(sizeof(ae_real) * model->ncols);
+	victim->m = palloc(model->ncols);
+	MemoryContextSwitchTo(old);
+
+	ae_cache_pin(site->entry);
+	victim->entry = site->entry;
+	victim->typid = typid;
+	victim->typmod = typmod;
+	return victim;
 }
 
 /* Resolve, map and encode; see site.h. */
@@ -148,30 +210,28 @@ ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site_out, int *observed)
 	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(site->form == FORM_ROW ? 0 : 1);
 	Oid			typid = HeapTupleHeaderGetTypeId(row);
 	int32		typmod = HeapTupleHeaderGetTypMod(row);
-	AeModel    *model = site_model(fcinfo, site, typid);
+	SiteSlot   *slot;
 
-	if (site->map_model != model || site->map.typid != typid || site->map.typmod != typmod)
+	site_resolve(fcinfo, site, typid);
+	slot = site->current;
+	if (slot == NULL || slot->entry != site->entry || slot->typid != typid || slot->typmod != typmod)
 	{
-		/* rebuilt rarely: once per model and row type at this call site */
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		AeAlloc		a = ae_pg_alloc(fcinfo->flinfo->fn_mcxt);
-
-		ae_rowmap_build(&site->map, model, typid, typmod);
-		ae_check_status(ae_work_init(&site->work, model, 1, &a), "preparing to score");
-		site->t = palloc(sizeof(ae_real) * model->ncols);
-		site->m = palloc(model->ncols);
-		site->map_model = model;
-		MemoryContextSwitchTo(old);
+		slot = site->current = site_slot(fcinfo, site, typid, typmod);
+		site->map = &slot->map;
+		site->work = &slot->work;
+		site->t = slot->t;
+		site->m = slot->m;
 	}
-	*observed = ae_rowmap_encode(&site->map, model, row, site->t, site->m);
+	slot->last_use = ++site->clock;
+	*observed = ae_rowmap_encode(&slot->map, site->entry->model, row, slot->t, slot->m);
 	*site_out = site;
-	return model;
+	return site->entry->model;
 }
 
 /* Forward the row's values with observation mask m. */
 const ae_real *
 ae_site_forward(AeModel *model, AeSite *site, const uint8 *m)
 {
-	ae_model_inputs(model, site->t, m, site->work.x, 1);
-	return ae_model_forward(model, &site->work, site->work.x, 1);
+	ae_model_inputs(model, site->t, m, site->work->x, 1);
+	return ae_model_forward(model, site->work, site->work->x, 1);
 }

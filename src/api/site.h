@@ -1,10 +1,14 @@
 /*
  * site.h — what every model function keeps per call site (in fn_extra):
- * the pinned model, the row type's column map and scratch buffers.
+ * how its model argument last resolved, and a few prepared (model, row
+ * type) pairs, each with its column map and scratch buffers.
  *
  * Every model function comes in three forms — (row), (model text, row) and
  * (model bytea, row) — served by one C function that reads the form from
- * the call's argument types once per call site.
+ * the call's argument types once per call site.  A call site that sees the
+ * model change from row to row (a join to per-group models) keeps up to
+ * SITE_SLOTS prepared pairs and recycles the least recently used, so its
+ * memory stays bounded however often the model changes.
  */
 #ifndef AE_API_SITE_H
 #define AE_API_SITE_H
@@ -15,33 +19,53 @@
 #include "fmgr.h"
 #include "rows/rowmap.h"
 
+#define SITE_SLOTS 4
+
 typedef enum ModelForm
 {
-	FORM_ROW,					/* (row): the model last trained on the row's relation */
+	FORM_ROW,					/* (row): the newest model trained on the row's relation */
 	FORM_NAME,					/* (model text, row) */
 	FORM_BYTEA					/* (model bytea, row) */
 } ModelForm;
+
+/* A model prepared for one row type. */
+typedef struct SiteSlot
+{
+	AeCacheEntry *entry;		/* pinned while the slot holds it; NULL: free slot */
+	Oid			typid;
+	int32		typmod;
+	MemoryContext cxt;			/* holds map, work, t and m */
+	AeRowMap	map;
+	AeWork		work;
+	ae_real    *t;				/* (ncols) the row's values in network units */
+	uint8	   *m;				/* (ncols) 1 where observed */
+	uint64		last_use;
+} SiteSlot;
 
 typedef struct AeSite
 {
 	ModelForm	form;
 	bool		model_arg_stable;	/* the model argument cannot change within the query */
-	AeCacheEntry *entry;		/* pinned until fn_mcxt goes away */
-	Datum		last_arg;		/* model argument the entry was resolved from */
+	SiteSlot	slots[SITE_SLOTS];
+	uint64		clock;
+	AeCacheEntry *entry;		/* the model the argument last resolved to (pinned by a slot) */
+	uint64		generation;		/* FORM_NAME, FORM_ROW: registry generation of that resolution */
+	Datum		last_arg;		/* FORM_BYTEA: the argument it was resolved from */
 	char		last_toast[sizeof(varatt_external)];	/* its toast pointer, if on disk */
-	char	   *last_name;
-	Oid			last_typid;		/* FORM_ROW: row type the entry was resolved for */
-	AeModel    *map_model;		/* model the map and buffers were built for */
-	AeRowMap	map;
-	AeWork		work;
-	ae_real    *t;				/* (ncols) the row's values in network units */
-	uint8	   *m;				/* (ncols) 1 where observed */
+	char	   *last_name;		/* FORM_NAME */
+	Oid			last_typid;		/* FORM_ROW */
+	SiteSlot   *current;		/* the slot of this call */
+	/* the current slot's, for the functions' convenience */
+	AeRowMap   *map;
+	AeWork	   *work;
+	ae_real    *t;
+	uint8	   *m;
 	MemoryContextCallback unpin;
 } AeSite;
 
 /*
  * Resolve the model and row map for this call, deform and encode the row
- * (into site->t, site->m and site->map.values).  Returns the model;
+ * (into site->t, site->m and site->map->values).  Returns the model;
  * *observed gets the number of observed modelled columns.
  */
 AeModel    *ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site, int *observed);

@@ -67,6 +67,9 @@ double		ae_datum_to_double(Datum d, AeSqlType t);
 /* A Datum of a number, time or boolean type from a raw number (integers rounded, clamped). */
 Datum		ae_double_to_datum(double v, AeSqlType t);
 
+/* Longest category label in bytes; a longer text value is never a category. */
+#define AE_MAX_LABEL 1000
+
 /* Largest magnitude of a numeric value in network units (standard deviations). */
 #define AE_MAX_UNITS 1e6
 

@@ -42,6 +42,9 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+/* Most values (rows × columns) one training run holds in memory. */
+#define AE_MAX_TRAIN_CELLS ((int64) 1 << 28)
+
 /* Smallest loss a column is normalised by: caps the weight of near-constant columns at 10. */
 #define MIN_BASELINE_LOSS 0.1
 
@@ -65,21 +68,10 @@ typedef struct FitColumn
 	HTAB	   *labels;			/* categorical: label -> LabelEntry */
 	LabelEntry **by_id;			/* categorical: entries in id order */
 	int			nlabels;
+	bool		long_labels;	/* some label is longer than AE_MAX_LABEL */
 	int64		observed;
 	int			src;			/* position among the chosen columns (in raw) */
 } FitColumn;
-
-/* Is name in a list of C strings? */
-static bool
-name_in(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-		if (strcmp(lfirst(lc), name) == 0)
-			return true;
-	return false;
-}
 
 /* Attribute index of a column name, -1 when absent. */
 static int
@@ -171,7 +163,7 @@ make_column(TupleDesc td, int a, AeFitConfig *cfg)
 	fc->sqltype = ae_sqltype_of(att->atttypid);
 	fc->name = pstrdup(NameStr(att->attname));
 	fc->kind = ae_sqltype_kind(fc->sqltype);
-	if (name_in(cfg->categorical, fc->name))
+	if (ae_name_in(cfg->categorical, fc->name))
 	{
 		if (ae_sqltype_family(fc->sqltype) != AE_FAMILY_NUMBER &&
 			ae_sqltype_family(fc->sqltype) != AE_FAMILY_TEXT)
@@ -222,7 +214,7 @@ choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
 						(errcode(ERRCODE_UNDEFINED_COLUMN),
 						 errmsg("column \"%s\" does not exist in %s", name, format_type_be(typid)),
 						 errhint("Check the spelling; column names are case-sensitive.")));
-			if (name_in(cfg->exclude, name))
+			if (ae_name_in(cfg->exclude, name))
 				continue;
 			if (ae_sqltype_of(TupleDescAttr(td, a)->atttypid) == AE_SQL_UNSUPPORTED)
 				ereport(ERROR,
@@ -243,7 +235,7 @@ choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
 		{
 			Form_pg_attribute att = TupleDescAttr(td, a);
 
-			if (att->attisdropped || name_in(cfg->exclude, NameStr(att->attname)) ||
+			if (att->attisdropped || ae_name_in(cfg->exclude, NameStr(att->attname)) ||
 				bms_is_member(a, keys))
 				continue;
 			if (ae_sqltype_of(att->atttypid) == AE_SQL_UNSUPPORTED)
@@ -279,6 +271,7 @@ label_id(FitColumn *fc, Datum value)
 		pfree(label);
 	else
 	{
+		fc->long_labels |= strlen(label) > AE_MAX_LABEL;
 		e->label = label;
 		e->count = 0;
 		e->id = fc->nlabels++;
@@ -287,48 +280,60 @@ label_id(FitColumn *fc, Datum value)
 	return e->id;
 }
 
-/* Most frequent first; ties by label, so vocabularies are deterministic. */
+/*
+ * Most frequent first; ties by label, so vocabularies are deterministic.
+ * Labels too long to be categories come last.
+ */
 static int
 compare_frequency(const void *a, const void *b)
 {
 	const LabelEntry *x = *(LabelEntry *const *) a;
 	const LabelEntry *y = *(LabelEntry *const *) b;
+	bool		x_long = strlen(x->label) > AE_MAX_LABEL;
+	bool		y_long = strlen(y->label) > AE_MAX_LABEL;
 
+	if (x_long != y_long)
+		return x_long ? 1 : -1;
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
 	return strcmp(x->label, y->label);
 }
 
+/* Descending order of label counts. */
+static int
+compare_count_desc(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x == y ? 0 : (x > y ? -1 : 1);
+}
+
 /*
  * Share of a categorical column's values that its max_categories most
  * frequent labels cover.  A low share (under 3/4) marks an identifier or
- * free text, not a category.
+ * free text, not a category.  Labels too long to be categories never count.
  */
 static double
 label_coverage(FitColumn *fc, int max_categories)
 {
-	int64	   *counts = palloc(sizeof(int64) * Max(fc->nlabels, 1));
+	int64	   *counts;
 	HASH_SEQ_STATUS seq;
 	LabelEntry *e;
-	int			i = 0;
+	int			n = 0;
 	int64		top = 0;
 
-	if (fc->nlabels <= max_categories)
+	if (fc->nlabels <= max_categories && !fc->long_labels)
 		return 1;
+	counts = palloc_extended(sizeof(int64) * Max(fc->nlabels, 1), MCXT_ALLOC_HUGE);
 	hash_seq_init(&seq, fc->labels);
 	while ((e = hash_seq_search(&seq)) != NULL)
-		counts[i++] = e->count;
-	/* partial selection would do; the label count is small next to the rows */
-	for (int k = 0; k < max_categories; k++)
-	{
-		int			best = k;
-
-		for (int j = k + 1; j < fc->nlabels; j++)
-			if (counts[j] > counts[best])
-				best = j;
-		top += counts[best];
-		counts[best] = counts[k];
-	}
+		if (strlen(e->label) <= AE_MAX_LABEL)
+			counts[n++] = e->count;
+	qsort(counts, n, sizeof(int64), compare_count_desc);
+	for (int k = 0; k < Min(n, max_categories); k++)
+		top += counts[k];
+	pfree(counts);
 	return (double) top / fc->observed;
 }
 
@@ -346,7 +351,10 @@ build_vocabulary(FitColumn *fc, AeColumn *col, int max_categories)
 	while ((e = hash_seq_search(&seq)) != NULL)
 		sorted[i++] = e;
 	qsort(sorted, fc->nlabels, sizeof(LabelEntry *), compare_frequency);
-	col->ncat = Min(fc->nlabels, max_categories);
+	col->ncat = 0;
+	while (col->ncat < Min(fc->nlabels, max_categories) &&
+		   strlen(sorted[col->ncat]->label) <= AE_MAX_LABEL)
+		col->ncat++;
 	col->cats = palloc(sizeof(char *) * Max(col->ncat, 1));
 	for (i = 0; i < fc->nlabels; i++)
 	{
@@ -551,6 +559,28 @@ resolve_kind_defaults(AeOptions *o)
 		o->score = AE_SCORE_ELBO;
 }
 
+/*
+ * Error when rows × columns cells are more than training holds: each cell
+ * takes about 13 bytes at once while the sample is encoded.
+ */
+static void
+check_cells(int64 rows, int ncols)
+{
+	if ((double) rows * ncols > AE_MAX_TRAIN_CELLS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("ae_fit sample of %lld rows and %d columns exceeds %lld values",
+						(long long) rows, ncols, (long long) AE_MAX_TRAIN_CELLS),
+				 errhint("Lower the max_rows option, or train on fewer columns.")));
+}
+
+/* An array of rows × cols elements of size bytes, beyond 1 GB if need be. */
+static void *
+huge_alloc(Size size, int64 rows, int cols)
+{
+	return palloc_extended(size * (Size) Max(rows, 1) * (Size) Max(cols, 1), MCXT_ALLOC_HUGE);
+}
+
 /* Progress callback of the training loop: honour cancel and statement_timeout. */
 static void
 fit_tick(void *arg)
@@ -564,7 +594,7 @@ fit_tick(void *arg)
  * the number of rows kept.
  */
 static int
-read_sample(AeReservoir *sample, TupleDesc td, List *chosen, double *raw)
+read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw)
 {
 	int			ncols = list_length(chosen);
 	Datum	   *values = palloc(sizeof(Datum) * Max(td->natts, 1));
@@ -574,16 +604,10 @@ read_sample(AeReservoir *sample, TupleDesc td, List *chosen, double *raw)
 
 	for (uint32 i = 0; i < sample->nkept; i++)
 	{
-		HeapTupleHeader row = ae_reservoir_row(sample, i);
-		HeapTupleData tuple;
 		double	   *r = raw + (size_t) n * ncols;
 		int			observed = 0;
 
-		tuple.t_len = HeapTupleHeaderGetDatumLength(row);
-		ItemPointerSetInvalid(&tuple.t_self);
-		tuple.t_tableOid = InvalidOid;
-		tuple.t_data = row;
-		heap_deform_tuple(&tuple, td, values, isnull);
+		heap_deform_tuple(sample->rows[i], td, values, isnull);
 		foreach(lc, chosen)
 		{
 			FitColumn  *fc = lfirst(lc);
@@ -612,7 +636,7 @@ read_sample(AeReservoir *sample, TupleDesc td, List *chosen, double *raw)
 
 /* Train on a sample; see fit.h. */
 bytea *
-ae_fit_sample(AeReservoir *sample)
+ae_fit_sample(AeSample *sample)
 {
 	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "ae fit",
 											   ALLOCSET_DEFAULT_SIZES);
@@ -642,7 +666,7 @@ ae_fit_sample(AeReservoir *sample)
 	StringInfoData empty,
 				distinct;
 
-	ae_options_parse(ae_reservoir_options(sample), &cfg);
+	ae_options_parse(sample->options, &cfg);
 	if (isnan(cfg.opt.val_share))
 		cfg.opt.val_share = AE_DEFAULT_VAL_SHARE;
 	if (isnan(cfg.opt.mask))
@@ -653,16 +677,22 @@ ae_fit_sample(AeReservoir *sample)
 		cfg.opt.max_rows = sample->max_rows;
 	resolve_kind_defaults(&cfg.opt);
 
-	td = lookup_rowtype_tupdesc_copy(sample->typid, sample->typmod);
+	td = sample->desc;
 	chosen = choose_columns(td, sample->typid, &cfg);
 	nread = list_length(chosen);
-	raw = palloc(sizeof(double) * (Size) Max(sample->nkept, 1) * nread);
+	check_cells(sample->nkept, nread);
+	raw = huge_alloc(sizeof(double), sample->nkept, nread);
 	n = read_sample(sample, td, chosen, raw);
 	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("no rows with values to train on"),
+	{
+		/* like avg() of no values: NULL, so one empty group spares the others */
+		ereport(NOTICE,
+				(errmsg("no rows with values to train on; ae_fit returns NULL"),
 				 errhint("The relation or query is empty, or every modelled column is NULL.")));
+		MemoryContextSwitchTo(caller);
+		MemoryContextDelete(work);
+		return NULL;
+	}
 
 	/* columns without a single value, or with mostly distinct labels, are skipped */
 	initStringInfo(&empty);
@@ -674,7 +704,7 @@ ae_fit_sample(AeReservoir *sample)
 		fc->src = foreach_current_index(lc);
 		if (fc->observed == 0)
 			appendStringInfo(&empty, "%s%s", empty.len ? ", " : "", quote_identifier(fc->name));
-		else if (fc->kind == AE_COL_CATEGORICAL && !name_in(cfg.columns, fc->name) &&
+		else if (fc->kind == AE_COL_CATEGORICAL && !ae_name_in(cfg.columns, fc->name) &&
 				 !(cfg.condition && strcmp(cfg.condition, fc->name) == 0) &&
 				 label_coverage(fc, cfg.max_categories) < 0.75)
 			appendStringInfo(&distinct, "%s%s", distinct.len ? ", " : "", quote_identifier(fc->name));
@@ -702,8 +732,8 @@ ae_fit_sample(AeReservoir *sample)
 	model = palloc0(sizeof(AeModel));
 	model->ncols = ncols;
 	model->cols = palloc0(sizeof(AeColumn) * ncols);
-	ts = palloc(sizeof(ae_real) * (size_t) n * ncols);
-	ms = palloc(sizeof(uint8) * (size_t) n * ncols);
+	ts = huge_alloc(sizeof(ae_real), n, ncols);
+	ms = huge_alloc(sizeof(uint8), n, ncols);
 	foreach(lc, kept)
 	{
 		FitColumn  *fc = lfirst(lc);
@@ -738,8 +768,10 @@ ae_fit_sample(AeReservoir *sample)
 											 ? (cell[i] - col->center) / col->scale
 											 : cell[i]);
 		}
+		pfree(cell);
 		CHECK_FOR_INTERRUPTS();
 	}
+	pfree(raw);
 
 	/* shuffle once, then hold out the validation share */
 	ae_rng_seed(&rng, cfg.opt.seed);
@@ -750,14 +782,16 @@ ae_fit_sample(AeReservoir *sample)
 	val.n = (int) floor(n * cfg.opt.val_share);
 	train.n = n - val.n;
 	{
-		ae_real    *t = palloc(sizeof(ae_real) * (size_t) n * ncols);
-		uint8	   *m = palloc(sizeof(uint8) * (size_t) n * ncols);
+		ae_real    *t = huge_alloc(sizeof(ae_real), n, ncols);
+		uint8	   *m = huge_alloc(sizeof(uint8), n, ncols);
 
 		for (int i = 0; i < n; i++)
 		{
 			memcpy(t + (size_t) i * ncols, ts + (size_t) order[i] * ncols, sizeof(ae_real) * ncols);
 			memcpy(m + (size_t) i * ncols, ms + (size_t) order[i] * ncols, ncols);
 		}
+		pfree(ts);
+		pfree(ms);
 		train.t = t;
 		train.m = m;
 		val.t = t + (size_t) train.n * ncols;

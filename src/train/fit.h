@@ -8,9 +8,12 @@
 
 #include "postgres.h"
 
-#include "train/reservoir.h"
+#include "train/sample.h"
 
-/* Train on the rows of a sample; returns the model bytea in the current context. */
-bytea	   *ae_fit_sample(AeReservoir *sample);
+/*
+ * Train on the rows of a sample; returns the model bytea in the current
+ * context, or NULL (with a notice) when no row has a value to train on.
+ */
+bytea	   *ae_fit_sample(AeSample *sample);
 
 #endif							/* AE_TRAIN_FIT_H */

@@ -237,6 +237,18 @@ check_kind_options(const AeFitConfig *cfg)
 				 errhint("Name it in the options, as in '{\"condition\": \"digit\"}'.")));
 }
 
+/* Is name in a list of C strings? */
+bool
+ae_name_in(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp(lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
 /* Parse and validate the options object. */
 void
 ae_options_parse(Jsonb *options, AeFitConfig *cfg)

@@ -40,4 +40,7 @@ typedef struct AeFitConfig
  */
 void		ae_options_parse(Jsonb *options, AeFitConfig *cfg);
 
+/* Is name in a list of C strings (column names from the options)? */
+bool		ae_name_in(List *names, const char *name);
+
 #endif							/* AE_TRAIN_OPTIONS_H */

@@ -1,0 +1,277 @@
+-- ae 0.2.0: autoencoders trained on table rows.
+
+\echo Use "CREATE EXTENSION ae" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- The registry of trained models.  `relation` is the source's qualified name
+-- as text, so dropping the source or a dump/restore never breaks a row here.
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE ae_models (
+    name        text NOT NULL,
+    kind        text NOT NULL,
+    relation    text,
+    columns     jsonb NOT NULL,
+    options     jsonb NOT NULL,
+    metrics     jsonb NOT NULL,
+    model       bytea NOT NULL,
+    owner       regrole NOT NULL,
+    created_at  timestamptz NOT NULL,
+    PRIMARY KEY (owner, name)
+);
+
+CREATE INDEX ae_models_relation_idx ON ae_models (relation, created_at DESC);
+
+COMMENT ON TABLE ae_models IS 'trained ae models, one row per owning role and model name';
+
+-- pg_dump keeps the trained models
+SELECT pg_catalog.pg_extension_config_dump('ae_models', '');
+
+-- Names are per role.  A role sees, deletes and renames the models of the
+-- roles it is a member of (a model holds statistics of its source table,
+-- such as category values, so it is not public).  Only ae_train writes
+-- model rows: it runs its INSERT as this table's owner, with the caller as
+-- the model's owner, so no role can choose another role's model bytes,
+-- owner or created_at.
+ALTER TABLE ae_models ENABLE ROW LEVEL SECURITY;
+CREATE POLICY ae_models_owner ON ae_models
+    USING (pg_catalog.pg_has_role(owner, 'MEMBER'))
+    WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
+REVOKE ALL ON ae_models FROM PUBLIC;
+GRANT SELECT, DELETE ON ae_models TO PUBLIC;
+GRANT UPDATE (name) ON ae_models TO PUBLIC;
+
+-- every backend forgets its name -> model map when the registry changes
+CREATE FUNCTION ae_models_invalidate() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'ae_models_invalidate' LANGUAGE C;
+
+CREATE TRIGGER ae_models_invalidate
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ae_models
+    FOR EACH STATEMENT EXECUTE FUNCTION ae_models_invalidate();
+
+-- ---------------------------------------------------------------------------
+-- ae_fit: the training aggregate.  Its state is internal (a reservoir sample
+-- of the rows that no caller can forge); partial samples pass between
+-- parallel workers as checked frames and combine.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ae_fit_sample_transfn(internal, anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME', 'ae_fit_sample_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE FUNCTION ae_fit_sample_transfn(internal, anyelement, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME', 'ae_fit_sample_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE FUNCTION ae_fit_sample_combinefn(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'ae_fit_sample_combinefn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE FUNCTION ae_fit_sample_serialfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'ae_fit_sample_serialfn' LANGUAGE C STRICT PARALLEL SAFE;
+
+CREATE FUNCTION ae_fit_sample_deserialfn(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'ae_fit_sample_deserialfn' LANGUAGE C STRICT PARALLEL SAFE;
+
+CREATE FUNCTION ae_fit_sample_finalfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'ae_fit_sample_finalfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE AGGREGATE ae_fit(anyelement) (
+    SFUNC = ae_fit_sample_transfn,
+    STYPE = internal,
+    COMBINEFUNC = ae_fit_sample_combinefn,
+    SERIALFUNC = ae_fit_sample_serialfn,
+    DESERIALFUNC = ae_fit_sample_deserialfn,
+    FINALFUNC = ae_fit_sample_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE ae_fit(anyelement, options jsonb) (
+    SFUNC = ae_fit_sample_transfn,
+    STYPE = internal,
+    COMBINEFUNC = ae_fit_sample_combinefn,
+    SERIALFUNC = ae_fit_sample_serialfn,
+    DESERIALFUNC = ae_fit_sample_deserialfn,
+    FINALFUNC = ae_fit_sample_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE ae_fit(anyelement) IS 'train an autoencoder on the rows fed to it; returns the model bytea';
+COMMENT ON AGGREGATE ae_fit(anyelement, jsonb) IS 'train an autoencoder on the rows fed to it, with options; returns the model bytea';
+
+-- ---------------------------------------------------------------------------
+-- ae_info: what a model holds, as jsonb.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ae_info(model bytea) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'ae_info' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- ---------------------------------------------------------------------------
+-- ae_train: train on a table or view and store the model under a name.
+-- ---------------------------------------------------------------------------
+
+CREATE TYPE ae_train_summary AS (
+    model       text,
+    kind        text,
+    rows        bigint,
+    inputs      int,
+    latent      int,
+    epochs      int,
+    train_loss  float8,
+    val_loss    float8,
+    seconds     float8
+);
+
+-- the part of ae_train that trains on the relation with the caller's rights
+-- and stores the model as the caller's; NULL when no row has a value
+CREATE FUNCTION ae_train_store(model text, relation regclass, options jsonb) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'ae_train_store' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION ae_train(
+    model           text,
+    relation        regclass,
+    kind            text DEFAULT NULL,
+    columns         text[] DEFAULT NULL,
+    exclude         text[] DEFAULT NULL,
+    hidden          int[] DEFAULT NULL,
+    latent          int DEFAULT NULL,
+    epochs          int DEFAULT NULL,
+    batch_size      int DEFAULT NULL,
+    learning_rate   float8 DEFAULT NULL,
+    seed            bigint DEFAULT NULL,
+    options         jsonb DEFAULT '{}'
+) RETURNS ae_train_summary
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_variable
+DECLARE
+    opts     jsonb;
+    bytes    bytea;
+    info     jsonb;
+    best     int;
+    summary  @extschema@.ae_train_summary;
+BEGIN
+    IF ae_train.model IS NULL OR ae_train.model = '' THEN
+        RAISE EXCEPTION 'model name must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name the model, as in ae_train(''fraud'', ''transactions'').';
+    END IF;
+    IF ae_train.relation IS NULL OR NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = ae_train.relation) THEN
+        RAISE EXCEPTION 'relation % does not exist', coalesce(ae_train.relation::oid::text, 'NULL')
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Pass the table or view to train on, as in ae_train(''fraud'', ''transactions'').';
+    END IF;
+    IF ae_train.options IS NULL OR jsonb_typeof(ae_train.options) <> 'object' THEN
+        RAISE EXCEPTION 'ae options must be a jsonb object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass options such as ''{"val_share": 0.2}''.';
+    END IF;
+
+    -- arguments given win over the same keys in options; the others leave options alone
+    opts := ae_train.options || jsonb_strip_nulls(jsonb_build_object(
+        'kind', ae_train.kind,
+        'columns', to_jsonb(ae_train.columns),
+        'exclude', to_jsonb(ae_train.exclude),
+        'hidden', to_jsonb(ae_train.hidden),
+        'latent', ae_train.latent,
+        'epochs', ae_train.epochs,
+        'batch_size', ae_train.batch_size,
+        'learning_rate', ae_train.learning_rate,
+        'seed', ae_train.seed));
+
+    bytes := @extschema@.ae_train_store(ae_train.model, ae_train.relation, opts);
+    IF bytes IS NULL THEN
+        RAISE EXCEPTION 'relation % has no rows with values to train on', ae_train.relation
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Load rows into the relation first, or train on another one.';
+    END IF;
+
+    info := @extschema@.ae_info(bytes);
+    best := (info->'metrics'->>'best_epoch')::int;
+    summary.model := ae_train.model;
+    summary.kind := info->>'kind';
+    summary.rows := (info->'metrics'->>'rows')::bigint;
+    summary.inputs := (info->>'inputs')::int;
+    summary.latent := (info->'options'->>'latent')::int;
+    summary.epochs := (info->'metrics'->>'epochs_run')::int;
+    summary.train_loss := (info->'metrics'->'train_loss'->>(best - 1))::float8;
+    summary.val_loss := (info->'metrics'->'val_loss'->>(best - 1))::float8;
+    summary.seconds := (info->'metrics'->>'seconds')::float8;
+    RETURN summary;
+END
+$fn$;
+
+COMMENT ON FUNCTION ae_train(text, regclass, text, text[], text[], int[], int, int, int, float8, bigint, jsonb)
+    IS 'train an autoencoder on a table or view and store it in ae_models under a name';
+
+-- ---------------------------------------------------------------------------
+-- Scoring, embedding, reconstructing: (row), (model text, row), (model bytea, row).
+-- The bytea forms depend on nothing but their arguments (no setting, no
+-- table) and are IMMUTABLE, so they can run on remote workers and in
+-- indexes; the others read ae_models and are STABLE.  ae_explain shows
+-- values as text, which depends on DateStyle and TimeZone: STABLE in all
+-- three forms.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ae_score(r anyelement) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ae_score' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000;
+CREATE FUNCTION ae_score(model text, r anyelement) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ae_score' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000;
+CREATE FUNCTION ae_score(model bytea, r anyelement) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ae_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000;
+
+CREATE FUNCTION ae_embed(r anyelement) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'ae_embed' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000;
+CREATE FUNCTION ae_embed(model text, r anyelement) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'ae_embed' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000;
+CREATE FUNCTION ae_embed(model bytea, r anyelement) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'ae_embed' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000;
+
+CREATE FUNCTION ae_reconstruct(r anyelement) RETURNS anyelement
+    AS 'MODULE_PATHNAME', 'ae_reconstruct' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000;
+CREATE FUNCTION ae_reconstruct(model text, r anyelement) RETURNS anyelement
+    AS 'MODULE_PATHNAME', 'ae_reconstruct' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000;
+CREATE FUNCTION ae_reconstruct(model bytea, r anyelement) RETURNS anyelement
+    AS 'MODULE_PATHNAME', 'ae_reconstruct' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000;
+
+-- ---------------------------------------------------------------------------
+-- Imputation and explanation, in the same three forms.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ae_impute(r anyelement) RETURNS anyelement
+    AS 'MODULE_PATHNAME', 'ae_impute' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000;
+CREATE FUNCTION ae_impute(model text, r anyelement) RETURNS anyelement
+    AS 'MODULE_PATHNAME', 'ae_impute' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000;
+CREATE FUNCTION ae_impute(model bytea, r anyelement) RETURNS anyelement
+    AS 'MODULE_PATHNAME', 'ae_impute' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000;
+
+CREATE FUNCTION ae_explain(r anyelement)
+    RETURNS TABLE (column_name text, contribution float8, actual text, expected text)
+    AS 'MODULE_PATHNAME', 'ae_explain' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000 ROWS 10;
+CREATE FUNCTION ae_explain(model text, r anyelement)
+    RETURNS TABLE (column_name text, contribution float8, actual text, expected text)
+    AS 'MODULE_PATHNAME', 'ae_explain' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000 ROWS 10;
+CREATE FUNCTION ae_explain(model bytea, r anyelement)
+    RETURNS TABLE (column_name text, contribution float8, actual text, expected text)
+    AS 'MODULE_PATHNAME', 'ae_explain' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000 ROWS 10;
+
+-- ---------------------------------------------------------------------------
+-- Rows from a variational model's latent space (kinds vae and cvae).
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ae_generate(rowtype anyelement, model text, n int,
+                            condition text DEFAULT NULL, seed bigint DEFAULT 42)
+    RETURNS SETOF anyelement
+    AS 'MODULE_PATHNAME', 'ae_generate' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE
+    COST 1000 ROWS 100;
+
+CREATE FUNCTION ae_sample_near(r anyelement, model text, n int, radius float8,
+                               seed bigint DEFAULT 42)
+    RETURNS SETOF anyelement
+    AS 'MODULE_PATHNAME', 'ae_sample_near' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE
+    COST 1000 ROWS 10;
+
+CREATE FUNCTION ae_interpolate(row_a anyelement, row_b anyelement, steps int, model text DEFAULT NULL)
+    RETURNS SETOF anyelement
+    AS 'MODULE_PATHNAME', 'ae_interpolate' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE
+    COST 1000 ROWS 10;

@@ -1,0 +1,380 @@
+/*
+ * registry.c — reading and writing ae_models.
+ *
+ * Every query run here is schema-qualified, uses OPERATOR(pg_catalog.=),
+ * and runs with search_path set to pg_catalog, pg_temp, so objects a role
+ * puts in a schema of its own never run inside the extension.  Look-ups
+ * run with the caller's rights (row-level security applies) and then keep
+ * only the rows the caller may use: superusers and the table's owner see
+ * every row, yet are never handed another role's model by surprise.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "api/registry.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#define MAX_MODEL_NAME 200		/* bytes */
+
+PG_FUNCTION_INFO_V1(ae_train_store);
+PG_FUNCTION_INFO_V1(ae_models_invalidate);
+
+extern Datum ae_info(PG_FUNCTION_ARGS);
+
+/* Where the registry is and who owns it. */
+typedef struct Registry
+{
+	char	   *table;			/* schema-qualified, quoted */
+	char	   *schema;			/* quoted */
+	Oid			relid;
+	Oid			owner;
+} Registry;
+
+/* The registry of the installed extension; errors when its SQL is of another version. */
+static Registry
+registry(void)
+{
+	Oid			ext = get_extension_oid("ae", false);
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
+	char	   *version = NULL;
+	Registry	r;
+
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(ext));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		v = heap_getattr(tup, Anum_pg_extension_extversion,
+									 RelationGetDescr(rel), &isnull);
+
+		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+		if (!isnull)
+			version = TextDatumGetCString(v);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!OidIsValid(nsp))
+		elog(ERROR, "extension ae has no schema");
+	if (version == NULL || strcmp(version, AE_SQL_VERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"ae\" is at version %s but its library is %s",
+						version ? version : "(unknown)", AE_SQL_VERSION),
+				 errhint("Run ALTER EXTENSION ae UPDATE.")));
+
+	r.schema = (char *) quote_identifier(get_namespace_name(nsp));
+	r.table = quote_qualified_identifier(get_namespace_name(nsp), "ae_models");
+	r.relid = get_relname_relid("ae_models", nsp);
+	if (!OidIsValid(r.relid))
+		elog(ERROR, "extension ae has no table ae_models");
+	{
+		HeapTuple	ctup = SearchSysCache1(RELOID, ObjectIdGetDatum(r.relid));
+
+		if (!HeapTupleIsValid(ctup))
+			elog(ERROR, "cache lookup failed for relation %u", r.relid);
+		r.owner = ((Form_pg_class) GETSTRUCT(ctup))->relowner;
+		ReleaseSysCache(ctup);
+	}
+	ae_cache_set_registry(r.relid);
+	return r;
+}
+
+/* Connect to SPI with search_path pinned to pg_catalog, pg_temp; returns the GUC nest level. */
+static int
+spi_begin(void)
+{
+	int			nest;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nest;
+}
+
+/* Undo spi_begin. */
+static void
+spi_end(int nest)
+{
+	AtEOXact_GUC(false, nest);
+	SPI_finish();
+}
+
+/* May the current role use a model owned by owner (its own, or by granted membership)? */
+static bool
+may_use(Oid owner)
+{
+	return owner == GetUserId() || is_member_of_role_nosuper(GetUserId(), owner);
+}
+
+/* Error for a name no usable model has. */
+static void pg_attribute_noreturn()
+no_such_model(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("ae model \"%s\" does not exist", name),
+			 errhint("Train it with ae_train('%s', 'my_table'), or list your models with SELECT name FROM ae_models WHERE owner = current_user::regrole. Models of other roles are used only by their members.", name)));
+}
+
+/*
+ * Run a registry query ($1 text) returning (owner oid, model bytea, name) and
+ * pick the row the current role may use: its own first, then one of a role
+ * it is a member of.  With ambiguous set, two usable rows of other roles and
+ * none of its own are an error; otherwise the first such row wins.  Returns
+ * the model pinned, or NULL when no row is usable.
+ */
+static AeCacheEntry *
+pick(const char *query, const char *arg, bool ambiguous)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(arg)};
+	int			nest = spi_begin();
+	int			chosen = -1;
+	AeCacheEntry *e = NULL;
+
+	if (SPI_execute_with_args(query, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the ae_models registry");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid			owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (isnull || !may_use(owner))
+			continue;
+		if (owner == GetUserId())
+		{
+			chosen = (int) i;
+			break;
+		}
+		if (chosen < 0)
+			chosen = (int) i;
+		else if (ambiguous)
+			ereport(ERROR,
+					(errcode(ERRCODE_AMBIGUOUS_ALIAS),
+					 errmsg("ae model \"%s\" exists for more than one role you are a member of", arg),
+					 errhint("SET ROLE to the role whose model you mean, or train your own under this name.")));
+	}
+	if (chosen >= 0)
+	{
+		bool		isnull;
+		Datum		model = SPI_getbinval(SPI_tuptable->vals[chosen], SPI_tuptable->tupdesc, 2,
+										  &isnull);
+
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("ae model \"%s\" has no model bytes", arg)));
+		e = ae_cache_from_bytea(model);
+	}
+	spi_end(nest);
+	return e;
+}
+
+/* Resolve a key: remembered, or by running the query. */
+static AeCacheEntry *
+resolve(const char *key, const char *query, const char *arg, bool ambiguous)
+{
+	AeCacheEntry *e;
+
+	AcceptInvalidationMessages();
+	if ((e = ae_cache_find_key(key)) != NULL)
+		return e;
+	if ((e = pick(query, arg, ambiguous)) != NULL)
+		ae_cache_remember_key(key, e);
+	return e;
+}
+
+/* The model named name, pinned. */
+AeCacheEntry *
+ae_registry_by_name(const char *name)
+{
+	Registry	r = registry();
+	AeCacheEntry *e;
+
+	e = resolve(psprintf("%u:name:%s", GetUserId(), name),
+				psprintf("SELECT owner::pg_catalog.oid, model, name FROM %s "
+						 "WHERE name OPERATOR(pg_catalog.=) $1", r.table),
+				name, true);
+	if (e == NULL)
+		no_such_model(name);
+	return e;
+}
+
+/* Qualified name of a relation, the form stored in ae_models.relation. */
+static char *
+relation_key(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
+/* The newest usable model trained on a row type's relation, pinned. */
+AeCacheEntry *
+ae_registry_by_rowtype(Oid typid)
+{
+	Oid			relid = get_typ_typrelid(typid);
+	Registry	r;
+	char	   *rel;
+	AeCacheEntry *e;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("cannot find a model for rows of type %s", format_type_be(typid)),
+				 errhint("Rows that are not of a table or view need the model named: ae_score('model', row).")));
+	r = registry();
+	rel = relation_key(relid);
+	e = resolve(psprintf("%u:relation:%s", GetUserId(), rel),
+				psprintf("SELECT owner::pg_catalog.oid, model, name FROM %s "
+						 "WHERE relation OPERATOR(pg_catalog.=) $1 ORDER BY created_at DESC, name",
+						 r.table),
+				rel, false);
+	if (e == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("no ae model of yours has been trained on %s", rel),
+				 errhint("Train one with ae_train('my_model', '%s'), or name a model: ae_score('my_model', row).", rel)));
+	return e;
+}
+
+/* Trigger on ae_models: every backend (this one at its next command) re-resolves names. */
+Datum
+ae_models_invalidate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("ae_models_invalidate must be called as a trigger")));
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	PG_RETURN_POINTER(NULL);
+}
+
+/* Error unless a model name is usable: not empty, not too long. */
+static void
+check_model_name(const char *name)
+{
+	if (name[0] == '\0' || strlen(name) > MAX_MODEL_NAME)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model name must be between 1 and %d bytes long", MAX_MODEL_NAME),
+				 errhint("Name the model, as in ae_train('fraud', 'transactions').")));
+}
+
+/* Train on every row of a relation, with the caller's rights; returns the model or NULL. */
+static bytea *
+train_on(const Registry *r, Oid relid, Jsonb *options)
+{
+	Oid			argtypes[1] = {JSONBOID};
+	Datum		args[1] = {JsonbPGetDatum(options)};
+	char	   *query = psprintf("SELECT %s.ae_fit(t.*, $1) FROM %s AS t", r->schema,
+								 relation_key(relid));
+	int			nest = spi_begin();
+	bytea	   *model = NULL;
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_execute_with_args(query, 1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not train on %s", relation_key(relid));
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		model = (bytea *) SPI_datumTransfer(d, false, -1);
+	spi_end(nest);
+	return model;
+}
+
+/* Insert or replace the caller's model of this name, as the registry's owner. */
+static void
+store(const Registry *r, const char *name, Oid relid, bytea *model)
+{
+	Jsonb	   *info = DatumGetJsonbP(DirectFunctionCall1(ae_info, PointerGetDatum(model)));
+	Oid			argtypes[5] = {TEXTOID, JSONBOID, TEXTOID, BYTEAOID, REGROLEOID};
+	Datum		args[5] = {CStringGetTextDatum(name), JsonbPGetDatum(info),
+		CStringGetTextDatum(relation_key(relid)), PointerGetDatum(model),
+	ObjectIdGetDatum(GetUserId())};
+	char	   *query = psprintf(
+								 "INSERT INTO %s AS m (name, kind, relation, columns, options, metrics, model, owner, created_at) "
+								 "VALUES ($1, $2 OPERATOR(pg_catalog.->>) 'kind', $3, $2 OPERATOR(pg_catalog.->) 'columns', "
+								 "$2 OPERATOR(pg_catalog.->) 'options', $2 OPERATOR(pg_catalog.->) 'metrics', $4, $5, "
+								 "pg_catalog.clock_timestamp()) "
+								 "ON CONFLICT (owner, name) DO UPDATE SET kind = EXCLUDED.kind, "
+								 "relation = EXCLUDED.relation, columns = EXCLUDED.columns, "
+								 "options = EXCLUDED.options, metrics = EXCLUDED.metrics, "
+								 "model = EXCLUDED.model, created_at = EXCLUDED.created_at",
+								 r->table);
+	Oid			save_user;
+	int			save_sec;
+	int			nest;
+
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(r->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	nest = spi_begin();
+	if (SPI_execute_with_args(query, 5, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not store ae model \"%s\"", name);
+	spi_end(nest);
+	SetUserIdAndSecContext(save_user, save_sec);
+}
+
+/*
+ * ae_train_store(model text, relation regclass, options jsonb) returns bytea:
+ * the part of ae_train that trains on the relation and stores the model as
+ * the caller's; NULL when the relation has no rows with values.
+ */
+Datum
+ae_train_store(PG_FUNCTION_ARGS)
+{
+	Registry	r = registry();
+	char	   *name;
+	Oid			relid;
+	Jsonb	   *options;
+	bytea	   *model;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model, relation and options must not be NULL")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	relid = PG_GETARG_OID(1);
+	options = PG_GETARG_JSONB_P(2);
+	check_model_name(name);
+	if (get_rel_name(relid) == NULL || !OidIsValid(get_rel_type_id(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist or has no rows", relid),
+				 errhint("Pass a table or view, as in ae_train('fraud', 'transactions').")));
+	model = train_on(&r, relid, options);
+	if (model == NULL)
+		PG_RETURN_NULL();
+	store(&r, name, relid, model);
+	PG_RETURN_BYTEA_P(model);
+}
