@@ -20,6 +20,7 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/tuplestore.h"
 #include "utils/typcache.h"
 
@@ -38,6 +39,7 @@ typedef struct Gen
 	ReturnSetInfo *rsinfo;
 	Datum	   *values;			/* (natts) the row being emitted */
 	bool	   *isnull;
+	MemoryContext row_cxt;		/* reset after each row */
 } Gen;
 
 /* Error unless the model is variational. */
@@ -74,6 +76,21 @@ gen_init(Gen *g, FunctionCallInfo fcinfo, AeModel *model, Oid typid, const char 
 	td = g->map.tupdesc;
 	g->values = palloc0(sizeof(Datum) * Max(td->natts, 1));
 	g->isnull = palloc(sizeof(bool) * Max(td->natts, 1));
+	g->row_cxt = AllocSetContextCreate(CurrentMemoryContext, "ae generated row",
+									   ALLOCSET_DEFAULT_SIZES);
+
+	/* columns the model does not fill are NULL: their domains must allow it */
+	for (int a = 0; a < td->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, a);
+		bool		modelled = false;
+		void	   *extra = NULL;
+
+		for (int c = 0; c < model->ncols; c++)
+			modelled |= g->map.attno[c] == a;
+		if (!modelled && !att->attisdropped && get_typtype(att->atttypid) == TYPTYPE_DOMAIN)
+			domain_check((Datum) 0, true, att->atttypid, &extra, CurrentMemoryContext);
+	}
 }
 
 /* Decode latent point z: (latent), with condition inputs from x, and emit a row. */
@@ -83,6 +100,7 @@ gen_emit(Gen *g, const ae_real *z, const ae_real *x, Datum cond, bool cond_null)
 	const AeModel *model = g->model;
 	TupleDesc	td = g->map.tupdesc;
 	const ae_real *out = ae_model_decode(model, &g->work, z, x, 1);
+	MemoryContext old = MemoryContextSwitchTo(g->row_cxt);
 
 	for (int a = 0; a < td->natts; a++)
 		g->isnull[a] = true;
@@ -98,7 +116,11 @@ gen_emit(Gen *g, const ae_real *z, const ae_real *x, Datum cond, bool cond_null)
 
 		g->values[a] = ae_rowmap_decode(&g->map, model, c, out, &g->isnull[a]);
 	}
+	/* the tuplestore copies the row */
 	tuplestore_putvalues(g->rsinfo->setResult, g->rsinfo->setDesc, g->values, g->isnull);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(g->row_cxt);
+	CHECK_FOR_INTERRUPTS();
 }
 
 /* Emit n rows decoded from center + radius · N(0, I), drawn from a generator seeded by seed. */
@@ -116,7 +138,6 @@ gen_emit_around(Gen *g, const ae_real *center, double radius, int64 n, uint64 se
 		for (int j = 0; j < L; j++)
 			z[j] = (ae_real) (center[j] + radius * ae_rng_normal(&rng));
 		gen_emit(g, z, x, cond, cond_null);
-		CHECK_FOR_INTERRUPTS();
 	}
 }
 
@@ -322,9 +343,10 @@ ae_interpolate(PG_FUNCTION_ARGS)
 		{
 			int			a = g.map.attno[model->cond_col];
 
-			cond[0] = datumCopy(g.map.values[a], TupleDescAttr(g.map.tupdesc, a)->attbyval,
-								TupleDescAttr(g.map.tupdesc, a)->attlen);
 			cond_null[0] = g.map.isnull[a];
+			if (!cond_null[0])
+				cond[0] = datumCopy(g.map.values[a], TupleDescAttr(g.map.tupdesc, a)->attbyval,
+									TupleDescAttr(g.map.tupdesc, a)->attlen);
 		}
 		row_latent_mean(&g, PG_GETARG_HEAPTUPLEHEADER(1), mu_b, x_b);
 		if (model->cond_col >= 0)

@@ -6,6 +6,7 @@
 #include "core/format.h"
 #include "fmgr.h"
 #include "rows/pgcore.h"
+#include "rows/types.h"
 #include "utils/memutils.h"
 
 /* AeAlloc callback: zeroed memory from a context, NULL on failure. */
@@ -69,6 +70,7 @@ ae_model_from_bytea(struct varlena *raw, MemoryContext ctx)
 
 	ae_check_status(ae_model_read((const uint8_t *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v),
 								  model, &a), "reading a model");
+	ae_model_check_columns(model);
 	if (v != raw)
 		pfree(v);
 	return model;

@@ -5,6 +5,7 @@
 
 #include "access/htup_details.h"
 #include "funcapi.h"
+#include "parser/parse_coerce.h"
 #include "rows/rowmap.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -71,6 +72,11 @@ ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typmod)
 	map->in_fn = palloc0(sizeof(FmgrInfo) * n);
 	map->in_ioparam = palloc0(sizeof(Oid) * n);
 	map->cat_order = palloc0(sizeof(int *) * n);
+	map->typmod_fn = palloc0(sizeof(FmgrInfo) * n);
+	map->base_typmod = palloc0(sizeof(int32) * n);
+	map->domain = palloc0(sizeof(bool) * n);
+	map->domain_extra = palloc0(sizeof(void *) * n);
+	map->cxt = CurrentMemoryContext;
 	map->values = palloc(sizeof(Datum) * Max(td->natts, 1));
 	map->isnull = palloc(sizeof(bool) * Max(td->natts, 1));
 
@@ -108,9 +114,35 @@ ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typmod)
 		fmgr_info(fn, &map->out_fn[c]);
 		getTypeInputInfo(att->atttypid, &fn, &map->in_ioparam[c]);
 		fmgr_info(fn, &map->in_fn[c]);
+		map->domain[c] = get_typtype(att->atttypid) == TYPTYPE_DOMAIN;
 		if (col->kind == AE_COL_CATEGORICAL)
 			map->cat_order[c] = sorted_vocabulary(col);
+		else
+		{
+			/* numbers and times are made as the base type: its typmod applies after */
+			Oid			base;
+
+			map->base_typmod[c] = att->atttypmod;
+			base = getBaseTypeAndTypmod(att->atttypid, &map->base_typmod[c]);
+			if (map->base_typmod[c] >= 0 &&
+				find_typmod_coercion_function(base, &fn) == COERCION_PATH_FUNC)
+				fmgr_info(fn, &map->typmod_fn[c]);
+		}
 	}
+}
+
+/* Apply column c's typmod to a decoded number or time, and check its domain. */
+static Datum
+finish_value(const AeRowMap *map, int c, Datum value, bool isnull)
+{
+	Form_pg_attribute att = TupleDescAttr(map->tupdesc, map->attno[c]);
+
+	if (!isnull && OidIsValid(map->typmod_fn[c].fn_oid))
+		value = FunctionCall3((FmgrInfo *) &map->typmod_fn[c], value,
+							  Int32GetDatum(map->base_typmod[c]), BoolGetDatum(false));
+	if (map->domain[c])
+		domain_check(value, isnull, att->atttypid, &map->domain_extra[c], map->cxt);
+	return value;
 }
 
 /* Deform a row and encode its modelled columns. */
@@ -148,7 +180,7 @@ ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c, Datum v
 	*t = 0;
 	if (col->kind == AE_COL_CATEGORICAL)
 		v = ae_category_index(col, map->cat_order[c],
-							  OutputFunctionCall((FmgrInfo *) &map->out_fn[c], value));
+							  ae_label_of(value, map->sqltype[c], (FmgrInfo *) &map->out_fn[c]));
 	else
 	{
 		v = ae_datum_to_double(value, map->sqltype[c]);
@@ -193,9 +225,11 @@ ae_rowmap_decode(const AeRowMap *map, const AeModel *model, int c,
 	switch (col->kind)
 	{
 		case AE_COL_NUMERIC:
-			return ae_double_to_datum(ae_unscale_value(col, z[0]), map->sqltype[c]);
+			return finish_value(map, c, ae_double_to_datum(ae_unscale_value(col, z[0]),
+														   map->sqltype[c]), false);
 		case AE_COL_BOOLEAN:
-			return BoolGetDatum(z[0] > 0);	/* logit > 0: probability > ½ */
+			/* logit > 0: probability > ½ */
+			return finish_value(map, c, BoolGetDatum(z[0] > 0), false);
 		default:
 			{
 				int			k = best_category(col, z);
@@ -203,8 +237,9 @@ ae_rowmap_decode(const AeRowMap *map, const AeModel *model, int c,
 				if (k < 0)
 				{
 					*isnull = true;
-					return (Datum) 0;
+					return finish_value(map, c, (Datum) 0, true);
 				}
+				/* the column's input function applies its typmod and domain */
 				return InputFunctionCall((FmgrInfo *) &map->in_fn[c], col->cats[k],
 										 map->in_ioparam[c], att->atttypmod);
 			}

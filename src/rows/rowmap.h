@@ -27,6 +27,11 @@ typedef struct AeRowMap
 	FmgrInfo   *in_fn;			/* (ncols) input functions: decoded categories */
 	Oid		   *in_ioparam;		/* (ncols) */
 	int		  **cat_order;		/* (ncols) vocabulary indexes sorted by label, or NULL */
+	FmgrInfo   *typmod_fn;		/* (ncols) length coercion of the base type, fn_oid 0 if none */
+	int32	   *base_typmod;	/* (ncols) */
+	bool	   *domain;			/* (ncols) the column's type is a domain */
+	void	  **domain_extra;	/* (ncols) domain_check's cache */
+	MemoryContext cxt;			/* where the map lives */
 	Datum	   *values;			/* (natts) the last row, deformed */
 	bool	   *isnull;			/* (natts) */
 } AeRowMap;
@@ -46,7 +51,9 @@ bool		ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c,
  * Decode model column c from network outputs out: (n_out) into a Datum of
  * the row's column type: numbers unscaled (integers rounded), booleans
  * thresholded, categories the most likely vocabulary value (never "other");
- * a cvae's condition column keeps the row's own value.
+ * a cvae's condition column keeps the row's own value.  The column's
+ * typmod (numeric(6,2), varchar(n), timestamp(p)) is applied and its
+ * domain's constraints checked, as an INSERT would.
  * *isnull is set when there is no value to give (an empty vocabulary).
  */
 Datum		ae_rowmap_decode(const AeRowMap *map, const AeModel *model, int c,

@@ -4,11 +4,14 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
+#include "mb/pg_wchar.h"
 #include "rows/types.h"
 #include "datatype/timestamp.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
@@ -221,4 +224,78 @@ ae_double_to_datum(double v, AeSqlType t)
 			elog(ERROR, "unexpected column type code %d", (int) t);
 	}
 	return (Datum) 0;
+}
+
+/* A value's category label; see types.h. */
+char *
+ae_label_of(Datum value, AeSqlType t, FmgrInfo *out_fn)
+{
+	char	   *buf;
+
+	switch (t)
+	{
+		case AE_SQL_FLOAT4:
+			buf = palloc(FLOAT_SHORTEST_DECIMAL_LEN);
+			float_to_shortest_decimal_buf(DatumGetFloat4(value), buf);
+			return buf;
+		case AE_SQL_FLOAT8:
+			buf = palloc(DOUBLE_SHORTEST_DECIMAL_LEN);
+			double_to_shortest_decimal_buf(DatumGetFloat8(value), buf);
+			return buf;
+		default:
+			return OutputFunctionCall(out_fn, value);
+	}
+}
+
+/* Error for a model this layer cannot use. */
+static void pg_attribute_noreturn()
+bad_model(const char *detail, const char *column)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid ae model: %s", detail),
+			 column ? errdetail("Column \"%s\".", column) : 0,
+			 errhint("The bytea must be a model returned by ae_fit or stored by ae_train, unaltered.")));
+}
+
+/* Is s (len bytes) valid text in the database encoding? */
+static bool
+valid_text(const char *s, size_t len)
+{
+	return len <= (size_t) MaxAllocSize &&
+		pg_verify_mbstr(GetDatabaseEncoding(), s, (int) len, true);
+}
+
+/* Check a model's columns; see types.h. */
+void
+ae_model_check_columns(const AeModel *model)
+{
+	for (int c = 0; c < model->ncols; c++)
+	{
+		const AeColumn *col = &model->cols[c];
+		AeTypeFamily f = ae_sqltype_family((AeSqlType) col->sqltype);
+		bool		fits;
+
+		if (!valid_text(col->name, strlen(col->name)))
+			bad_model("a column name is not valid in the database encoding", NULL);
+		switch (col->kind)
+		{
+			case AE_COL_NUMERIC:
+				fits = f == AE_FAMILY_NUMBER || f == AE_FAMILY_TIME;
+				break;
+			case AE_COL_BOOLEAN:
+				fits = f == AE_FAMILY_BOOL;
+				break;
+			case AE_COL_CATEGORICAL:
+				fits = f == AE_FAMILY_TEXT || f == AE_FAMILY_NUMBER;
+				break;
+			default:
+				fits = false;
+		}
+		if (col->sqltype > AE_SQL_LAST || !fits)
+			bad_model("a column's kind does not fit its type", col->name);
+		for (int k = 0; k < col->ncat; k++)
+			if (!valid_text(col->cats[k], strlen(col->cats[k])))
+				bad_model("a category is not valid in the database encoding", col->name);
+	}
 }

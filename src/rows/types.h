@@ -16,6 +16,7 @@
 #include <math.h>
 
 #include "core/model.h"
+#include "fmgr.h"
 
 /* Stored in AeColumn.sqltype; never renumber. */
 typedef enum AeSqlType
@@ -66,6 +67,20 @@ double		ae_datum_to_double(Datum d, AeSqlType t);
 
 /* A Datum of a number, time or boolean type from a raw number (integers rounded, clamped). */
 Datum		ae_double_to_datum(double v, AeSqlType t);
+
+/*
+ * The category label of a non-null value: floats in their shortest exact
+ * form (what float8out prints by default, whatever extra_float_digits
+ * says), anything else through the type's output function.
+ */
+char	   *ae_label_of(Datum value, AeSqlType t, FmgrInfo *out_fn);
+
+/*
+ * Error (ERRCODE_DATA_CORRUPTED) unless what a model says about its columns
+ * makes sense to this layer: known SQL type codes, a column kind that fits
+ * its type, names and labels valid in the database encoding.
+ */
+void		ae_model_check_columns(const AeModel *model);
 
 /* Longest category label in bytes; a longer text value is never a category. */
 #define AE_MAX_LABEL 1000

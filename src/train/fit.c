@@ -263,7 +263,7 @@ choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
 static int
 label_id(FitColumn *fc, Datum value)
 {
-	char	   *label = OutputFunctionCall(&fc->out_fn, value);
+	char	   *label = ae_label_of(value, fc->sqltype, &fc->out_fn);
 	bool		found;
 	LabelEntry *e = hash_search(fc->labels, &label, HASH_ENTER, &found);
 

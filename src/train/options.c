@@ -3,6 +3,7 @@
  */
 #include "postgres.h"
 
+#include <errno.h>
 #include <math.h>
 
 #include "core/dense.h"
@@ -43,6 +44,25 @@ int_value(const char *key, JsonbValue *v, int64 lo, int64 hi, const char *expect
 	if (d != floor(d) || d < (double) lo || d > (double) hi)
 		bad_value(key, expected);
 	return (int64) d;
+}
+
+/* A jsonb integer of the whole bigint range, read exactly (a double would round it). */
+static int64
+seed_value(const char *key, JsonbValue *v)
+{
+	const char *expected = "an integer between -9223372036854775808 and 9223372036854775807";
+	char	   *digits;
+	char	   *end;
+	long long	n;
+
+	if (v->type != jbvNumeric)
+		bad_value(key, expected);
+	digits = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+	errno = 0;
+	n = strtoll(digits, &end, 10);
+	if (errno != 0 || end == digits || *end != '\0')
+		bad_value(key, expected);
+	return (int64) n;
 }
 
 /* A jsonb real in [lo, hi] (lo exclusive when lo_open), or an error. */
@@ -186,7 +206,7 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 	else if (strcmp(key, "max_rows") == 0)
 		o->max_rows = int_value(key, v, 1, 10000000, "an integer between 1 and 10000000");
 	else if (strcmp(key, "seed") == 0)
-		o->seed = (uint64) int_value(key, v, PG_INT64_MIN / 2, PG_INT64_MAX / 2, "an integer");
+		o->seed = (uint64) seed_value(key, v);
 	else if (strcmp(key, "activation") == 0)
 	{
 		char	   *name = string_value(key, v, "relu, tanh, sigmoid, elu or identity");
