@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# ALTER EXTENSION ae UPDATE from 0.1.0 keeps every model, and the models
+# score and impute exactly as 0.1.0 did (test/upgrade holds two models
+# trained by ae 0.1.0 with their scores and imputations).
+cd "$(dirname "$0")/../.."
+. test/tap/lib.sh
+
+db=ae_upgrade
+dropdb --if-exists "$db" 2>/dev/null
+createdb "$db"
+q -d "$db" -c "CREATE EXTENSION ae VERSION '0.1.0'"
+q -d "$db" -f test/data/load.sql
+q -d "$db" <<'SQL'
+CREATE TEMP TABLE fixture (name text, hex text);
+\copy fixture FROM 'test/upgrade/models-0.1.0.txt' WITH (FORMAT text, DELIMITER '|')
+INSERT INTO ae_models (name, kind, relation, columns, options, metrics, model)
+SELECT name, i->>'kind', CASE name WHEN 'up_pima' THEN 'public.pima' ELSE 'public.penguins' END,
+       i->'columns', i->'options', i->'metrics', decode(hex, 'hex')
+  FROM fixture, ae_info(decode(hex, 'hex')) i;
+SQL
+
+# the library refuses the name form until the SQL objects are updated
+err=$(q -d "$db" -c "SELECT ae_score('up_pima', p) FROM pima p LIMIT 1" 2>&1 || true)
+echo "$err" | grep -q 'ALTER EXTENSION ae UPDATE' || fail "0.1.0 objects with the new library: $err"
+err=$(q -d "$db" -c "SELECT ae_fit(p) FROM pima p" 2>&1 || true)
+echo "$err" | grep -q 'ALTER EXTENSION ae UPDATE' || fail "0.1.0's ae_fit with the new library: $err"
+ok "0.1.0's SQL objects with this library: a clear error, no crash"
+
+q -d "$db" -c "ALTER EXTENSION ae UPDATE"
+[ "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'ae'")" = 0.2.0 ] || fail "not updated"
+[ "$(q -d "$db" -c "SELECT count(*) FROM ae_models WHERE owner = current_user::regrole")" = 2 ] \
+    || fail "the models did not survive the update with their owner"
+
+scores=$(PGOPTIONS="-c extra_float_digits=3" q -d "$db" -c "
+    SELECT 'up_pima', id, ae_score('up_pima', p) FROM pima p
+    UNION ALL SELECT 'up_penguins', id, ae_score('up_penguins', g) FROM penguins g ORDER BY 1, 2")
+[ "$scores" = "$(cat test/upgrade/scores-0.1.0.txt)" ] || fail "scores changed across the update"
+imputed=$(q -d "$db" -c "SELECT 'up_pima', id, ae_impute('up_pima', p)::text FROM pima p
+                          WHERE NOT (p IS NOT NULL) ORDER BY id")
+[ "$imputed" = "$(cat test/upgrade/impute-0.1.0.txt)" ] || fail "imputations changed across the update"
+ok "ALTER EXTENSION ae UPDATE keeps the models; $(echo "$scores" | wc -l) scores and $(echo "$imputed" | wc -l) imputations identical"
+
+q -d "$db" -c "SELECT * FROM ae_train('after', 'pima', epochs => 2)" >/dev/null || fail "cannot train after the update"
+[ -n "$(q -d "$db" -c "SELECT ae_score(p) FROM pima p WHERE id = 1")" ] || fail "the row form fails after the update"
+ok "training and the row form work after the update"
+dropdb "$db"
