@@ -62,7 +62,10 @@ unit: $(UNIT_BIN)
 
 EXTRA_CLEAN = $(UNIT_BIN) test/bench/forward_parts test/fuzz/fuzz_format regression.diffs regression.out results
 
-.PHONY: deps unit test demo bench
+.PHONY: deps unit test demo bench print-regress
+print-regress:
+	@echo $(REGRESS)
+
 deps:
 	@bash test/setup-deps.sh
 

@@ -29,12 +29,26 @@ count() {   # count <log>: add the log's closing "N passed, N failed" line
 log=$(mktemp -d)
 chmod 755 "$log"
 
-echo "== unit tests"
-make -s unit 2>&1 | tee "$log/unit"
-# every binary prints its own closing line; add them up
-grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/unit" | while read -r p _ f _; do echo "$p $f"; done > "$log/unit.counts"
-while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < "$log/unit.counts"
-[ -s "$log/unit.counts" ] || failed=$((failed + 1))
+# unit <target> <binaries>: run a make target whose binaries each print a
+# closing count line; a binary that crashed or printed none counts as failed
+unit() {
+    local target=$1 expect=$2 status lines
+    echo "== make $target"
+    make -s "$target" 2>&1 | tee "$log/$target"
+    status=${PIPESTATUS[0]}
+    grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/$target" > "$log/$target.counts" || true
+    while read -r p _ f _; do passed=$((passed + p)); failed=$((failed + f)); done < "$log/$target.counts"
+    lines=$(wc -l < "$log/$target.counts")
+    if [ "$lines" -lt "$expect" ]; then
+        echo "FAILED: make $target printed $lines of $expect count lines"
+        failed=$((failed + expect - lines))
+    elif [ "$status" -ne 0 ] && ! grep -qE ' [1-9][0-9]* failed' "$log/$target.counts"; then
+        echo "FAILED: make $target exited with status $status"
+        failed=$((failed + 1))
+    fi
+}
+
+unit unit 3
 
 echo "== pg_regress and shell tests (throwaway cluster)"
 pg_virtualenv -t -v 15 bash test/run-in-cluster.sh 2>&1 | tee "$log/cluster"
