@@ -29,7 +29,11 @@ fail(const char *msg, size_t a, size_t b)
 	abort();
 }
 
-/* Run two rows (one fully observed, one fully missing) through the model. */
+/*
+ * Run two rows (one fully observed, one fully missing) through the model:
+ * inputs, forward, loss with per-row losses, penalty, backward, and a
+ * row's score and per-column losses.
+ */
 static void
 exercise(const AeModel *model, UnitRegion *reg)
 {
@@ -37,9 +41,12 @@ exercise(const AeModel *model, UnitRegion *reg)
 	ae_real    *t = ae_alloc(&reg->alloc, sizeof(ae_real) * 2 * model->ncols);
 	uint8_t    *m = ae_alloc(&reg->alloc, 2 * (size_t) model->ncols);
 	ae_real    *grads = ae_alloc(&reg->alloc, sizeof(ae_real) * model->nparams);
+	double	   *col_loss = ae_alloc(&reg->alloc, sizeof(double) * model->ncols);
+	double		row_loss[2],
+				row_penalty[2];
 	const ae_real *out;
 
-	if (!t || !m || !grads || ae_work_init(&w, model, 2, &reg->alloc) != AE_OK)
+	if (!t || !m || !grads || !col_loss || ae_work_init(&w, model, 2, &reg->alloc) != AE_OK)
 		return;
 	for (int c = 0; c < model->ncols; c++)
 	{
@@ -48,8 +55,11 @@ exercise(const AeModel *model, UnitRegion *reg)
 	}
 	ae_model_inputs(model, t, m, w.x, 2);
 	out = ae_model_forward(model, &w, w.x, 2);
-	ae_model_loss(model, out, t, m, 2, w.dout, w.row_loss);
+	ae_model_loss(model, out, t, m, 2, w.dout, row_loss);
+	ae_model_penalty(model, &w, w.x, 2, row_penalty);
 	ae_model_backward(model, &w, w.x, w.dout, 2, grads);
+	ae_model_score(model, &w, t, m);
+	ae_model_column_losses(model, ae_model_forward(model, &w, w.x, 1), t, m, col_loss);
 }
 
 /* Read one buffer; when accepted, write it back and compare, then exercise it. */
