@@ -60,9 +60,33 @@ test/bench/forward_parts: test/bench/forward_parts.c $(CORE_SRCS) src/core/*.h
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
 
-EXTRA_CLEAN = $(UNIT_BIN) test/bench/forward_parts test/fuzz/fuzz_format regression.diffs regression.out results
+# The same unit tests under AddressSanitizer (LeakSanitizer included) and
+# UndefinedBehaviorSanitizer, as separate binaries: any report aborts the
+# binary, and a nonzero exit fails the target.  Leak detection stays on:
+# every test frees its regions and buffers, so a leak is a real bug.
+SAN_CC ?= clang
+SAN_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -Isrc -I$(BLAS_INC) \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_BIN = $(UNIT_BIN:=.san)
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: deps unit test demo bench
+test/unit/test_core.san: test/unit/test_core.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_core.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+test/unit/test_grad.san: test/unit/test_grad.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(SAN_CC) $(SAN_CFLAGS) -DAE_REAL_DOUBLE -o $@ test/unit/test_grad.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+test/unit/test_format.san: test/unit/test_format.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_format.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+unit-sanitize: $(SAN_BIN)
+	@for t in $(SAN_BIN); do echo "== $$t"; $(SAN_ENV) ./$$t || exit 1; done
+
+EXTRA_CLEAN = $(UNIT_BIN) $(SAN_BIN) test/bench/forward_parts test/fuzz/fuzz_format \
+	regression.diffs regression.out results
+
+.PHONY: deps unit unit-sanitize test demo bench
 deps:
 	@bash test/setup-deps.sh
 
