@@ -103,6 +103,9 @@ bench:
 #
 #   make fuzz                      60 seconds from the seed models
 #   make fuzz FUZZ_TIME=600        longer; the corpus under $(FUZZ_DIR) grows across runs
+#   make fuzz-smoke                FUZZ_SMOKE_TIME (20) seconds from the seeds alone, in a
+#                                  fresh directory; ends with "1 passed, 0 failed" or
+#                                  "0 passed, 1 failed" (a crash, or a failed build)
 
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
@@ -119,4 +122,27 @@ fuzz: test/fuzz/fuzz_format test/unit/test_format
 	./test/fuzz/fuzz_format -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(FUZZ_DIR)/crashes/ \
 		$(FUZZ_DIR)/corpus $(FUZZ_DIR)/seed
 
-.PHONY: fuzz
+FUZZ_SMOKE_TIME ?= 20
+FUZZ_SMOKE_DIR ?= tmp_check/fuzz-smoke
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory test/fuzz/fuzz_format test/unit/test_format || \
+		{ echo "fuzz-smoke: build failed"; echo "0 passed, 1 failed"; exit 1; }
+	@rm -rf $(FUZZ_SMOKE_DIR)
+	@mkdir -p $(FUZZ_SMOKE_DIR)/corpus $(FUZZ_SMOKE_DIR)/seed $(FUZZ_SMOKE_DIR)/crashes
+	@./test/unit/test_format --write-seed $(FUZZ_SMOKE_DIR)/seed || \
+		{ echo "fuzz-smoke: writing the seeds failed"; echo "0 passed, 1 failed"; exit 1; }
+	@echo "fuzz-smoke: $(FUZZ_SMOKE_TIME) s from $$(ls $(FUZZ_SMOKE_DIR)/seed | wc -l) seeds, log in $(FUZZ_SMOKE_DIR)/log"
+	@if ./test/fuzz/fuzz_format -max_total_time=$(FUZZ_SMOKE_TIME) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_SMOKE_DIR)/crashes/ $(FUZZ_SMOKE_DIR)/corpus $(FUZZ_SMOKE_DIR)/seed \
+			> $(FUZZ_SMOKE_DIR)/log 2>&1; then \
+		grep -E '^(INFO: Seed:|Done [0-9]+ runs|stat::number_of_executed_units|stat::peak_rss_mb)' \
+			$(FUZZ_SMOKE_DIR)/log; \
+		echo "1 passed, 0 failed"; \
+	else \
+		tail -n 60 $(FUZZ_SMOKE_DIR)/log; \
+		echo "fuzz-smoke: crashing input under $(FUZZ_SMOKE_DIR)/crashes"; \
+		echo "0 passed, 1 failed"; exit 1; \
+	fi
+
+.PHONY: fuzz fuzz-smoke
