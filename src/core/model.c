@@ -270,8 +270,8 @@ forward_layers(const AeModel *model, AeWork *w, const ae_real *x, int B, int fro
 	{
 		const AeLayer *L = &model->layers[l];
 
-		ae_dense_forward(w->act[l], layer_input(model, w, x, l), model->params + L->w_off,
-						 model->params + L->b_off, B, L->nin, L->nout);
+		ae_dense_forward_ticked(w->act[l], layer_input(model, w, x, l), model->params + L->w_off,
+								model->params + L->b_off, B, L->nin, L->nout, &w->ticker);
 		ae_act_forward(L->act, w->act[l], (size_t) B * L->nout);
 	}
 	return w->act[to - 1];
@@ -698,9 +698,9 @@ ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
 		ae_act_backward(Ly->act, d, w->act[l], (size_t) B * Ly->nout);
 		if (l == 0 && o->kind == AE_KIND_CONTRACTIVE && o->contractive > 0)
 			contractive_grad(model, w, B, d, grads);
-		ae_dense_backward(dinp, grads + Ly->w_off, grads + Ly->b_off, d,
-						  layer_input(model, w, x, l), model->params + Ly->w_off,
-						  B, Ly->nin, Ly->nout);
+		ae_dense_backward_ticked(dinp, grads + Ly->w_off, grads + Ly->b_off, d,
+								 layer_input(model, w, x, l), model->params + Ly->w_off,
+								 B, Ly->nin, Ly->nout, &w->ticker);
 		tmp = d;
 		d = next;
 		next = tmp;

@@ -171,6 +171,7 @@ typedef struct AeWork
 	ae_real    *dout;			/* (max_batch, n_out) */
 	ae_real    *d1;				/* (max_batch, widest) ping-pong gradients */
 	ae_real    *d2;
+	AeTicker	ticker;			/* long products pause here; no tick after ae_work_init */
 } AeWork;
 
 /* Derive offsets, widths and layer shapes from cols and opt; validates all. */
@@ -258,14 +259,14 @@ typedef struct AeDataset
 	const uint8_t *m;
 } AeDataset;
 
-/* Called once per mini-batch; may longjmp (the allocator must be a region). */
-typedef void (*AeTick) (void *arg);
-
 /*
  * Train a laid-out model with allocated params from scratch: initialise,
  * run opt.epochs epochs of shuffled mini-batches with Adam, keep the weights
  * of the epoch with the best validation loss (the last when val is empty),
  * and fill metrics (but for rows_seen, seconds, which the caller knows).
+ * tick(tick_arg), when not NULL, is called before each mini-batch and each
+ * validation batch, and between the blocks of every long matrix product
+ * (see AeTicker); it may longjmp, the allocator being a region.
  */
 AeStatus	ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 						   AeRng *rng, const AeAlloc *a, AeTick tick, void *tick_arg);

@@ -61,7 +61,8 @@ add_noise(const AeModel *model, ae_real *x, const uint8_t *mi, int B, double sd,
 
 /*
  * Mean row loss of a data set (penalty included), evaluated in batches
- * without gradients; a variational model is evaluated at its latent means.
+ * without gradients, ticking before each; a variational model is
+ * evaluated at its latent means.
  */
 static double
 evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
@@ -77,6 +78,8 @@ evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
 		const uint8_t *m = d->m + (size_t) start * nc;
 		const ae_real *out;
 
+		if (w->ticker.tick)
+			w->ticker.tick(w->ticker.arg);
 		ae_model_inputs(model, t, m, w->x, B);
 		out = ae_model_forward(model, w, w->x, B);
 		total += (ae_model_loss(model, out, t, m, B, NULL, NULL) +
@@ -112,6 +115,8 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 		bs = train->n;
 	if ((st = ae_work_init(&w, model, bs, a)) != AE_OK)
 		return st;
+	w.ticker.tick = tick;
+	w.ticker.arg = tick_arg;
 	grads = ae_alloc(a, sizeof(ae_real) * np);
 	adam_m = ae_alloc(a, sizeof(ae_real) * np);
 	adam_v = ae_alloc(a, sizeof(ae_real) * np);
