@@ -266,7 +266,9 @@ typedef struct AeDataset
  * and fill metrics (but for rows_seen, seconds, which the caller knows).
  * tick(tick_arg), when not NULL, is called before each mini-batch and each
  * validation batch, and between the blocks of every long matrix product
- * (see AeTicker); it may longjmp, the allocator being a region.
+ * (see AeTicker); it may longjmp, the allocator being a region.  A batch
+ * or validation loss that is not finite, or kept weights that are not,
+ * give AE_EDIVERGED: AE_OK comes only with an epoch's finite weights.
  */
 AeStatus	ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 						   AeRng *rng, const AeAlloc *a, AeTick tick, void *tick_arg);

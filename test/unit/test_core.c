@@ -1967,6 +1967,153 @@ test_tick_longjmp(void)
 		  jump_at, jumped, ticks);
 }
 
+/* ---- divergence ---- */
+
+/* Are all n values finite, and is one of them nonzero? */
+static void
+params_state(const ae_real *p, size_t n, int *finite, int *nonzero)
+{
+	*finite = 1;
+	*nonzero = 0;
+	for (size_t i = 0; i < n; i++)
+	{
+		*finite &= isfinite(p[i]) != 0;
+		*nonzero |= p[i] != 0;
+	}
+}
+
+/*
+ * Train make_numeric's model on rows [0, ntrain) of t, m, validating on
+ * rows [ntrain, n) when n > ntrain, with the given kind, activation,
+ * learning rate, epochs and batch size, and no gradient clipping.
+ */
+static AeStatus
+train_with(AeModel *model, AeColumn cols[NUM_COLS], const ae_real *t, const uint8_t *m,
+		   int n, int ntrain, int kind, int act, double lr, int epochs, int bs, UnitRegion *reg)
+{
+	AeDataset	train = {ntrain, t, m};
+	AeDataset	val = {n - ntrain, t + (size_t) ntrain * NUM_COLS, m + (size_t) ntrain * NUM_COLS};
+	AeRng		r;
+	AeStatus	st;
+
+	numeric_model(model, cols, kind);
+	model->opt.activation = act;
+	model->opt.learning_rate = lr;
+	model->opt.epochs = epochs;
+	model->opt.batch_size = bs;
+	model->opt.grad_clip = 0;
+	model->opt.beta = 1;
+	if ((st = ae_model_layout(model)) != AE_OK ||
+		(st = ae_model_alloc_params(model, &reg->alloc)) != AE_OK)
+		return st;
+	ae_rng_seed(&r, model->opt.seed);
+	return ae_model_train(model, &train, n > ntrain ? &val : NULL, &r, &reg->alloc, NULL, NULL);
+}
+
+/*
+ * Training never returns a broken model: a loss that blows up, a
+ * validation loss that is not finite, or kept weights that are not finite
+ * give AE_EDIVERGED, and whatever returns AE_OK has finite, nonzero
+ * parameters.
+ */
+static void
+test_train_diverged(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * NUM_ROWS * NUM_COLS);
+	uint8_t    *m = malloc(NUM_ROWS * NUM_COLS);
+	AeColumn	cols[NUM_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+	AeStatus	st;
+	int			finite,
+				nonzero;
+
+	make_numeric(t, m, NUM_ROWS);
+
+	/* a linear network with a huge learning rate: the loss overflows */
+	unit_region_init(&reg);
+	st = train_with(&model, cols, t, m, NUM_ROWS, NUM_TRAIN, AE_KIND_AE, AE_ACT_IDENTITY, 1e10,
+					5, 32, &reg);
+	CHECK(st == AE_EDIVERGED, "learning rate 1e10, identity activation: %s, expected AE_EDIVERGED",
+		  ae_status_message(st));
+	unit_region_free(&reg);
+
+	/*
+	 * One step of 1e39 takes the weights past the float range after the
+	 * epoch's loss was measured; without validation rows only the kept
+	 * weights show it
+	 */
+	unit_region_init(&reg);
+	st = train_with(&model, cols, t, m, NUM_TRAIN, NUM_TRAIN, AE_KIND_AE, AE_ACT_TANH, 1e39,
+					1, NUM_TRAIN, &reg);
+	CHECK(st == AE_EDIVERGED, "one step of 1e39, no validation: %s, expected AE_EDIVERGED",
+		  ae_status_message(st));
+	CHECK(model.metrics.epochs_run == 1 && isfinite(model.metrics.train_loss[0]),
+		  "... after an epoch whose loss was finite (%g)", model.metrics.train_loss[0]);
+	unit_region_free(&reg);
+
+	/* an infinite or NaN value among the validation rows: the validation loss is not finite */
+	for (int v = 0; v < 2; v++)
+	{
+		ae_real		saved = t[(NUM_TRAIN + 3) * NUM_COLS + 2];
+
+		t[(NUM_TRAIN + 3) * NUM_COLS + 2] = v == 0 ? INFINITY : NAN;
+		unit_region_init(&reg);
+		st = train_with(&model, cols, t, m, NUM_ROWS, NUM_TRAIN, AE_KIND_AE, AE_ACT_TANH, 1e-2,
+						3, 32, &reg);
+		CHECK(st == AE_EDIVERGED, "a validation value %s: %s, expected AE_EDIVERGED",
+			  v == 0 ? "inf" : "NaN", ae_status_message(st));
+		if (st == AE_OK)
+		{
+			params_state(model.params, model.nparams, &finite, &nonzero);
+			CHECK(finite && nonzero, "... and at least its parameters are finite (%d) and not all zero (%d)",
+				  finite, nonzero);
+		}
+		unit_region_free(&reg);
+		t[(NUM_TRAIN + 3) * NUM_COLS + 2] = saved;
+	}
+
+	/* a sweep of learning rates, kinds and validation: AE_EDIVERGED, or usable parameters */
+	{
+		static const double rates[] = {1e-2, 1, 1e3, 1e6, 1e10, 1e20, 1e30, 1e39};
+		static const int kinds[] = {AE_KIND_AE, AE_KIND_VAE};
+		int			ok = 0,
+					diverged = 0,
+					bad = 0;
+
+		for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+			for (size_t k = 0; k < 2; k++)
+				for (int with_val = 0; with_val < 2; with_val++)
+				{
+					unit_region_init(&reg);
+					st = train_with(&model, cols, t, m, with_val ? NUM_ROWS : NUM_TRAIN, NUM_TRAIN,
+									kinds[k], AE_ACT_IDENTITY, rates[i], 4, 64, &reg);
+					if (st == AE_EDIVERGED)
+						diverged++;
+					else
+					{
+						params_state(model.params, model.nparams, &finite, &nonzero);
+						if (st == AE_OK && finite && nonzero && model.metrics.best_epoch >= 1)
+							ok++;
+						else
+						{
+							bad++;
+							CHECK(0, "learning rate %g, %s, %s validation: %s, parameters finite %d, "
+								  "nonzero %d, best epoch %d", rates[i], ae_kind_name(kinds[k]),
+								  with_val ? "with" : "without", ae_status_message(st), finite,
+								  nonzero, model.metrics.best_epoch);
+						}
+					}
+					unit_region_free(&reg);
+				}
+		CHECK(bad == 0 && ok > 0 && diverged > 0,
+			  "learning-rate sweep: %d runs AE_OK with usable parameters, %d AE_EDIVERGED", ok, diverged);
+		printf("   learning rates 1e-2 to 1e39: %d runs trained, %d diverged\n", ok, diverged);
+	}
+	free(t);
+	free(m);
+}
+
 static const UnitTest tests[] = {
 	{"dense kernels against naive loops", test_dense_kernels},
 	{"dense forward, known values", test_dense_known},
@@ -1993,6 +2140,7 @@ static const UnitTest tests[] = {
 	{"forward and backward in blocks of rows", test_model_ticked},
 	{"training a wide layer ticks inside batches", test_train_wide_ticks},
 	{"a tick that longjmps out of a product", test_tick_longjmp},
+	{"training never returns a broken model", test_train_diverged},
 	{"status messages and names", test_status},
 };
 
