@@ -166,7 +166,7 @@ ae_model_size(const AeModel *model)
 	return w.pos;
 }
 
-/* Serialize: body first, then the header with length and checksum. */
+/* Serialize: body first, then the header, its checksum last. */
 void
 ae_model_write(const AeModel *model, uint8_t *buf)
 {
@@ -178,7 +178,49 @@ ae_model_write(const AeModel *model, uint8_t *buf)
 	put_uint(&h, AE_FORMAT_VERSION, 2);
 	put_uint(&h, model->opt.kind, 2);
 	put_uint(&h, w.pos, 4);
-	put_uint(&h, ae_crc32c(0, buf + AE_HEADER_SIZE, w.pos - AE_HEADER_SIZE), 4);
+	put_uint(&h, ae_model_crc(buf, w.pos, AE_FORMAT_VERSION), 4);
+}
+
+/* ---- header ---- */
+
+/* Little-endian 16-bit value at p. */
+static uint32_t
+le16(const uint8_t *p)
+{
+	return p[0] | (uint32_t) p[1] << 8;
+}
+
+/* Little-endian 32-bit value at p. */
+static uint32_t
+le32(const uint8_t *p)
+{
+	return p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+/* The CRC a header of this version holds; see format.h. */
+uint32_t
+ae_model_crc(const uint8_t *buf, size_t len, int version)
+{
+	uint32_t	crc = 0;
+
+	if (version >= 4)
+		crc = ae_crc32c(crc, buf + 8, 8);
+	return ae_crc32c(crc, buf + AE_HEADER_SIZE, len - AE_HEADER_SIZE);
+}
+
+/* A readable header of exactly len bytes whose CRC matches; see format.h. */
+int
+ae_model_crc_ok(const uint8_t *buf, size_t len)
+{
+	uint32_t	total,
+				crc;
+	int			version;
+
+	if (!ae_model_identity(buf, len, &total, &crc))
+		return 0;
+	version = (int) le16(buf + 8);
+	return version >= 1 && version <= AE_FORMAT_VERSION &&
+		ae_model_crc(buf, len, version) == crc;
 }
 
 /* The header's claimed length and checksum; see format.h. */
@@ -187,8 +229,8 @@ ae_model_identity(const uint8_t *buf, size_t len, uint32_t *total, uint32_t *crc
 {
 	if (len < AE_HEADER_SIZE || memcmp(buf, magic, 8) != 0)
 		return 0;
-	*total = buf[12] | (buf[13] << 8) | (buf[14] << 16) | ((uint32_t) buf[15] << 24);
-	*crc = buf[16] | (buf[17] << 8) | (buf[18] << 16) | ((uint32_t) buf[19] << 24);
+	*total = le32(buf + 12);
+	*crc = le32(buf + 16);
 	return *total == len;
 }
 
@@ -440,7 +482,7 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 	crc = (uint32_t) get_uint(&r, 4);
 	if (total != len)
 		return total > len ? AE_ESHORT : AE_ECORRUPT;
-	if (ae_crc32c(0, buf + AE_HEADER_SIZE, len - AE_HEADER_SIZE) != crc)
+	if (ae_model_crc(buf, len, version) != crc)
 		return AE_ECRC;
 
 	read_options(&r, &model->opt, version);
