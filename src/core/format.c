@@ -337,10 +337,16 @@ read_options(Reader *r, AeOptions *o, int version)
 	o->latent = (int) get_uint(r, 4);
 	o->epochs = (int) get_uint(r, 4);
 	o->batch_size = (int) get_uint(r, 4);
+	check(r, o->epochs >= 1 && o->epochs <= AE_MAX_EPOCHS &&
+		  o->batch_size >= 1 && o->batch_size <= AE_MAX_BATCH);
 	o->learning_rate = get_f64(r);
 	o->weight_decay = get_f64(r);
 	o->grad_clip = get_f64(r);
 	o->val_share = get_f64(r);
+	check(r, isfinite(o->learning_rate) && o->learning_rate > 0 &&
+		  isfinite(o->weight_decay) && o->weight_decay >= 0 &&
+		  isfinite(o->grad_clip) && o->grad_clip >= 0 &&
+		  o->val_share >= 0 && o->val_share < 1);
 	o->mask = version >= 2 ? get_f64(r) : 0;
 	check(r, o->mask >= 0 && o->mask < 1);
 	if (version >= 3)
@@ -357,7 +363,63 @@ read_options(Reader *r, AeOptions *o, int version)
 		  o->sparsity_target >= 0 && o->sparsity_target < 1 && o->contractive >= 0 &&
 		  o->contractive <= 1e6 && o->beta >= 0 && o->beta <= 1e6);
 	o->max_rows = (int64_t) get_uint(r, 8);
+	check(r, o->max_rows >= 1);
 	o->seed = get_uint(r, 8);
+}
+
+/* Swap the string at i down the max-heap a[0..n) (by strcmp) to its place. */
+static void
+sift_down(const char **a, size_t i, size_t n)
+{
+	for (;;)
+	{
+		size_t		c = 2 * i + 1;
+		const char *t;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && strcmp(a[c + 1], a[c]) > 0)
+			c++;
+		if (strcmp(a[c], a[i]) <= 0)
+			return;
+		t = a[i];
+		a[i] = a[c];
+		a[c] = t;
+		i = c;
+	}
+}
+
+/*
+ * Fail with AE_ECORRUPT when a label occurs twice in a categorical column:
+ * the rows layer finds labels by binary search.  Heapsort of a copy of the
+ * pointers: O(n log n) whatever the labels, no allocation but the copy.
+ */
+static void
+check_labels(Reader *r, const AeColumn *col, const AeAlloc *a)
+{
+	size_t		n = col->ncat;
+	const char **s;
+
+	if (r->err != AE_OK || n < 2)
+		return;
+	if ((s = ae_alloc(a, sizeof(char *) * n)) == NULL)
+	{
+		r->err = AE_ENOMEM;
+		return;
+	}
+	memcpy(s, col->cats, sizeof(char *) * n);
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(s, i, n);
+	for (size_t end = n - 1; end > 0; end--)
+	{
+		const char *t = s[0];
+
+		s[0] = s[end];
+		s[end] = t;
+		sift_down(s, 0, end);
+	}
+	for (size_t i = 1; i < n; i++)
+		check(r, strcmp(s[i - 1], s[i]) != 0);
 }
 
 static void
@@ -406,20 +468,23 @@ read_columns(Reader *r, AeModel *m, const AeAlloc *a)
 		}
 		for (int k = 0; r->err == AE_OK && k < col->ncat; k++)
 			col->cats[k] = get_string(r, get_uint(r, 4), a);
+		check_labels(r, col, a);
 	}
 }
 
 static void
-read_metrics(Reader *r, AeMetrics *mt, const AeAlloc *a)
+read_metrics(Reader *r, AeMetrics *mt, int epochs, const AeAlloc *a)
 {
 	mt->rows_seen = (int64_t) get_uint(r, 8);
 	mt->rows_used = (int) get_uint(r, 4);
 	mt->n_train = (int) get_uint(r, 4);
 	mt->n_val = (int) get_uint(r, 4);
 	mt->seconds = get_f64(r);
+	check(r, mt->rows_seen >= 0 && mt->rows_used >= 0 && mt->n_train >= 0 && mt->n_val >= 0 &&
+		  isfinite(mt->seconds) && mt->seconds >= 0);
 	mt->epochs_run = (int) get_uint(r, 4);
 	mt->best_epoch = (int) get_uint(r, 4);
-	check(r, mt->epochs_run >= 0 && mt->epochs_run <= AE_MAX_EPOCHS &&
+	check(r, mt->epochs_run >= 0 && mt->epochs_run <= epochs &&
 		  (size_t) mt->epochs_run * 8 <= r->len - r->pos &&
 		  mt->best_epoch >= 0 && mt->best_epoch <= mt->epochs_run);
 	if (r->err != AE_OK)
@@ -489,7 +554,7 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 	read_columns(&r, model, a);
 	if (r.err == AE_OK)
 		r.err = ae_model_layout(model);
-	read_metrics(&r, &model->metrics, a);
+	read_metrics(&r, &model->metrics, model->opt.epochs, a);
 	read_params(&r, model, a);
 	return r.err;
 }

@@ -11,7 +11,9 @@
  *  20     options, columns (with their encodings), metrics, parameters
  *
  * The reader checks every length, count, dimension and offset before use
- * and reports a status instead of reading out of bounds.
+ * and reports a status instead of reading out of bounds; every field is in
+ * its range (ae_model_layout's checks, options finite and usable, metrics
+ * non-negative) and a categorical column holds no label twice.
  */
 #ifndef AE_FORMAT_H
 #define AE_FORMAT_H

@@ -86,8 +86,15 @@ ae_model_layout(AeModel *model)
 		AeColumn   *col = &model->cols[c];
 		bool		cond = (col->flags & AE_COLFLAG_CONDITION) != 0;
 
-		if (col->kind > AE_COL_CATEGORICAL || col->transform > AE_TF_LOG1P)
+		if (col->kind > AE_COL_CATEGORICAL || col->transform > AE_TF_LOG1P ||
+			(col->flags & ~(AE_COLFLAG_INDICATOR | AE_COLFLAG_CONDITION)) != 0)
 			return AE_ECORRUPT;
+		/* a name, unique among the columns: rows are mapped to columns by name */
+		if (col->name[0] == 0 || memchr(col->name, 0, AE_NAME_MAX) == NULL)
+			return AE_ECORRUPT;
+		for (int p = 0; p < c; p++)
+			if (strcmp(model->cols[p].name, col->name) == 0)
+				return AE_ECORRUPT;
 		if (col->kind == AE_COL_CATEGORICAL &&
 			(col->ncat < 0 || col->ncat > AE_MAX_CATEGORIES || (col->ncat > 0 && col->cats == NULL)))
 			return AE_ECORRUPT;
@@ -95,6 +102,9 @@ ae_model_layout(AeModel *model)
 			return AE_ECORRUPT;
 		if (!isfinite(col->center) || !isfinite(col->scale) || !(col->scale > 0) ||
 			!isfinite(col->weight) || col->weight < 0)
+			return AE_ECORRUPT;
+		/* the range seen in training, which decoding clamps to */
+		if (!isfinite(col->lo) || !isfinite(col->hi) || col->lo > col->hi)
 			return AE_ECORRUPT;
 		/* exactly one condition column in a cvae, none elsewhere */
 		if (cond && (o->kind != AE_KIND_CVAE || model->cond_col >= 0))

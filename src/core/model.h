@@ -22,6 +22,7 @@
 #define AE_MAX_CATEGORIES 65535
 #define AE_MAX_WIDTH 16384		/* widest layer */
 #define AE_MAX_EPOCHS 100000
+#define AE_MAX_BATCH 65536		/* largest mini-batch */
 
 typedef enum AeKind
 {
@@ -174,7 +175,14 @@ typedef struct AeWork
 	AeTicker	ticker;			/* long products pause here; no tick after ae_work_init */
 } AeWork;
 
-/* Derive offsets, widths and layer shapes from cols and opt; validates all. */
+/*
+ * Derive offsets, widths and layer shapes from cols and opt, validating
+ * both: kind, activation, score mode, widths; each column's kind,
+ * transform, flags, name (non-empty, unique), encoding (center, scale, lo,
+ * hi, weight finite; scale > 0, weight >= 0, lo <= hi), vocabulary size
+ * and the condition (exactly one in a cvae, none elsewhere).  Options
+ * that only training reads (epochs, learning rate...) are not checked.
+ */
 AeStatus	ae_model_layout(AeModel *model);
 
 /* Allocate params for a laid-out model. */

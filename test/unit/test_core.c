@@ -735,6 +735,31 @@ test_layout(void)
 	CHECK(ae_model_layout(&model) == AE_OK && model.cond_col == 0 && model.dec_in == 3 &&
 		  model.n_in == 7 && model.n_out == 5, "cvae on a numeric column: dec_in 3, n_out 5 (got %d, %d)",
 		  model.dec_in, model.n_out);
+
+	/* columns: names present and unique, known flags, a finite range seen in training */
+	small_model(&model, cols);
+	cols[1].name[0] = 0;
+	CHECK(ae_model_layout(&model) == AE_ECORRUPT, "a column without a name: AE_ECORRUPT");
+	small_model(&model, cols);
+	memset(cols[1].name, 'n', AE_NAME_MAX);
+	CHECK(ae_model_layout(&model) == AE_ECORRUPT, "a name without its NUL: AE_ECORRUPT");
+	small_model(&model, cols);
+	strcpy(cols[2].name, cols[0].name);
+	CHECK(ae_model_layout(&model) == AE_ECORRUPT, "a name twice: AE_ECORRUPT");
+	small_model(&model, cols);
+	cols[0].flags |= 0x10;
+	CHECK(ae_model_layout(&model) == AE_ECORRUPT, "an unknown flag: AE_ECORRUPT");
+	small_model(&model, cols);
+	cols[0].lo = 1;
+	cols[0].hi = -1;
+	CHECK(ae_model_layout(&model) == AE_ECORRUPT, "lo above hi: AE_ECORRUPT");
+	small_model(&model, cols);
+	cols[0].hi = INFINITY;
+	CHECK(ae_model_layout(&model) == AE_ECORRUPT, "hi infinite: AE_ECORRUPT");
+	small_model(&model, cols);
+	cols[0].lo = -3;
+	cols[0].hi = 3;
+	CHECK(ae_model_layout(&model) == AE_OK, "lo -3, hi 3: lays out");
 }
 
 /* Input encoding of values and missing flags. */

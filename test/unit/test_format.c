@@ -119,8 +119,8 @@ build_mixed(AeModel *m, const AeAlloc *a)
 	cols[4].sqltype = 12;
 	cols[4].center = -0.0f;
 	cols[4].scale = 1;
-	cols[4].lo = -INFINITY;
-	cols[4].hi = NAN;
+	cols[4].lo = 0;				/* class indexes seen, as training measures them */
+	cols[4].hi = 5;
 	cols[4].weight = 1;
 	cols[4].ncat = 5;
 	cols[4].cats = mixed_sizes;
@@ -149,7 +149,7 @@ build_mixed(AeModel *m, const AeAlloc *a)
 	return AE_OK;
 }
 
-/* The smallest model: one numeric column, no hidden layer, no metrics. */
+/* The smallest model: one numeric column, no hidden layer, no metrics, options at their least. */
 static AeStatus
 build_minimal(AeModel *m, const AeAlloc *a)
 {
@@ -166,6 +166,10 @@ build_minimal(AeModel *m, const AeAlloc *a)
 	m->opt.kind = AE_KIND_AE;
 	m->opt.activation = AE_ACT_IDENTITY;
 	m->opt.latent = 1;
+	m->opt.epochs = 1;			/* the least options a reader accepts */
+	m->opt.batch_size = 1;
+	m->opt.learning_rate = 1e-3;
+	m->opt.max_rows = 1;
 	m->ncols = 1;
 	m->cols = col;
 	if ((st = ae_model_layout(m)) != AE_OK || (st = ae_model_alloc_params(m, a)) != AE_OK)
@@ -742,6 +746,12 @@ typedef struct Fields
 				hidden0,
 				hidden1,
 				latent,
+				epochs,
+				batch_size,
+				learning_rate,
+				weight_decay,
+				grad_clip,
+				val_share,
 				mask,
 				noise,			/* version 3: noise, sparsity, sparsity_target, contractive, beta, score */
 				sparsity,
@@ -756,12 +766,21 @@ typedef struct Fields
 				kind[5],
 				transform[5],
 				flags[5],
+				center[5],
 				scale[5],
+				lo[5],
+				hi[5],
 				weight[5],
 				ncat[5];
 	size_t		cat_len0,		/* column 2's first category: length, then bytes */
-				cat_bytes1;		/* column 2's second category's bytes */
-	size_t		epochs_run,
+				cat_bytes1,		/* column 2's second category's bytes */
+				size_m;			/* column 4's second category's bytes ("M") */
+	size_t		rows_seen,
+				rows_used,
+				n_train,
+				n_val,
+				seconds,
+				epochs_run,
 				best_epoch,
 				nparams,
 				params;
@@ -793,7 +812,13 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 	f->hidden1 = p + 4;
 	p += 4 * m->opt.nhidden;
 	f->latent = p;
+	f->epochs = p + 4;
+	f->batch_size = p + 8;
 	p += 4 + 4 + 4;				/* latent, epochs, batch_size */
+	f->learning_rate = p;
+	f->weight_decay = p + 8;
+	f->grad_clip = p + 16;
+	f->val_share = p + 24;
 	p += 8 * 4;					/* learning_rate, weight_decay, grad_clip, val_share */
 	f->mask = p;
 	p += 8;
@@ -817,7 +842,10 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 		f->transform[c] = p + 2;
 		f->flags[c] = p + 3;
 		p += 4;					/* kind, sqltype, transform, flags */
+		f->center[c] = p;
 		f->scale[c] = p + 4;
+		f->lo[c] = p + 8;
+		f->hi[c] = p + 12;
 		f->weight[c] = p + 16;
 		p += 5 * 4;				/* center, scale, lo, hi, weight */
 		f->ncat[c] = p;
@@ -828,9 +856,16 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 				f->cat_len0 = p;
 			if (c == 2 && k == 1)
 				f->cat_bytes1 = p + 4;
+			if (c == 4 && k == 1)
+				f->size_m = p + 4;
 			p += 4 + get_le(buf + p, 4);
 		}
 	}
+	f->rows_seen = p;
+	f->rows_used = p + 8;
+	f->n_train = p + 12;
+	f->n_val = p + 16;
+	f->seconds = p + 20;
 	p += 8 + 4 + 4 + 4 + 8;		/* rows_seen, rows_used, n_train, n_val, seconds */
 	f->epochs_run = p;
 	f->best_epoch = p + 4;
@@ -872,6 +907,28 @@ f64_bits(double d)
 
 	memcpy(&u, &d, 8);
 	return u;
+}
+
+/* Little-endian float at p. */
+static float
+get_le_f32(const uint8_t *p)
+{
+	uint32_t	u = (uint32_t) get_le(p, 4);
+	float		f;
+
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+/* Little-endian double at p. */
+static double
+get_le_f64(const uint8_t *p)
+{
+	uint64_t	u = get_le(p, 8);
+	double		d;
+
+	memcpy(&d, &u, 8);
+	return d;
 }
 
 /* Bodies with consistent CRCs but impossible contents are refused, never read out of bounds. */
@@ -1088,15 +1145,237 @@ serialize_version(const AeModel *m, int version, size_t *len)
 	return buf;
 }
 
-/* Little-endian double at p. */
-static double
-get_le_f64(const uint8_t *p)
+/*
+ * Each field the reader checks, altered alone in a valid model with the
+ * CRC recomputed, is refused with AE_ECORRUPT: in version 4's bytes and
+ * in version 3's (the same body under the old CRC rule).
+ */
+static void
+test_validated_fields(void)
 {
-	uint64_t	u = get_le(p, 8);
-	double		d;
+	UnitRegion	reg;
+	AeModel		m;
+	Fields		f;
+	size_t		len;
+	uint8_t    *buf;
+	int			ncases = 0;
 
-	memcpy(&d, &u, 8);
-	return d;
+	unit_region_init(&reg);
+	build_mixed(&m, &reg.alloc);
+	buf = serialize(&m, &len);
+	find_fields(buf, &m, &f);
+	CHECK(get_le(buf + f.epochs, 4) == 50 && get_le(buf + f.batch_size, 4) == 64 &&
+		  get_le_f64(buf + f.learning_rate) == 3e-3 && get_le_f64(buf + f.weight_decay) == 1e-4 &&
+		  get_le_f64(buf + f.grad_clip) == 5 && get_le_f64(buf + f.val_share) == 0.2 &&
+		  get_le_f32(buf + f.center[0]) == 3.25f && get_le_f32(buf + f.hi[0]) == 1e6f &&
+		  get_le_f32(buf + f.hi[4]) == 5 && memcmp(buf + f.size_m, "M", 1) == 0 &&
+		  get_le(buf + f.rows_seen, 8) == 123456789012ULL && get_le(buf + f.n_val, 4) == 200 &&
+		  get_le_f64(buf + f.seconds) == 1.25, "offsets of the checked fields found by walking the format");
+
+	for (int version = AE_FORMAT_VERSION; version >= 3; version--)
+	{
+		size_t		vlen;
+		uint8_t    *vbuf = version == AE_FORMAT_VERSION ? serialize(&m, &vlen)
+			: serialize_version(&m, version, &vlen);
+		const struct
+		{
+			const char *what;
+			size_t		off;
+			uint64_t	value;
+			int			nbytes;
+		}			cases[] = {
+			/* options that only training reads */
+			{"epochs 0", f.epochs, 0, 4},
+			{"epochs over the maximum", f.epochs, AE_MAX_EPOCHS + 1, 4},
+			{"epochs -1", f.epochs, 0xFFFFFFFF, 4},
+			{"epochs 6, fewer than the 7 run", f.epochs, 6, 4},
+			{"batch_size 0", f.batch_size, 0, 4},
+			{"batch_size over the maximum", f.batch_size, AE_MAX_BATCH + 1, 4},
+			{"batch_size -1", f.batch_size, 0xFFFFFFFF, 4},
+			{"learning_rate NaN", f.learning_rate, f64_bits(NAN), 8},
+			{"learning_rate infinite", f.learning_rate, f64_bits(INFINITY), 8},
+			{"learning_rate 0", f.learning_rate, f64_bits(0), 8},
+			{"learning_rate -1e-3", f.learning_rate, f64_bits(-1e-3), 8},
+			{"weight_decay NaN", f.weight_decay, f64_bits(NAN), 8},
+			{"weight_decay infinite", f.weight_decay, f64_bits(INFINITY), 8},
+			{"weight_decay -1e-4", f.weight_decay, f64_bits(-1e-4), 8},
+			{"grad_clip NaN", f.grad_clip, f64_bits(NAN), 8},
+			{"grad_clip infinite", f.grad_clip, f64_bits(INFINITY), 8},
+			{"grad_clip -5", f.grad_clip, f64_bits(-5), 8},
+			{"val_share NaN", f.val_share, f64_bits(NAN), 8},
+			{"val_share 1", f.val_share, f64_bits(1), 8},
+			{"val_share -0.2", f.val_share, f64_bits(-0.2), 8},
+			{"val_share infinite", f.val_share, f64_bits(INFINITY), 8},
+			{"max_rows 0", f.max_rows, 0, 8},
+			{"max_rows -1", f.max_rows, UINT64_MAX, 8},
+			/* columns: flags, range, center */
+			{"flag 0x04", f.flags[0], AE_COLFLAG_INDICATOR | 0x04, 1},
+			{"flag 0x80", f.flags[1], 0x80, 1},
+			{"every flag", f.flags[3], 0xFF, 1},
+			{"lo NaN", f.lo[0], f32_bits(NAN), 4},
+			{"lo -infinity", f.lo[0], f32_bits(-INFINITY), 4},
+			{"hi NaN", f.hi[0], f32_bits(NAN), 4},
+			{"hi infinity", f.hi[0], f32_bits(INFINITY), 4},
+			{"lo above hi", f.lo[0], f32_bits(2e6f), 4},
+			{"hi below lo", f.hi[4], f32_bits(-1.0f), 4},
+			{"center NaN", f.center[0], f32_bits(NAN), 4},
+			{"center infinite", f.center[1], f32_bits(-INFINITY), 4},
+			/* a categorical column's labels: "S", "M", ... becomes "S", "S", ... */
+			{"a label twice in a column", f.size_m, 'S', 1},
+			/* metrics */
+			{"rows_seen -1", f.rows_seen, UINT64_MAX, 8},
+			{"rows_used -1", f.rows_used, 0xFFFFFFFF, 4},
+			{"n_train -1", f.n_train, 0xFFFFFFFF, 4},
+			{"n_val -1", f.n_val, 0xFFFFFFFF, 4},
+			{"seconds NaN", f.seconds, f64_bits(NAN), 8},
+			{"seconds infinite", f.seconds, f64_bits(INFINITY), 8},
+			{"seconds -1", f.seconds, f64_bits(-1), 8},
+		};
+		int			bad = 0;
+
+		CHECK(read_exact(vbuf, vlen) == AE_OK, "version %d: the mixed model reads", version);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		{
+			AeStatus	st = read_crafted(vbuf, vlen, cases[i].off, cases[i].value, cases[i].nbytes);
+
+			if (st != AE_ECORRUPT)
+			{
+				bad++;
+				CHECK(0, "version %d, %s: %s, expected AE_ECORRUPT", version, cases[i].what,
+					  ae_status_message(st));
+			}
+			ncases++;
+		}
+		CHECK(bad == 0, "version %d: each checked field altered alone gives AE_ECORRUPT", version);
+		free(vbuf);
+	}
+	free(buf);
+
+	/* a column name twice: "size" and "sizf" written, the f made an e */
+	build_mixed(&m, &reg.alloc);
+	strcpy(m.cols[3].name, "sizf");
+	buf = serialize(&m, &len);
+	find_fields(buf, &m, &f);
+	CHECK(read_exact(buf, len) == AE_OK && buf[f.name[3] + 3] == 'f', "columns \"sizf\" and \"size\" read");
+	CHECK(read_crafted(buf, len, f.name[3] + 3, 'e', 1) == AE_ECORRUPT, "a column name twice: AE_ECORRUPT");
+	ncases++;
+	free(buf);
+
+	/* a cvae without its condition, or with two */
+	build_variational(&m, &reg.alloc, AE_KIND_CVAE);
+	buf = serialize(&m, &len);
+	find_fields(buf, &m, &f);
+	CHECK(read_exact(buf, len) == AE_OK && buf[f.flags[4]] == AE_COLFLAG_CONDITION, "the cvae reads");
+	CHECK(read_crafted(buf, len, f.flags[4], 0, 1) == AE_ECORRUPT, "a cvae without a condition: AE_ECORRUPT");
+	CHECK(read_crafted(buf, len, f.flags[1], AE_COLFLAG_CONDITION, 1) == AE_ECORRUPT,
+		  "a cvae with two conditions: AE_ECORRUPT");
+	ncases += 2;
+	free(buf);
+	printf("   %d fields altered alone, each refused\n", ncases);
+	unit_region_free(&reg);
+}
+
+#define BIG_VOCAB 3000
+
+/* Offset of the n bytes of needle in hay[0..len), or len when absent. */
+static size_t
+find_bytes(const uint8_t *hay, size_t len, const char *needle, size_t n)
+{
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(hay + i, needle, n) == 0)
+			return i;
+	return len;
+}
+
+/*
+ * A vocabulary of 3000 distinct labels, in shuffled order, reads; made to
+ * hold one label twice, at any two places, it is refused.
+ */
+static void
+test_big_vocabulary(void)
+{
+	UnitRegion	reg;
+	AeModel		m;
+	AeColumn	cols[2];
+	char	  **labels;
+	char	   *text;
+	size_t		len;
+	uint8_t    *buf;
+	int			bad = 0;
+
+	unit_region_init(&reg);
+	labels = ae_alloc(&reg.alloc, sizeof(char *) * BIG_VOCAB);
+	text = ae_alloc(&reg.alloc, 8 * BIG_VOCAB);
+	for (int k = 0; k < BIG_VOCAB; k++)
+	{
+		labels[k] = text + 8 * k;
+		snprintf(labels[k], 8, "v%04d", k);
+	}
+	for (int k = BIG_VOCAB - 1; k > 0; k--)
+	{
+		int			j = (int) ae_rng_below(&rng, (uint64_t) k + 1);
+		char	   *t = labels[k];
+
+		labels[k] = labels[j];
+		labels[j] = t;
+	}
+	memset(&m, 0, sizeof(m));
+	memset(cols, 0, sizeof(cols));
+	strcpy(cols[0].name, "x");
+	strcpy(cols[1].name, "label");
+	cols[1].kind = AE_COL_CATEGORICAL;
+	cols[1].ncat = BIG_VOCAB;
+	cols[1].cats = labels;
+	cols[1].hi = BIG_VOCAB;
+	for (int c = 0; c < 2; c++)
+	{
+		cols[c].scale = 1;
+		cols[c].weight = 1;
+	}
+	m.opt.kind = AE_KIND_AE;
+	m.opt.latent = 1;
+	m.opt.epochs = 1;
+	m.opt.batch_size = 1;
+	m.opt.learning_rate = 1e-3;
+	m.opt.max_rows = 1;
+	m.ncols = 2;
+	m.cols = cols;
+	if (!CHECK(ae_model_layout(&m) == AE_OK && ae_model_alloc_params(&m, &reg.alloc) == AE_OK,
+			   "a model with %d labels lays out", BIG_VOCAB))
+	{
+		unit_region_free(&reg);
+		return;
+	}
+	random_params(&m);
+	buf = serialize(&m, &len);
+	CHECK(read_exact(buf, len) == AE_OK, "%d distinct labels read", BIG_VOCAB);
+
+	/* label a made a copy of label b, for pairs near the ends and in between */
+	for (int i = 0; i < 40; i++)
+	{
+		int			a = i < 10 ? i : i < 20 ? BIG_VOCAB - 1 - (i - 10) : (int) ae_rng_below(&rng, BIG_VOCAB),
+					b = (a + 1 + (int) ae_rng_below(&rng, BIG_VOCAB - 1)) % BIG_VOCAB;
+		size_t		off = find_bytes(buf, len, labels[a], 5);
+		uint8_t    *copy = malloc(len);
+		AeStatus	st = AE_OK;
+
+		memcpy(copy, buf, len);
+		if (off < len)
+		{
+			memcpy(copy + off, labels[b], 5);
+			put_le(copy + 16, ae_model_crc(copy, len, AE_FORMAT_VERSION), 4);
+			st = read_exact(copy, len);
+		}
+		free(copy);
+		if (off == len || st != AE_ECORRUPT)
+		{
+			bad++;
+			CHECK(0, "label %s made %s: %s", labels[a], labels[b], ae_status_message(st));
+		}
+	}
+	CHECK(bad == 0, "40 vocabularies holding one label twice: each AE_ECORRUPT");
+	free(buf);
+	unit_region_free(&reg);
 }
 
 /*
@@ -1451,6 +1730,8 @@ static const UnitTest tests[] = {
 	{"flipped bytes and bits", test_flips},
 	{"magic, version, length", test_header},
 	{"crafted bodies with valid checksums", test_crafted},
+	{"every checked field altered alone", test_validated_fields},
+	{"a vocabulary of 3000 labels", test_big_vocabulary},
 	{"older format versions", test_old_versions},
 	{"version 4: the header under the CRC", test_header_crc},
 	{"models written by ae 0.1.0", test_released_models},
