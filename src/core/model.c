@@ -39,6 +39,17 @@ column_width(const AeColumn *c)
 	return c->kind == AE_COL_CATEGORICAL ? c->ncat + 1 : 1;
 }
 
+/*
+ * The class a categorical value t stands for: its index when t is one,
+ * the "other" class (ncat) for anything else, NaN and values out of an
+ * int's range included (converting those to int is undefined).
+ */
+static inline int
+class_index(const AeColumn *col, ae_real t)
+{
+	return t >= 0 && t < (ae_real) col->ncat + 1 ? (int) t : col->ncat;
+}
+
 /* Append a layer of shape nin → nout to the model, tracking parameter offsets. */
 static AeStatus
 add_layer(AeModel *model, int nin, int nout, int act)
@@ -245,13 +256,7 @@ ae_model_inputs(const AeModel *model, const ae_real *t, const uint8_t *m,
 						xr[col->in_off] = 2 * tr[c] - 1;
 						break;
 					case AE_COL_CATEGORICAL:
-						{
-							int			k = (int) tr[c];
-
-							if (k < 0 || k > col->ncat)
-								k = col->ncat;
-							xr[col->in_off + k] = 1;
-						}
+						xr[col->in_off + class_index(col, tr[c])] = 1;
 						break;
 				}
 			}
@@ -371,13 +376,7 @@ column_loss(const AeColumn *col, const ae_real *z, ae_real t, ae_real *dz)
 		case AE_COL_BOOLEAN:
 			return ae_loss_bce_logit(z[0], t, dz);
 		default:
-			{
-				int			k = (int) t;
-
-				if (k < 0 || k > col->ncat)
-					k = col->ncat;
-				return ae_loss_softmax_ce(z, col->ncat + 1, k, dz);
-			}
+			return ae_loss_softmax_ce(z, col->ncat + 1, class_index(col, t), dz);
 	}
 }
 

@@ -788,6 +788,29 @@ test_inputs(void)
 	for (int i = 0; i < 21; i++)
 		same &= x[i] == expect[i];
 	CHECK(same, "inputs: numeric as is, boolean ±1, one-hot with other, indicator on missing");
+
+	/*
+	 * A category value that is no class index (negative, fractional past
+	 * the last class, too large for an int, NaN, infinite) counts as
+	 * "other", in the inputs and in the loss; no conversion overflows
+	 */
+	{
+		const ae_real odd[] = {-1, -0.5f, 3.5f, 1e10f, -3e38f, NAN, INFINITY, -INFINITY};
+		int			ok = 1;
+
+		for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		{
+			ae_real		tr[3] = {0, 1, odd[i]};
+			uint8_t		mr[3] = {1, 1, 1};
+			ae_real		out[6] = {0, 0, 0, 0, 0, 5};
+			double		loss;
+
+			ae_model_inputs(&model, tr, mr, x, 1);
+			loss = ae_model_loss(&model, out, tr, mr, 1, NULL, NULL);
+			ok &= x[3] == 0 && x[4] == 0 && x[5] == 0 && x[6] == 1 && isfinite(loss);
+		}
+		CHECK(ok, "category values that are no class index: the other class");
+	}
 }
 
 /* The model loss: per-row weighted means, gradient scaling, column losses. */
