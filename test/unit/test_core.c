@@ -6,7 +6,9 @@
  * and loss, small end-to-end training runs on synthetic data whose losses
  * must fall below stated bounds (ae on numeric and mixed columns, then
  * each kind: denoising, sparse, contractive, vae, cvae), a vae's three
- * scores and a cvae's decoder under different conditions.
+ * scores and a cvae's decoder under different conditions; long products
+ * cut into blocks of rows (the same results, a tick between blocks, a
+ * longjmp out of one), and training that diverges.
  */
 #include "core/adam.h"
 #include "core/dense.h"

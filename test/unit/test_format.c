@@ -1,8 +1,10 @@
 /*
  * test_format.c — the model byte format: exact round trips, the size
  * function, CRC32C test vectors, and a reader that rejects every truncated,
- * flipped or crafted input with a status instead of crashing.  Every input
- * the reader sees lives in a malloc block of exactly its length, so memory
+ * flipped or crafted input with a status instead of crashing, each field
+ * it checks altered alone, older format versions and the models ae 0.1.0
+ * wrote (test/upgrade; run from the top of the tree).  Every input the
+ * reader sees lives in a malloc block of exactly its length, so memory
  * checkers notice a read past the end.
  *
  * With --write-seed DIR, writes the valid models built here (mixed,
