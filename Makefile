@@ -42,7 +42,7 @@ endif
 # ---- unit tests of the numeric core (no PostgreSQL needed) ----
 
 UNIT_CFLAGS = -std=c99 -O2 -g -Wall -Wextra -Werror -Isrc -I$(BLAS_INC)
-UNIT_BIN = test/unit/test_core test/unit/test_grad test/unit/test_format
+UNIT_BIN = test/unit/test_core test/unit/test_grad test/unit/test_format test/unit/test_frame
 
 test/unit/test_core: test/unit/test_core.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_core.c $(CORE_SRCS) $(BLAS_LIBS) -lm
@@ -54,15 +54,45 @@ test/unit/test_grad: test/unit/test_grad.c $(CORE_SRCS) src/core/*.h test/unit/u
 test/unit/test_format: test/unit/test_format.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_format.c $(CORE_SRCS) $(BLAS_LIBS) -lm
 
+test/unit/test_frame: test/unit/test_frame.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_frame.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
 test/bench/forward_parts: test/bench/forward_parts.c $(CORE_SRCS) src/core/*.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/bench/forward_parts.c $(CORE_SRCS) $(BLAS_LIBS) -lm
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
 
-EXTRA_CLEAN = $(UNIT_BIN) test/bench/forward_parts test/fuzz/fuzz_format regression.diffs regression.out results
+# The same unit tests under AddressSanitizer (LeakSanitizer included) and
+# UndefinedBehaviorSanitizer, as separate binaries: any report aborts the
+# binary, and a nonzero exit fails the target.  Leak detection stays on:
+# every test frees its regions and buffers, so a leak is a real bug.
+SAN_CC ?= clang
+SAN_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -Isrc -I$(BLAS_INC) \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_BIN = $(UNIT_BIN:=.san)
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: deps unit test demo bench print-regress
+test/unit/test_core.san: test/unit/test_core.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_core.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+test/unit/test_grad.san: test/unit/test_grad.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(SAN_CC) $(SAN_CFLAGS) -DAE_REAL_DOUBLE -o $@ test/unit/test_grad.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+test/unit/test_format.san: test/unit/test_format.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_format.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+test/unit/test_frame.san: test/unit/test_frame.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_frame.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+unit-sanitize: $(SAN_BIN)
+	@for t in $(SAN_BIN); do echo "== $$t"; $(SAN_ENV) ./$$t || exit 1; done
+
+EXTRA_CLEAN = $(UNIT_BIN) $(SAN_BIN) test/bench/forward_parts test/fuzz/fuzz_format test/fuzz/fuzz_frame \
+	regression.diffs regression.out results
+
+.PHONY: deps unit unit-sanitize test demo bench print-regress
 print-regress:
 	@echo $(REGRESS)
 
@@ -78,24 +108,32 @@ demo:
 bench:
 	@bash test/bench/run-bench.sh
 
-# ---- fuzzing the model reader (libFuzzer; needs clang) ----
+# ---- fuzzing the model reader and the sample frame reader (libFuzzer; clang) ----
 #
-#   make fuzz                      60 seconds from the seed models
-#   make fuzz FUZZ_TIME=600        longer; the corpus under $(FUZZ_DIR) grows across runs
+#   make fuzz-smoke                FUZZ_SMOKE_TIME (20) seconds per target from the seeds
+#                                  alone, in a fresh directory; one "N passed, N failed"
+#                                  line per target (a crash or a failed build fails)
+#   make fuzz                      FUZZ_TIME (60) seconds per target; the corpus under
+#                                  $(FUZZ_DIR) grows across runs
 
 FUZZ_CC ?= clang
+FUZZ_TARGETS = format frame
 FUZZ_TIME ?= 60
 FUZZ_DIR ?= tmp_check/fuzz
+FUZZ_SMOKE_TIME ?= 20
+FUZZ_SMOKE_DIR ?= tmp_check/fuzz-smoke
 FUZZ_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -Isrc -I$(BLAS_INC) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-test/fuzz/fuzz_format: test/fuzz/fuzz_format.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ test/fuzz/fuzz_format.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) $(BLAS_LIBS) -lm
 
-fuzz: test/fuzz/fuzz_format test/unit/test_format
-	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seed $(FUZZ_DIR)/crashes
-	./test/unit/test_format --write-seed $(FUZZ_DIR)/seed
-	./test/fuzz/fuzz_format -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(FUZZ_DIR)/crashes/ \
-		$(FUZZ_DIR)/corpus $(FUZZ_DIR)/seed
+fuzz-smoke:
+	@st=0; for t in $(FUZZ_TARGETS); do \
+		bash test/fuzz/run.sh $$t $(FUZZ_SMOKE_TIME) $(FUZZ_SMOKE_DIR)/$$t fresh || st=1; done; exit $$st
 
-.PHONY: fuzz
+fuzz:
+	@st=0; for t in $(FUZZ_TARGETS); do \
+		bash test/fuzz/run.sh $$t $(FUZZ_TIME) $(FUZZ_DIR)/$$t keep || st=1; done; exit $$st
+
+.PHONY: fuzz fuzz-smoke

@@ -48,7 +48,11 @@ unit() {
     fi
 }
 
-unit unit 3
+unit unit 4
+# the same tests under AddressSanitizer and UBSan, and a bounded fuzzing
+# run of the model reader and the sample frame reader
+unit unit-sanitize 4
+unit fuzz-smoke 2
 
 echo "== pg_regress and shell tests (throwaway cluster)"
 pg_virtualenv -t -v 15 bash test/run-in-cluster.sh 2>&1 | tee "$log/cluster"

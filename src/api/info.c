@@ -87,7 +87,7 @@ append_kind_options(StringInfo s, const AeModel *m)
 
 /* The model as JSON text. */
 static char *
-model_json(const AeModel *m, size_t nbytes)
+model_json(const AeModel *m, size_t nbytes, int version)
 {
 	StringInfoData s;
 	const AeOptions *o = &m->opt;
@@ -96,7 +96,7 @@ model_json(const AeModel *m, size_t nbytes)
 	initStringInfo(&s);
 	appendStringInfo(&s, "{\"kind\":\"%s\",\"format_version\":%d,\"inputs\":%d,"
 					 "\"parameters\":%zu,\"bytes\":%zu,\"columns\":[",
-					 ae_kind_name(o->kind), AE_FORMAT_VERSION, m->n_in, m->nparams, nbytes);
+					 ae_kind_name(o->kind), version, m->n_in, m->nparams, nbytes);
 	for (int c = 0; c < m->ncols; c++)
 	{
 		const AeColumn *col = &m->cols[c];
@@ -174,7 +174,9 @@ ae_info(PG_FUNCTION_ARGS)
 {
 	struct varlena *raw = (struct varlena *) PG_GETARG_BYTEA_PP(0);
 	AeModel    *model = ae_model_from_bytea(raw, CurrentMemoryContext);
-	char	   *json = model_json(model, VARSIZE_ANY_EXHDR(raw));
+	const uint8 *bytes = (const uint8 *) VARDATA_ANY(raw);
+	/* the model's own format version, from its (validated) header */
+	char	   *json = model_json(model, VARSIZE_ANY_EXHDR(raw), bytes[8] | (bytes[9] << 8));
 
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }

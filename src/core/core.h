@@ -63,4 +63,30 @@ ae_alloc(const AeAlloc *a, size_t size)
 	return a->alloc(a->ctx, size ? size : 1);
 }
 
+/*
+ * A progress callback, called between pieces of a long computation.  It may
+ * longjmp out (PostgreSQL's CHECK_FOR_INTERRUPTS does), so the core holds
+ * nothing across a call that would need cleanup: memory comes from a region
+ * and every library call has returned.
+ */
+typedef void (*AeTick) (void *arg);
+
+#define AE_TICK_MADDS 5e7		/* multiply-adds between ticks, roughly */
+#define AE_TICK_MIN_ROWS 128	/* fewest batch rows in a block (dense.c) */
+
+/*
+ * Where a long matrix product may pause: a product over a batch of more
+ * than max_madds multiply-adds runs in blocks of whole batch rows, with
+ * tick(arg) between blocks.  A block holds about max_madds multiply-adds
+ * but no fewer than min_rows rows.  Zero fields take the defaults above;
+ * with a NULL tick every product runs whole.
+ */
+typedef struct AeTicker
+{
+	AeTick		tick;
+	void	   *arg;
+	double		max_madds;		/* 0: AE_TICK_MADDS */
+	int			min_rows;		/* 0: AE_TICK_MIN_ROWS */
+} AeTicker;
+
 #endif							/* AE_CORE_H */

@@ -40,7 +40,27 @@ void		ae_dense_backward(ae_real *dinp, ae_real *dw, ae_real *db,
 							  const ae_real *dout, const ae_real *inp,
 							  const ae_real *w, int B, int nin, int nout);
 
-/* Reference loops for the two kernels above; same contracts. */
+/*
+ * Batch rows per block when a product of madds_per_row multiply-adds per
+ * row over B rows may pause at t (NULL: never); B when it runs whole.
+ */
+int			ae_ticker_rows(const AeTicker *t, int B, double madds_per_row);
+
+/*
+ * ae_dense_forward and ae_dense_backward in blocks of batch rows, calling
+ * t's tick between blocks (see AeTicker in core.h; t may be NULL).  The
+ * results are the whole product's up to float rounding: forward and dinp
+ * rows are independent, and dw, db accumulate block by block.
+ */
+void		ae_dense_forward_ticked(ae_real *out, const ae_real *inp, const ae_real *w,
+									const ae_real *b, int B, int nin, int nout,
+									const AeTicker *t);
+void		ae_dense_backward_ticked(ae_real *dinp, ae_real *dw, ae_real *db,
+									 const ae_real *dout, const ae_real *inp,
+									 const ae_real *w, int B, int nin, int nout,
+									 const AeTicker *t);
+
+/* Reference loops for ae_dense_forward and ae_dense_backward; same contracts. */
 void		ae_dense_forward_naive(ae_real *out, const ae_real *inp, const ae_real *w,
 								   const ae_real *b, int B, int nin, int nout);
 void		ae_dense_backward_naive(ae_real *dinp, ae_real *dw, ae_real *db,

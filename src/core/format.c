@@ -166,7 +166,7 @@ ae_model_size(const AeModel *model)
 	return w.pos;
 }
 
-/* Serialize: body first, then the header with length and checksum. */
+/* Serialize: body first, then the header, its checksum last. */
 void
 ae_model_write(const AeModel *model, uint8_t *buf)
 {
@@ -178,7 +178,49 @@ ae_model_write(const AeModel *model, uint8_t *buf)
 	put_uint(&h, AE_FORMAT_VERSION, 2);
 	put_uint(&h, model->opt.kind, 2);
 	put_uint(&h, w.pos, 4);
-	put_uint(&h, ae_crc32c(0, buf + AE_HEADER_SIZE, w.pos - AE_HEADER_SIZE), 4);
+	put_uint(&h, ae_model_crc(buf, w.pos, AE_FORMAT_VERSION), 4);
+}
+
+/* ---- header ---- */
+
+/* Little-endian 16-bit value at p. */
+static uint32_t
+le16(const uint8_t *p)
+{
+	return p[0] | (uint32_t) p[1] << 8;
+}
+
+/* Little-endian 32-bit value at p. */
+static uint32_t
+le32(const uint8_t *p)
+{
+	return p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+/* The CRC a header of this version holds; see format.h. */
+uint32_t
+ae_model_crc(const uint8_t *buf, size_t len, int version)
+{
+	uint32_t	crc = 0;
+
+	if (version >= 4)
+		crc = ae_crc32c(crc, buf + 8, 8);
+	return ae_crc32c(crc, buf + AE_HEADER_SIZE, len - AE_HEADER_SIZE);
+}
+
+/* A readable header of exactly len bytes whose CRC matches; see format.h. */
+int
+ae_model_crc_ok(const uint8_t *buf, size_t len)
+{
+	uint32_t	total,
+				crc;
+	int			version;
+
+	if (!ae_model_identity(buf, len, &total, &crc))
+		return 0;
+	version = (int) le16(buf + 8);
+	return version >= 1 && version <= AE_FORMAT_VERSION &&
+		ae_model_crc(buf, len, version) == crc;
 }
 
 /* The header's claimed length and checksum; see format.h. */
@@ -187,8 +229,8 @@ ae_model_identity(const uint8_t *buf, size_t len, uint32_t *total, uint32_t *crc
 {
 	if (len < AE_HEADER_SIZE || memcmp(buf, magic, 8) != 0)
 		return 0;
-	*total = buf[12] | (buf[13] << 8) | (buf[14] << 16) | ((uint32_t) buf[15] << 24);
-	*crc = buf[16] | (buf[17] << 8) | (buf[18] << 16) | ((uint32_t) buf[19] << 24);
+	*total = le32(buf + 12);
+	*crc = le32(buf + 16);
 	return *total == len;
 }
 
@@ -295,10 +337,16 @@ read_options(Reader *r, AeOptions *o, int version)
 	o->latent = (int) get_uint(r, 4);
 	o->epochs = (int) get_uint(r, 4);
 	o->batch_size = (int) get_uint(r, 4);
+	check(r, o->epochs >= 1 && o->epochs <= AE_MAX_EPOCHS &&
+		  o->batch_size >= 1 && o->batch_size <= AE_MAX_BATCH);
 	o->learning_rate = get_f64(r);
 	o->weight_decay = get_f64(r);
 	o->grad_clip = get_f64(r);
 	o->val_share = get_f64(r);
+	check(r, isfinite(o->learning_rate) && o->learning_rate > 0 &&
+		  isfinite(o->weight_decay) && o->weight_decay >= 0 &&
+		  isfinite(o->grad_clip) && o->grad_clip >= 0 &&
+		  o->val_share >= 0 && o->val_share < 1);
 	o->mask = version >= 2 ? get_f64(r) : 0;
 	check(r, o->mask >= 0 && o->mask < 1);
 	if (version >= 3)
@@ -315,7 +363,63 @@ read_options(Reader *r, AeOptions *o, int version)
 		  o->sparsity_target >= 0 && o->sparsity_target < 1 && o->contractive >= 0 &&
 		  o->contractive <= 1e6 && o->beta >= 0 && o->beta <= 1e6);
 	o->max_rows = (int64_t) get_uint(r, 8);
+	check(r, o->max_rows >= 1);
 	o->seed = get_uint(r, 8);
+}
+
+/* Swap the string at i down the max-heap a[0..n) (by strcmp) to its place. */
+static void
+sift_down(const char **a, size_t i, size_t n)
+{
+	for (;;)
+	{
+		size_t		c = 2 * i + 1;
+		const char *t;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && strcmp(a[c + 1], a[c]) > 0)
+			c++;
+		if (strcmp(a[c], a[i]) <= 0)
+			return;
+		t = a[i];
+		a[i] = a[c];
+		a[c] = t;
+		i = c;
+	}
+}
+
+/*
+ * Fail with AE_ECORRUPT when a label occurs twice in a categorical column:
+ * the rows layer finds labels by binary search.  Heapsort of a copy of the
+ * pointers: O(n log n) whatever the labels, no allocation but the copy.
+ */
+static void
+check_labels(Reader *r, const AeColumn *col, const AeAlloc *a)
+{
+	size_t		n = col->ncat;
+	const char **s;
+
+	if (r->err != AE_OK || n < 2)
+		return;
+	if ((s = ae_alloc(a, sizeof(char *) * n)) == NULL)
+	{
+		r->err = AE_ENOMEM;
+		return;
+	}
+	memcpy(s, col->cats, sizeof(char *) * n);
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(s, i, n);
+	for (size_t end = n - 1; end > 0; end--)
+	{
+		const char *t = s[0];
+
+		s[0] = s[end];
+		s[end] = t;
+		sift_down(s, 0, end);
+	}
+	for (size_t i = 1; i < n; i++)
+		check(r, strcmp(s[i - 1], s[i]) != 0);
 }
 
 static void
@@ -364,20 +468,23 @@ read_columns(Reader *r, AeModel *m, const AeAlloc *a)
 		}
 		for (int k = 0; r->err == AE_OK && k < col->ncat; k++)
 			col->cats[k] = get_string(r, get_uint(r, 4), a);
+		check_labels(r, col, a);
 	}
 }
 
 static void
-read_metrics(Reader *r, AeMetrics *mt, const AeAlloc *a)
+read_metrics(Reader *r, AeMetrics *mt, int epochs, const AeAlloc *a)
 {
 	mt->rows_seen = (int64_t) get_uint(r, 8);
 	mt->rows_used = (int) get_uint(r, 4);
 	mt->n_train = (int) get_uint(r, 4);
 	mt->n_val = (int) get_uint(r, 4);
 	mt->seconds = get_f64(r);
+	check(r, mt->rows_seen >= 0 && mt->rows_used >= 0 && mt->n_train >= 0 && mt->n_val >= 0 &&
+		  isfinite(mt->seconds) && mt->seconds >= 0);
 	mt->epochs_run = (int) get_uint(r, 4);
 	mt->best_epoch = (int) get_uint(r, 4);
-	check(r, mt->epochs_run >= 0 && mt->epochs_run <= AE_MAX_EPOCHS &&
+	check(r, mt->epochs_run >= 0 && mt->epochs_run <= epochs &&
 		  (size_t) mt->epochs_run * 8 <= r->len - r->pos &&
 		  mt->best_epoch >= 0 && mt->best_epoch <= mt->epochs_run);
 	if (r->err != AE_OK)
@@ -440,14 +547,14 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 	crc = (uint32_t) get_uint(&r, 4);
 	if (total != len)
 		return total > len ? AE_ESHORT : AE_ECORRUPT;
-	if (ae_crc32c(0, buf + AE_HEADER_SIZE, len - AE_HEADER_SIZE) != crc)
+	if (ae_model_crc(buf, len, version) != crc)
 		return AE_ECRC;
 
 	read_options(&r, &model->opt, version);
 	read_columns(&r, model, a);
 	if (r.err == AE_OK)
 		r.err = ae_model_layout(model);
-	read_metrics(&r, &model->metrics, a);
+	read_metrics(&r, &model->metrics, model->opt.epochs, a);
 	read_params(&r, model, a);
 	return r.err;
 }

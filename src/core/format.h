@@ -6,22 +6,43 @@
  *   8  2  format version
  *  10  2  kind
  *  12  4  total length in bytes
- *  16  4  CRC32C of bytes [20, total)
+ *  16  4  CRC32C of bytes [8, 16) then [20, total): version, kind, length
+ *         and body (versions 1 to 3: of bytes [20, total) alone)
  *  20     options, columns (with their encodings), metrics, parameters
  *
  * The reader checks every length, count, dimension and offset before use
- * and reports a status instead of reading out of bounds.
+ * and reports a status instead of reading out of bounds; every field is in
+ * its range (ae_model_layout's checks, options finite and usable, metrics
+ * non-negative) and a categorical column holds no label twice.
  */
 #ifndef AE_FORMAT_H
 #define AE_FORMAT_H
 
 #include "core/model.h"
 
-#define AE_FORMAT_VERSION 3		/* 2 added options.mask, 3 the kinds' options; 1 and 2 are still read */
+/*
+ * 2 added options.mask, 3 the kinds' options, 4 the header's version, kind
+ * and length to the CRC; 1 to 3 are still read, 4 is written.
+ */
+#define AE_FORMAT_VERSION 4
 #define AE_HEADER_SIZE 20
 
 /* CRC32C (Castagnoli) of n bytes, continuing from crc (start with 0). */
 uint32_t	ae_crc32c(uint32_t crc, const void *data, size_t n);
+
+/*
+ * The CRC32C that a header of the given format version holds for the len
+ * bytes of a model at buf (len >= AE_HEADER_SIZE): from version 4 that of
+ * bytes [8, 16) continued over [20, len), before of [20, len) alone.
+ */
+uint32_t	ae_model_crc(const uint8_t *buf, size_t len, int version);
+
+/*
+ * Does buf start with a model header of a version this build reads, of
+ * exactly len bytes, whose CRC matches the bytes?  What a cache keyed by
+ * ae_model_identity checks before trusting a match.
+ */
+int			ae_model_crc_ok(const uint8_t *buf, size_t len);
 
 /*
  * The identity a model's header claims — its total length and CRC32C —

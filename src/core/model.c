@@ -39,6 +39,17 @@ column_width(const AeColumn *c)
 	return c->kind == AE_COL_CATEGORICAL ? c->ncat + 1 : 1;
 }
 
+/*
+ * The class a categorical value t stands for: its index when t is one,
+ * the "other" class (ncat) for anything else, NaN and values out of an
+ * int's range included (converting those to int is undefined).
+ */
+static inline int
+class_index(const AeColumn *col, ae_real t)
+{
+	return t >= 0 && t < (ae_real) col->ncat + 1 ? (int) t : col->ncat;
+}
+
 /* Append a layer of shape nin → nout to the model, tracking parameter offsets. */
 static AeStatus
 add_layer(AeModel *model, int nin, int nout, int act)
@@ -86,8 +97,15 @@ ae_model_layout(AeModel *model)
 		AeColumn   *col = &model->cols[c];
 		bool		cond = (col->flags & AE_COLFLAG_CONDITION) != 0;
 
-		if (col->kind > AE_COL_CATEGORICAL || col->transform > AE_TF_LOG1P)
+		if (col->kind > AE_COL_CATEGORICAL || col->transform > AE_TF_LOG1P ||
+			(col->flags & ~(AE_COLFLAG_INDICATOR | AE_COLFLAG_CONDITION)) != 0)
 			return AE_ECORRUPT;
+		/* a name, unique among the columns: rows are mapped to columns by name */
+		if (col->name[0] == 0 || memchr(col->name, 0, AE_NAME_MAX) == NULL)
+			return AE_ECORRUPT;
+		for (int p = 0; p < c; p++)
+			if (strcmp(model->cols[p].name, col->name) == 0)
+				return AE_ECORRUPT;
 		if (col->kind == AE_COL_CATEGORICAL &&
 			(col->ncat < 0 || col->ncat > AE_MAX_CATEGORIES || (col->ncat > 0 && col->cats == NULL)))
 			return AE_ECORRUPT;
@@ -95,6 +113,9 @@ ae_model_layout(AeModel *model)
 			return AE_ECORRUPT;
 		if (!isfinite(col->center) || !isfinite(col->scale) || !(col->scale > 0) ||
 			!isfinite(col->weight) || col->weight < 0)
+			return AE_ECORRUPT;
+		/* the range seen in training, which decoding clamps to */
+		if (!isfinite(col->lo) || !isfinite(col->hi) || col->lo > col->hi)
 			return AE_ECORRUPT;
 		/* exactly one condition column in a cvae, none elsewhere */
 		if (cond && (o->kind != AE_KIND_CVAE || model->cond_col >= 0))
@@ -235,13 +256,7 @@ ae_model_inputs(const AeModel *model, const ae_real *t, const uint8_t *m,
 						xr[col->in_off] = 2 * tr[c] - 1;
 						break;
 					case AE_COL_CATEGORICAL:
-						{
-							int			k = (int) tr[c];
-
-							if (k < 0 || k > col->ncat)
-								k = col->ncat;
-							xr[col->in_off + k] = 1;
-						}
+						xr[col->in_off + class_index(col, tr[c])] = 1;
 						break;
 				}
 			}
@@ -270,8 +285,8 @@ forward_layers(const AeModel *model, AeWork *w, const ae_real *x, int B, int fro
 	{
 		const AeLayer *L = &model->layers[l];
 
-		ae_dense_forward(w->act[l], layer_input(model, w, x, l), model->params + L->w_off,
-						 model->params + L->b_off, B, L->nin, L->nout);
+		ae_dense_forward_ticked(w->act[l], layer_input(model, w, x, l), model->params + L->w_off,
+								model->params + L->b_off, B, L->nin, L->nout, &w->ticker);
 		ae_act_forward(L->act, w->act[l], (size_t) B * L->nout);
 	}
 	return w->act[to - 1];
@@ -361,13 +376,7 @@ column_loss(const AeColumn *col, const ae_real *z, ae_real t, ae_real *dz)
 		case AE_COL_BOOLEAN:
 			return ae_loss_bce_logit(z[0], t, dz);
 		default:
-			{
-				int			k = (int) t;
-
-				if (k < 0 || k > col->ncat)
-					k = col->ncat;
-				return ae_loss_softmax_ce(z, col->ncat + 1, k, dz);
-			}
+			return ae_loss_softmax_ce(z, col->ncat + 1, class_index(col, t), dz);
 	}
 }
 
@@ -698,9 +707,9 @@ ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
 		ae_act_backward(Ly->act, d, w->act[l], (size_t) B * Ly->nout);
 		if (l == 0 && o->kind == AE_KIND_CONTRACTIVE && o->contractive > 0)
 			contractive_grad(model, w, B, d, grads);
-		ae_dense_backward(dinp, grads + Ly->w_off, grads + Ly->b_off, d,
-						  layer_input(model, w, x, l), model->params + Ly->w_off,
-						  B, Ly->nin, Ly->nout);
+		ae_dense_backward_ticked(dinp, grads + Ly->w_off, grads + Ly->b_off, d,
+								 layer_input(model, w, x, l), model->params + Ly->w_off,
+								 B, Ly->nin, Ly->nout, &w->ticker);
 		tmp = d;
 		d = next;
 		next = tmp;

@@ -22,6 +22,7 @@
 #define AE_MAX_CATEGORIES 65535
 #define AE_MAX_WIDTH 16384		/* widest layer */
 #define AE_MAX_EPOCHS 100000
+#define AE_MAX_BATCH 65536		/* largest mini-batch */
 
 typedef enum AeKind
 {
@@ -171,9 +172,17 @@ typedef struct AeWork
 	ae_real    *dout;			/* (max_batch, n_out) */
 	ae_real    *d1;				/* (max_batch, widest) ping-pong gradients */
 	ae_real    *d2;
+	AeTicker	ticker;			/* long products pause here; no tick after ae_work_init */
 } AeWork;
 
-/* Derive offsets, widths and layer shapes from cols and opt; validates all. */
+/*
+ * Derive offsets, widths and layer shapes from cols and opt, validating
+ * both: kind, activation, score mode, widths; each column's kind,
+ * transform, flags, name (non-empty, unique), encoding (center, scale, lo,
+ * hi, weight finite; scale > 0, weight >= 0, lo <= hi), vocabulary size
+ * and the condition (exactly one in a cvae, none elsewhere).  Options
+ * that only training reads (epochs, learning rate...) are not checked.
+ */
 AeStatus	ae_model_layout(AeModel *model);
 
 /* Allocate params for a laid-out model. */
@@ -258,14 +267,16 @@ typedef struct AeDataset
 	const uint8_t *m;
 } AeDataset;
 
-/* Called once per mini-batch; may longjmp (the allocator must be a region). */
-typedef void (*AeTick) (void *arg);
-
 /*
  * Train a laid-out model with allocated params from scratch: initialise,
  * run opt.epochs epochs of shuffled mini-batches with Adam, keep the weights
  * of the epoch with the best validation loss (the last when val is empty),
  * and fill metrics (but for rows_seen, seconds, which the caller knows).
+ * tick(tick_arg), when not NULL, is called before each mini-batch and each
+ * validation batch, and between the blocks of every long matrix product
+ * (see AeTicker); it may longjmp, the allocator being a region.  A batch
+ * or validation loss that is not finite, or kept weights that are not,
+ * give AE_EDIVERGED: AE_OK comes only with an epoch's finite weights.
  */
 AeStatus	ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 						   AeRng *rng, const AeAlloc *a, AeTick tick, void *tick_arg);

@@ -7,6 +7,7 @@
 #include "core/model.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* Copy rows idx[0..B) of a data set into contiguous batch buffers. */
@@ -61,7 +62,8 @@ add_noise(const AeModel *model, ae_real *x, const uint8_t *mi, int B, double sd,
 
 /*
  * Mean row loss of a data set (penalty included), evaluated in batches
- * without gradients; a variational model is evaluated at its latent means.
+ * without gradients, ticking before each; a variational model is
+ * evaluated at its latent means.
  */
 static double
 evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
@@ -77,6 +79,8 @@ evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
 		const uint8_t *m = d->m + (size_t) start * nc;
 		const ae_real *out;
 
+		if (w->ticker.tick)
+			w->ticker.tick(w->ticker.arg);
 		ae_model_inputs(model, t, m, w->x, B);
 		out = ae_model_forward(model, w, w->x, B);
 		total += (ae_model_loss(model, out, t, m, B, NULL, NULL) +
@@ -85,7 +89,21 @@ evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
 	return total / d->n;
 }
 
-/* Train from scratch; see model.h. */
+/* Are all n values finite? */
+static bool
+all_finite(const ae_real *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(p[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Train from scratch; see model.h.  Never returns AE_OK with weights that
+ * are not finite: a non-finite batch loss or validation loss, or kept
+ * weights with a non-finite value, end the run with AE_EDIVERGED.
+ */
 AeStatus
 ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 			   AeRng *rng, const AeAlloc *a, AeTick tick, void *tick_arg)
@@ -104,6 +122,8 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 			   *mi;
 	int		   *idx;
 	double		best_loss = INFINITY;
+	bool		has_val = val && val->n > 0;
+	bool		kept = false;
 	AeStatus	st;
 
 	if (train->n < 1 || bs < 1 || o->epochs < 1 || o->epochs > AE_MAX_EPOCHS)
@@ -112,6 +132,8 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 		bs = train->n;
 	if ((st = ae_work_init(&w, model, bs, a)) != AE_OK)
 		return st;
+	w.ticker.tick = tick;
+	w.ticker.arg = tick_arg;
 	grads = ae_alloc(a, sizeof(ae_real) * np);
 	adam_m = ae_alloc(a, sizeof(ae_real) * np);
 	adam_v = ae_alloc(a, sizeof(ae_real) * np);
@@ -126,6 +148,8 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 		!model->metrics.train_loss || !model->metrics.val_loss)
 		return AE_ENOMEM;
 
+	model->metrics.epochs_run = 0;
+	model->metrics.best_epoch = 0;
 	ae_model_init_params(model, rng);
 	ae_adam_init(&adam, o->learning_rate, o->weight_decay);
 	for (int i = 0; i < train->n; i++)
@@ -141,6 +165,7 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 		{
 			int			B = train->n - start < bs ? train->n - start : bs;
 			const ae_real *out;
+			double		loss;
 
 			if (tick)
 				tick(tick_arg);
@@ -153,8 +178,11 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 				for (size_t i = 0; i < (size_t) B * o->latent; i++)
 					w.eps[i] = (ae_real) ae_rng_normal(rng);
 			out = ae_model_forward(model, &w, w.x, B);
-			epoch_loss += (ae_model_loss(model, out, tb, mb, B, w.dout, NULL) +
-						   ae_model_penalty(model, &w, w.x, B, NULL)) * B;
+			loss = ae_model_loss(model, out, tb, mb, B, w.dout, NULL) +
+				ae_model_penalty(model, &w, w.x, B, NULL);
+			if (!isfinite(loss))
+				return AE_EDIVERGED;
+			epoch_loss += loss * B;
 			memset(grads, 0, sizeof(ae_real) * np);
 			ae_model_backward(model, &w, w.x, w.dout, B, grads);
 			ae_clip_grad_norm(grads, np, o->grad_clip);
@@ -163,19 +191,25 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 		epoch_loss /= train->n;
 		if (!isfinite(epoch_loss))
 			return AE_EDIVERGED;
-		val_loss = val && val->n > 0 ? evaluate(model, &w, val) : NAN;
+		val_loss = has_val ? evaluate(model, &w, val) : NAN;
 		model->metrics.train_loss[epoch] = (float) epoch_loss;
 		model->metrics.val_loss[epoch] = (float) val_loss;
 		model->metrics.epochs_run = epoch + 1;
+		if (has_val && !isfinite(val_loss))
+			return AE_EDIVERGED;
 
 		/* keep the best validation epoch's weights; without validation, the last */
-		if (isnan(val_loss) || val_loss < best_loss)
+		if (!has_val || val_loss < best_loss)
 		{
-			best_loss = isnan(val_loss) ? best_loss : val_loss;
+			best_loss = val_loss;
 			model->metrics.best_epoch = epoch + 1;
 			memcpy(best, model->params, sizeof(ae_real) * np);
+			kept = true;
 		}
 	}
+	/* the weights kept come from an epoch, and are finite */
+	if (!kept || !all_finite(best, np))
+		return AE_EDIVERGED;
 	memcpy(model->params, best, sizeof(ae_real) * np);
 	model->metrics.n_train = train->n;
 	model->metrics.n_val = val ? val->n : 0;

@@ -462,7 +462,7 @@ measure_column(AeColumn *col, double *raw, int n, int stride)
 				raw[(size_t) i * stride] = expm1(raw[(size_t) i * stride]);
 	}
 	skewness(raw, n, stride, &mean, &sd);
-	if (!isfinite((float) mean) || !isfinite((float) sd))
+	if (!isfinite((float) mean) || !isfinite((float) sd) || !isfinite(col->lo) || !isfinite(col->hi))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("column \"%s\" has values too large to model", col->name),

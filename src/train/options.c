@@ -194,7 +194,7 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 	else if (strcmp(key, "epochs") == 0)
 		o->epochs = (int) int_value(key, v, 1, AE_MAX_EPOCHS, "an integer between 1 and 100000");
 	else if (strcmp(key, "batch_size") == 0)
-		o->batch_size = (int) int_value(key, v, 1, 65536, "an integer between 1 and 65536");
+		o->batch_size = (int) int_value(key, v, 1, AE_MAX_BATCH, "an integer between 1 and 65536");
 	else if (strcmp(key, "learning_rate") == 0)
 		o->learning_rate = real_value(key, v, 0, true, 1, "a number in (0, 1]");
 	else if (strcmp(key, "weight_decay") == 0)

@@ -6,7 +6,9 @@
  * and loss, small end-to-end training runs on synthetic data whose losses
  * must fall below stated bounds (ae on numeric and mixed columns, then
  * each kind: denoising, sparse, contractive, vae, cvae), a vae's three
- * scores and a cvae's decoder under different conditions.
+ * scores and a cvae's decoder under different conditions; long products
+ * cut into blocks of rows (the same results, a tick between blocks, a
+ * longjmp out of one), and training that diverges.
  */
 #include "core/adam.h"
 #include "core/dense.h"
@@ -15,6 +17,7 @@
 #include "unit.h"
 
 #include <math.h>
+#include <setjmp.h>
 #include <string.h>
 
 static AeRng rng;
@@ -150,6 +153,136 @@ test_dense_known(void)
 	ae_dense_forward(out, inp, w, b, 2, 3, 2);
 	for (int i = 0; i < 4; i++)
 		CHECK(out[i] == expect[i], "dense forward out[%d] = %g, expected %g", i, out[i], expect[i]);
+}
+
+/* ---- products in blocks of rows ---- */
+
+/* Count progress ticks. */
+static void
+count_tick(void *arg)
+{
+	(*(int *) arg)++;
+}
+
+/* Blocks of rows: whole products without a tick or under the budget, never under min_rows. */
+static void
+test_ticker_rows(void)
+{
+	int			n = 0;
+	AeTicker	none = {NULL, NULL, 0, 0};
+	AeTicker	deflt = {count_tick, &n, 0, 0};
+	AeTicker	tiny = {count_tick, &n, 1, 1};
+	AeTicker	fifty = {count_tick, &n, 50, 1};
+	AeTicker	floor8 = {count_tick, &n, 50, 8};
+
+	CHECK(ae_ticker_rows(NULL, 4096, 64e6) == 4096, "no ticker: one block");
+	CHECK(ae_ticker_rows(&none, 4096, 64e6) == 4096, "no tick: one block");
+	CHECK(ae_ticker_rows(&deflt, 4096, 100.0 * 100) == 4096,
+		  "4096 rows x 100 x 100 (4.1e7 multiply-adds): one block");
+	CHECK(ae_ticker_rows(&deflt, 4096, 256.0 * 256) == 762,
+		  "4096 rows x 256 x 256: blocks of 762 rows (5e7 / 65536), got %d",
+		  ae_ticker_rows(&deflt, 4096, 256.0 * 256));
+	CHECK(ae_ticker_rows(&deflt, 4096, 8000.0 * 8000) == AE_TICK_MIN_ROWS,
+		  "4096 rows x 8000 x 8000: blocks of %d rows", AE_TICK_MIN_ROWS);
+	CHECK(ae_ticker_rows(&deflt, 100, 8000.0 * 8000) == 100, "100 rows x 8000 x 8000: one block");
+	CHECK(ae_ticker_rows(&tiny, 37, 10) == 1, "budget 1: one row a block");
+	CHECK(ae_ticker_rows(&fifty, 37, 10) == 5, "budget 50 at 10 a row: five rows a block");
+	CHECK(ae_ticker_rows(&floor8, 37, 10) == 8, "budget 50, at least 8 rows: eight rows a block");
+	CHECK(ae_ticker_rows(&tiny, 1, 1e12) == 1 && ae_ticker_rows(&tiny, 0, 1e12) == 0,
+		  "one row or none: one block");
+	CHECK(n == 0, "ae_ticker_rows itself never ticks");
+}
+
+/* Blocks a product of B rows is cut into. */
+static int
+nblocks(int B, int rows)
+{
+	return rows > 0 ? (B + rows - 1) / rows : 0;
+}
+
+/* The blocked dense kernels give the whole product's results and tick between blocks. */
+static void
+test_dense_ticked(void)
+{
+	static const int cases[][5] = {
+		/* B, nin, nout, max_madds (per row multiples), min_rows */
+		{37, 13, 9, 1, 1}, {37, 13, 9, 5, 1}, {37, 13, 9, 5, 8}, {64, 65, 63, 16, 1},
+		{7, 1, 129, 1, 1}, {300, 40, 30, 1, 128}, {5, 3, 2, 100, 1}
+	};
+	UnitRegion	reg;
+	double		worst = 0;
+	int			ticks_ok = 1;
+
+	unit_region_init(&reg);
+	for (size_t s = 0; s < sizeof(cases) / sizeof(cases[0]); s++)
+	{
+		int			B = cases[s][0],
+					nin = cases[s][1],
+					nout = cases[s][2];
+		size_t		ni = (size_t) B * nin,
+					nw = (size_t) nout * nin,
+					no = (size_t) B * nout;
+		const AeAlloc *a = &reg.alloc;
+		ae_real    *inp = ae_alloc(a, sizeof(ae_real) * ni);
+		ae_real    *w = ae_alloc(a, sizeof(ae_real) * nw);
+		ae_real    *b = ae_alloc(a, sizeof(ae_real) * nout);
+		ae_real    *dout = ae_alloc(a, sizeof(ae_real) * no);
+		ae_real    *out1 = ae_alloc(a, sizeof(ae_real) * no);
+		ae_real    *out2 = ae_alloc(a, sizeof(ae_real) * no);
+		ae_real    *dinp1 = ae_alloc(a, sizeof(ae_real) * ni);
+		ae_real    *dinp2 = ae_alloc(a, sizeof(ae_real) * ni);
+		ae_real    *dw1 = ae_alloc(a, sizeof(ae_real) * nw);
+		ae_real    *dw2 = ae_alloc(a, sizeof(ae_real) * nw);
+		ae_real    *dw3 = ae_alloc(a, sizeof(ae_real) * nw);
+		ae_real    *db1 = ae_alloc(a, sizeof(ae_real) * nout);
+		ae_real    *db2 = ae_alloc(a, sizeof(ae_real) * nout);
+		ae_real    *db3 = ae_alloc(a, sizeof(ae_real) * nout);
+		int			n_fwd = 0,
+					n_bwd = 0,
+					n_bwd_null = 0;
+		AeTicker	tf = {count_tick, &n_fwd, (double) cases[s][3] * nin * nout, cases[s][4]};
+		AeTicker	tb = {count_tick, &n_bwd, (double) cases[s][3] * nin * nout, cases[s][4]};
+		AeTicker	tn = {count_tick, &n_bwd_null, (double) cases[s][3] * nin * nout, cases[s][4]};
+		int			rows_f = ae_ticker_rows(&tf, B, (double) nin * nout),
+					rows_b = ae_ticker_rows(&tb, B, 2.0 * nin * nout);
+		double		e;
+
+		fill(inp, ni);
+		fill(w, nw);
+		fill(b, nout);
+		fill(dout, no);
+		fill(dw1, nw);
+		memcpy(dw2, dw1, sizeof(ae_real) * nw);
+		memcpy(dw3, dw1, sizeof(ae_real) * nw);
+		fill(db1, nout);
+		memcpy(db2, db1, sizeof(ae_real) * nout);
+		memcpy(db3, db1, sizeof(ae_real) * nout);
+
+		ae_dense_forward(out1, inp, w, b, B, nin, nout);
+		ae_dense_forward_ticked(out2, inp, w, b, B, nin, nout, &tf);
+		ae_dense_backward(dinp1, dw1, db1, dout, inp, w, B, nin, nout);
+		ae_dense_backward_ticked(dinp2, dw2, db2, dout, inp, w, B, nin, nout, &tb);
+		ae_dense_backward_ticked(NULL, dw3, db3, dout, inp, w, B, nin, nout, &tn);
+
+		e = fmax(scaled_diff(out2, out1, no), scaled_diff(dinp2, dinp1, ni));
+		e = fmax(e, fmax(scaled_diff(dw2, dw1, nw), scaled_diff(db2, db1, nout)));
+		e = fmax(e, fmax(scaled_diff(dw3, dw1, nw), scaled_diff(db3, db1, nout)));
+		CHECK(e < 1e-5, "%dx%d->%d in blocks of %d (forward) and %d (backward) rows: "
+			  "scaled difference %.2e from the whole product", B, nin, nout, rows_f, rows_b, e);
+		worst = fmax(worst, e);
+
+		/* one tick between consecutive blocks, none before the first or after the last */
+		if (n_fwd != nblocks(B, rows_f) - 1 || n_bwd != nblocks(B, rows_b) - 1 ||
+			n_bwd_null != nblocks(B, ae_ticker_rows(&tn, B, (double) nin * nout)) - 1)
+		{
+			ticks_ok = 0;
+			CHECK(0, "%dx%d->%d: ticks forward %d, backward %d, backward without dinp %d", B, nin,
+				  nout, n_fwd, n_bwd, n_bwd_null);
+		}
+	}
+	CHECK(ticks_ok, "a tick between blocks, in every case");
+	printf("   largest scaled difference, blocks against whole products: %.2e\n", worst);
+	unit_region_free(&reg);
 }
 
 /* ---- Adam ---- */
@@ -604,6 +737,31 @@ test_layout(void)
 	CHECK(ae_model_layout(&model) == AE_OK && model.cond_col == 0 && model.dec_in == 3 &&
 		  model.n_in == 7 && model.n_out == 5, "cvae on a numeric column: dec_in 3, n_out 5 (got %d, %d)",
 		  model.dec_in, model.n_out);
+
+	/* columns: names present and unique, known flags, a finite range seen in training */
+	small_model(&model, cols);
+	cols[1].name[0] = 0;
+	CHECK(ae_model_layout(&model) == AE_ECORRUPT, "a column without a name: AE_ECORRUPT");
+	small_model(&model, cols);
+	memset(cols[1].name, 'n', AE_NAME_MAX);
+	CHECK(ae_model_layout(&model) == AE_ECORRUPT, "a name without its NUL: AE_ECORRUPT");
+	small_model(&model, cols);
+	strcpy(cols[2].name, cols[0].name);
+	CHECK(ae_model_layout(&model) == AE_ECORRUPT, "a name twice: AE_ECORRUPT");
+	small_model(&model, cols);
+	cols[0].flags |= 0x10;
+	CHECK(ae_model_layout(&model) == AE_ECORRUPT, "an unknown flag: AE_ECORRUPT");
+	small_model(&model, cols);
+	cols[0].lo = 1;
+	cols[0].hi = -1;
+	CHECK(ae_model_layout(&model) == AE_ECORRUPT, "lo above hi: AE_ECORRUPT");
+	small_model(&model, cols);
+	cols[0].hi = INFINITY;
+	CHECK(ae_model_layout(&model) == AE_ECORRUPT, "hi infinite: AE_ECORRUPT");
+	small_model(&model, cols);
+	cols[0].lo = -3;
+	cols[0].hi = 3;
+	CHECK(ae_model_layout(&model) == AE_OK, "lo -3, hi 3: lays out");
 }
 
 /* Input encoding of values and missing flags. */
@@ -632,6 +790,29 @@ test_inputs(void)
 	for (int i = 0; i < 21; i++)
 		same &= x[i] == expect[i];
 	CHECK(same, "inputs: numeric as is, boolean ±1, one-hot with other, indicator on missing");
+
+	/*
+	 * A category value that is no class index (negative, fractional past
+	 * the last class, too large for an int, NaN, infinite) counts as
+	 * "other", in the inputs and in the loss; no conversion overflows
+	 */
+	{
+		const ae_real odd[] = {-1, -0.5f, 3.5f, 1e10f, -3e38f, NAN, INFINITY, -INFINITY};
+		int			ok = 1;
+
+		for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		{
+			ae_real		tr[3] = {0, 1, odd[i]};
+			uint8_t		mr[3] = {1, 1, 1};
+			ae_real		out[6] = {0, 0, 0, 0, 0, 5};
+			double		loss;
+
+			ae_model_inputs(&model, tr, mr, x, 1);
+			loss = ae_model_loss(&model, out, tr, mr, 1, NULL, NULL);
+			ok &= x[3] == 0 && x[4] == 0 && x[5] == 0 && x[6] == 1 && isfinite(loss);
+		}
+		CHECK(ok, "category values that are no class index: the other class");
+	}
 }
 
 /* The model loss: per-row weighted means, gradient scaling, column losses. */
@@ -746,13 +927,6 @@ train_options(AeOptions *o, int epochs)
 	o->val_share = 0.2;
 	o->max_rows = 640;
 	o->seed = 2024;
-}
-
-/* Count progress ticks. */
-static void
-count_tick(void *arg)
-{
-	(*(int *) arg)++;
 }
 
 #define NUM_ROWS 640			/* 512 train + 128 validation */
@@ -887,8 +1061,12 @@ test_train_numeric(void)
 			  total, mt->val_loss[mt->best_epoch - 1]);
 	}
 
-	/* 512 rows in batches of 32: 16 ticks per epoch */
-	CHECK(ticks == NUM_EPOCHS * 16, "one tick per mini-batch: %d, expected %d", ticks, NUM_EPOCHS * 16);
+	/*
+	 * 512 training rows in batches of 32 and 128 validation rows in batches
+	 * of 32: 16 + 4 ticks an epoch; the products are too small to pause in
+	 */
+	CHECK(ticks == NUM_EPOCHS * (16 + 4), "one tick per mini-batch and validation batch: %d, expected %d",
+		  ticks, NUM_EPOCHS * (16 + 4));
 
 	/* the same seed and data give bit-identical parameters */
 	st = train_numeric(&model2, cols2, t, m, 1, &reg, &ticks2);
@@ -1604,9 +1782,393 @@ done:
 	free(m);
 }
 
+/* ---- long products inside forward, backward and training ---- */
+
+/*
+ * Forward and backward of ae, vae and cvae models (two hidden layers) with
+ * every product cut into one-row blocks give the whole products' outputs
+ * and gradients, ticking between consecutive rows of each layer.
+ */
+static void
+test_model_ticked(void)
+{
+	enum
+	{
+		B = 40
+	};
+	static const int kinds[] = {AE_KIND_AE, AE_KIND_VAE, AE_KIND_CVAE};
+	ae_real		t[B * NUM_COLS];
+	uint8_t		m[B * NUM_COLS];
+
+	make_numeric(t, m, B);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+	{
+		const char *what = ae_kind_name(kinds[k]);
+		UnitRegion	reg;
+		AeModel		model;
+		AeColumn	cols[NUM_COLS];
+		AeWork		w1,
+					w2;
+		AeRng		r;
+		ae_real    *g1,
+				   *g2;
+		const ae_real *o1,
+				   *o2;
+		int			ticks_f = 0,
+					ticks_b = 0;
+		double		e_out,
+					e_grad;
+
+		unit_region_init(&reg);
+		numeric_model(&model, cols, kinds[k]);
+		model.opt.nhidden = 2;
+		model.opt.hidden[0] = 16;
+		model.opt.hidden[1] = 8;
+		model.opt.beta = 1;
+		if (kinds[k] == AE_KIND_CVAE)
+			cols[NUM_COLS - 1].flags = AE_COLFLAG_CONDITION;
+		g1 = NULL;
+		g2 = NULL;
+		if (ae_model_layout(&model) == AE_OK && ae_model_alloc_params(&model, &reg.alloc) == AE_OK &&
+			ae_work_init(&w1, &model, B, &reg.alloc) == AE_OK &&
+			ae_work_init(&w2, &model, B, &reg.alloc) == AE_OK)
+		{
+			g1 = ae_alloc(&reg.alloc, sizeof(ae_real) * model.nparams);
+			g2 = ae_alloc(&reg.alloc, sizeof(ae_real) * model.nparams);
+		}
+		if (!CHECK(g1 && g2, "%s: model and work space", what))
+		{
+			unit_region_free(&reg);
+			continue;
+		}
+		ae_rng_seed(&r, 99 + k);
+		ae_model_init_params(&model, &r);
+		for (int i = 0; i < B * model.opt.latent; i++)
+			w1.eps[i] = w2.eps[i] = (ae_real) ae_rng_normal(&r);
+		CHECK(w1.ticker.tick == NULL, "%s: ae_work_init leaves no tick", what);
+		w2.ticker = (AeTicker) {count_tick, &ticks_f, 1, 1};
+
+		ae_model_inputs(&model, t, m, w1.x, B);
+		ae_model_inputs(&model, t, m, w2.x, B);
+		o1 = ae_model_forward(&model, &w1, w1.x, B);
+		o2 = ae_model_forward(&model, &w2, w2.x, B);
+		e_out = scaled_diff(o2, o1, (size_t) B * model.n_out);
+		ae_model_loss(&model, o1, t, m, B, w1.dout, NULL);
+		ae_model_loss(&model, o2, t, m, B, w2.dout, NULL);
+		w2.ticker.arg = &ticks_b;
+		ae_model_backward(&model, &w1, w1.x, w1.dout, B, g1);
+		ae_model_backward(&model, &w2, w2.x, w2.dout, B, g2);
+		e_grad = scaled_diff(g2, g1, model.nparams);
+
+		CHECK(e_out < 1e-5 && e_grad < 1e-5, "%s in one-row blocks: outputs differ by %.2e, "
+			  "gradients by %.2e (scaled)", what, e_out, e_grad);
+		CHECK(ticks_f == model.nlayers * (B - 1) && ticks_b == model.nlayers * (B - 1),
+			  "%s: %d layers, %d rows: ticks forward %d, backward %d, expected %d each", what,
+			  model.nlayers, B, ticks_f, ticks_b, model.nlayers * (B - 1));
+		unit_region_free(&reg);
+	}
+}
+
+#define WIDE_ROWS 512			/* one batch */
+#define WIDE_COLS 64
+#define WIDE_HIDDEN 4096		/* 64 x 4096 over 512 rows: 1.3e8 multiply-adds */
+#define WIDE_EPOCHS 2
+
+/* Standard normal values in every cell. */
+static void
+make_wide(ae_real *t, uint8_t *m)
+{
+	AeRng		r;
+
+	ae_rng_seed(&r, 4096);
+	for (int i = 0; i < WIDE_ROWS * WIDE_COLS; i++)
+	{
+		t[i] = (ae_real) ae_rng_normal(&r);
+		m[i] = 1;
+	}
+}
+
+/* A model with one wide hidden layer, trained in batches of all WIDE_ROWS rows. */
+static AeStatus
+wide_model(AeModel *model, AeColumn cols[WIDE_COLS], UnitRegion *reg)
+{
+	AeStatus	st;
+
+	memset(model, 0, sizeof(*model));
+	memset(cols, 0, sizeof(AeColumn) * WIDE_COLS);
+	for (int c = 0; c < WIDE_COLS; c++)
+	{
+		snprintf(cols[c].name, AE_NAME_MAX, "w%d", c);
+		cols[c].kind = AE_COL_NUMERIC;
+		cols[c].scale = 1;
+		cols[c].weight = 1;
+	}
+	train_options(&model->opt, WIDE_EPOCHS);
+	model->opt.hidden[0] = WIDE_HIDDEN;
+	model->opt.batch_size = WIDE_ROWS;
+	model->ncols = WIDE_COLS;
+	model->cols = cols;
+	if ((st = ae_model_layout(model)) != AE_OK)
+		return st;
+	return ae_model_alloc_params(model, &reg->alloc);
+}
+
+/*
+ * Ticks of one training batch of B rows under the default budget: one
+ * before it, and one between the blocks of each layer's forward product
+ * and of its backward products (dinp and dw, dw alone for layer 0).
+ */
+static int
+batch_ticks(const AeModel *model, int B)
+{
+	AeTicker	deflt = {count_tick, NULL, 0, 0};
+	int			n = 1;
+
+	for (int l = 0; l < model->nlayers; l++)
+	{
+		double		madds = (double) model->layers[l].nin * model->layers[l].nout;
+
+		n += nblocks(B, ae_ticker_rows(&deflt, B, madds)) - 1;
+		n += nblocks(B, ae_ticker_rows(&deflt, B, madds * (l == 0 ? 1 : 2))) - 1;
+	}
+	return n;
+}
+
+/* Training a model with a wide layer ticks inside each batch, not only between batches. */
+static void
+test_train_wide_ticks(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * WIDE_ROWS * WIDE_COLS);
+	uint8_t    *m = malloc(WIDE_ROWS * WIDE_COLS);
+	AeColumn	cols[WIDE_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+	AeDataset	train = {WIDE_ROWS, t, m};
+	AeRng		r;
+	AeStatus	st;
+	int			ticks = 0,
+				per_batch;
+
+	unit_region_init(&reg);
+	make_wide(t, m);
+	st = wide_model(&model, cols, &reg);
+	CHECK(st == AE_OK, "wide model lays out (%s)", ae_status_message(st));
+	if (st == AE_OK)
+	{
+		ae_rng_seed(&r, 5);
+		st = ae_model_train(&model, &train, NULL, &r, &reg.alloc, count_tick, &ticks);
+		per_batch = batch_ticks(&model, WIDE_ROWS);
+		CHECK(st == AE_OK, "wide model trains (%s)", ae_status_message(st));
+		CHECK(per_batch > 1, "%d x %d over %d rows pauses inside the batch: %d ticks a batch",
+			  WIDE_COLS, WIDE_HIDDEN, WIDE_ROWS, per_batch);
+		CHECK(ticks == WIDE_EPOCHS * per_batch, "wide training: %d ticks in %d batches, expected %d",
+			  ticks, WIDE_EPOCHS, WIDE_EPOCHS * per_batch);
+		printf("   %d x %d x %d x %d over %d rows: %d ticks a batch\n", WIDE_COLS, WIDE_HIDDEN,
+			   model.opt.latent, WIDE_HIDDEN, WIDE_ROWS, per_batch);
+	}
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+}
+
+static jmp_buf tick_jump;
+static int	jump_at;			/* tick number to longjmp at */
+
+/* Count ticks, and longjmp out at tick number jump_at. */
+static void
+jump_tick(void *arg)
+{
+	if (++*(int *) arg == jump_at)
+		longjmp(tick_jump, 1);
+}
+
+/*
+ * A tick that longjmps out of training in the middle of a product (as
+ * CHECK_FOR_INTERRUPTS does) leaves nothing to clean up but the region:
+ * under the sanitizers, freeing the region must leave no leak.
+ */
+static void
+test_tick_longjmp(void)
+{
+	static ae_real t[WIDE_ROWS * WIDE_COLS];
+	static uint8_t m[WIDE_ROWS * WIDE_COLS];
+	static AeColumn cols[WIDE_COLS];
+	static AeModel model;
+	static UnitRegion reg;
+	static int	ticks;
+	static AeDataset train = {WIDE_ROWS, t, m};
+	static AeRng r;
+	volatile int jumped = 0;
+
+	make_wide(t, m);
+	unit_region_init(&reg);
+	ticks = 0;
+	jump_at = 3;				/* 1 before the batch, 2 and 3 inside layer 0's forward product */
+	if (wide_model(&model, cols, &reg) == AE_OK)
+	{
+		ae_rng_seed(&r, 5);
+		if (setjmp(tick_jump) == 0)
+			ae_model_train(&model, &train, NULL, &r, &reg.alloc, jump_tick, &ticks);
+		else
+			jumped = 1;
+	}
+	unit_region_free(&reg);
+	CHECK(jumped && ticks == 3, "longjmp out of a product at tick %d (jumped %d, %d ticks)",
+		  jump_at, jumped, ticks);
+}
+
+/* ---- divergence ---- */
+
+/* Are all n values finite, and is one of them nonzero? */
+static void
+params_state(const ae_real *p, size_t n, int *finite, int *nonzero)
+{
+	*finite = 1;
+	*nonzero = 0;
+	for (size_t i = 0; i < n; i++)
+	{
+		*finite &= isfinite(p[i]) != 0;
+		*nonzero |= p[i] != 0;
+	}
+}
+
+/*
+ * Train make_numeric's model on rows [0, ntrain) of t, m, validating on
+ * rows [ntrain, n) when n > ntrain, with the given kind, activation,
+ * learning rate, epochs and batch size, and no gradient clipping.
+ */
+static AeStatus
+train_with(AeModel *model, AeColumn cols[NUM_COLS], const ae_real *t, const uint8_t *m,
+		   int n, int ntrain, int kind, int act, double lr, int epochs, int bs, UnitRegion *reg)
+{
+	AeDataset	train = {ntrain, t, m};
+	AeDataset	val = {n - ntrain, t + (size_t) ntrain * NUM_COLS, m + (size_t) ntrain * NUM_COLS};
+	AeRng		r;
+	AeStatus	st;
+
+	numeric_model(model, cols, kind);
+	model->opt.activation = act;
+	model->opt.learning_rate = lr;
+	model->opt.epochs = epochs;
+	model->opt.batch_size = bs;
+	model->opt.grad_clip = 0;
+	model->opt.beta = 1;
+	if ((st = ae_model_layout(model)) != AE_OK ||
+		(st = ae_model_alloc_params(model, &reg->alloc)) != AE_OK)
+		return st;
+	ae_rng_seed(&r, model->opt.seed);
+	return ae_model_train(model, &train, n > ntrain ? &val : NULL, &r, &reg->alloc, NULL, NULL);
+}
+
+/*
+ * Training never returns a broken model: a loss that blows up, a
+ * validation loss that is not finite, or kept weights that are not finite
+ * give AE_EDIVERGED, and whatever returns AE_OK has finite, nonzero
+ * parameters.
+ */
+static void
+test_train_diverged(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * NUM_ROWS * NUM_COLS);
+	uint8_t    *m = malloc(NUM_ROWS * NUM_COLS);
+	AeColumn	cols[NUM_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+	AeStatus	st;
+	int			finite,
+				nonzero;
+
+	make_numeric(t, m, NUM_ROWS);
+
+	/* a linear network with a huge learning rate: the loss overflows */
+	unit_region_init(&reg);
+	st = train_with(&model, cols, t, m, NUM_ROWS, NUM_TRAIN, AE_KIND_AE, AE_ACT_IDENTITY, 1e10,
+					5, 32, &reg);
+	CHECK(st == AE_EDIVERGED, "learning rate 1e10, identity activation: %s, expected AE_EDIVERGED",
+		  ae_status_message(st));
+	unit_region_free(&reg);
+
+	/*
+	 * One step of 1e39 takes the weights past the float range after the
+	 * epoch's loss was measured; without validation rows only the kept
+	 * weights show it
+	 */
+	unit_region_init(&reg);
+	st = train_with(&model, cols, t, m, NUM_TRAIN, NUM_TRAIN, AE_KIND_AE, AE_ACT_TANH, 1e39,
+					1, NUM_TRAIN, &reg);
+	CHECK(st == AE_EDIVERGED, "one step of 1e39, no validation: %s, expected AE_EDIVERGED",
+		  ae_status_message(st));
+	CHECK(model.metrics.epochs_run == 1 && isfinite(model.metrics.train_loss[0]),
+		  "... after an epoch whose loss was finite (%g)", model.metrics.train_loss[0]);
+	unit_region_free(&reg);
+
+	/* an infinite or NaN value among the validation rows: the validation loss is not finite */
+	for (int v = 0; v < 2; v++)
+	{
+		ae_real		saved = t[(NUM_TRAIN + 3) * NUM_COLS + 2];
+
+		t[(NUM_TRAIN + 3) * NUM_COLS + 2] = v == 0 ? INFINITY : NAN;
+		unit_region_init(&reg);
+		st = train_with(&model, cols, t, m, NUM_ROWS, NUM_TRAIN, AE_KIND_AE, AE_ACT_TANH, 1e-2,
+						3, 32, &reg);
+		CHECK(st == AE_EDIVERGED, "a validation value %s: %s, expected AE_EDIVERGED",
+			  v == 0 ? "inf" : "NaN", ae_status_message(st));
+		if (st == AE_OK)
+		{
+			params_state(model.params, model.nparams, &finite, &nonzero);
+			CHECK(finite && nonzero, "... and at least its parameters are finite (%d) and not all zero (%d)",
+				  finite, nonzero);
+		}
+		unit_region_free(&reg);
+		t[(NUM_TRAIN + 3) * NUM_COLS + 2] = saved;
+	}
+
+	/* a sweep of learning rates, kinds and validation: AE_EDIVERGED, or usable parameters */
+	{
+		static const double rates[] = {1e-2, 1, 1e3, 1e6, 1e10, 1e20, 1e30, 1e39};
+		static const int kinds[] = {AE_KIND_AE, AE_KIND_VAE};
+		int			ok = 0,
+					diverged = 0,
+					bad = 0;
+
+		for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+			for (size_t k = 0; k < 2; k++)
+				for (int with_val = 0; with_val < 2; with_val++)
+				{
+					unit_region_init(&reg);
+					st = train_with(&model, cols, t, m, with_val ? NUM_ROWS : NUM_TRAIN, NUM_TRAIN,
+									kinds[k], AE_ACT_IDENTITY, rates[i], 4, 64, &reg);
+					if (st == AE_EDIVERGED)
+						diverged++;
+					else
+					{
+						params_state(model.params, model.nparams, &finite, &nonzero);
+						if (st == AE_OK && finite && nonzero && model.metrics.best_epoch >= 1)
+							ok++;
+						else
+						{
+							bad++;
+							CHECK(0, "learning rate %g, %s, %s validation: %s, parameters finite %d, "
+								  "nonzero %d, best epoch %d", rates[i], ae_kind_name(kinds[k]),
+								  with_val ? "with" : "without", ae_status_message(st), finite,
+								  nonzero, model.metrics.best_epoch);
+						}
+					}
+					unit_region_free(&reg);
+				}
+		CHECK(bad == 0 && ok > 0 && diverged > 0,
+			  "learning-rate sweep: %d runs AE_OK with usable parameters, %d AE_EDIVERGED", ok, diverged);
+		printf("   learning rates 1e-2 to 1e39: %d runs trained, %d diverged\n", ok, diverged);
+	}
+	free(t);
+	free(m);
+}
+
 static const UnitTest tests[] = {
 	{"dense kernels against naive loops", test_dense_kernels},
 	{"dense forward, known values", test_dense_known},
+	{"rows per block of a long product", test_ticker_rows},
+	{"dense kernels in blocks of rows", test_dense_ticked},
 	{"adam steps by hand", test_adam_step},
 	{"weight decay", test_weight_decay},
 	{"gradient clipping", test_clip},
@@ -1625,6 +2187,10 @@ static const UnitTest tests[] = {
 	{"vae scores", test_vae_score},
 	{"training, cvae", test_train_cvae},
 	{"cvae decoding", test_cvae_decode},
+	{"forward and backward in blocks of rows", test_model_ticked},
+	{"training a wide layer ticks inside batches", test_train_wide_ticks},
+	{"a tick that longjmps out of a product", test_tick_longjmp},
+	{"training never returns a broken model", test_train_diverged},
 	{"status messages and names", test_status},
 };
 

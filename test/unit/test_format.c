@@ -1,13 +1,15 @@
 /*
  * test_format.c — the model byte format: exact round trips, the size
  * function, CRC32C test vectors, and a reader that rejects every truncated,
- * flipped or crafted input with a status instead of crashing.  Every input
- * the reader sees lives in a malloc block of exactly its length, so memory
+ * flipped or crafted input with a status instead of crashing, each field
+ * it checks altered alone, older format versions and the models ae 0.1.0
+ * wrote (test/upgrade; run from the top of the tree).  Every input the
+ * reader sees lives in a malloc block of exactly its length, so memory
  * checkers notice a read past the end.
  *
  * With --write-seed DIR, writes the valid models built here (mixed,
- * minimal, vae, cvae) into DIR for the fuzzer's seed corpus instead of
- * testing.
+ * minimal, vae, cvae, and the mixed model in versions 3 and 1) into DIR
+ * for the fuzzer's seed corpus instead of testing.
  */
 #include "core/format.h"
 #include "core/dense.h"
@@ -119,8 +121,8 @@ build_mixed(AeModel *m, const AeAlloc *a)
 	cols[4].sqltype = 12;
 	cols[4].center = -0.0f;
 	cols[4].scale = 1;
-	cols[4].lo = -INFINITY;
-	cols[4].hi = NAN;
+	cols[4].lo = 0;				/* class indexes seen, as training measures them */
+	cols[4].hi = 5;
 	cols[4].weight = 1;
 	cols[4].ncat = 5;
 	cols[4].cats = mixed_sizes;
@@ -149,7 +151,7 @@ build_mixed(AeModel *m, const AeAlloc *a)
 	return AE_OK;
 }
 
-/* The smallest model: one numeric column, no hidden layer, no metrics. */
+/* The smallest model: one numeric column, no hidden layer, no metrics, options at their least. */
 static AeStatus
 build_minimal(AeModel *m, const AeAlloc *a)
 {
@@ -166,6 +168,10 @@ build_minimal(AeModel *m, const AeAlloc *a)
 	m->opt.kind = AE_KIND_AE;
 	m->opt.activation = AE_ACT_IDENTITY;
 	m->opt.latent = 1;
+	m->opt.epochs = 1;			/* the least options a reader accepts */
+	m->opt.batch_size = 1;
+	m->opt.learning_rate = 1e-3;
+	m->opt.max_rows = 1;
 	m->ncols = 1;
 	m->cols = col;
 	if ((st = ae_model_layout(m)) != AE_OK || (st = ae_model_alloc_params(m, a)) != AE_OK)
@@ -212,6 +218,23 @@ serialize(const AeModel *m, size_t *len)
 	buf = malloc(*len);
 	ae_model_write(m, buf);
 	return buf;
+}
+
+/* Store the low nbytes of v at p, little-endian. */
+static void
+put_le(uint8_t *p, uint64_t v, int nbytes)
+{
+	for (int i = 0; i < nbytes; i++)
+		p[i] = (uint8_t) (v >> (8 * i));
+}
+
+/* Rewrite a header's version, length and CRC (by that version's rule) for len bytes. */
+static void
+fix_header(uint8_t *buf, size_t len, int version)
+{
+	put_le(buf + 8, (uint64_t) version, 2);
+	put_le(buf + 12, len, 4);
+	put_le(buf + 16, ae_model_crc(buf, len, version), 4);
 }
 
 /* Read a copy of buf[0..len) held in a block of exactly len bytes. */
@@ -522,7 +545,11 @@ test_size(void)
 	total = buf[12] | buf[13] << 8 | buf[14] << 16 | (uint32_t) buf[15] << 24;
 	crc = buf[16] | buf[17] << 8 | buf[18] << 16 | (uint32_t) buf[19] << 24;
 	CHECK(total == len, "header length %u == ae_model_size %zu", total, len);
-	CHECK(crc == ae_crc32c(0, buf + AE_HEADER_SIZE, len - AE_HEADER_SIZE), "header CRC covers the body");
+	CHECK(crc == ae_crc32c(ae_crc32c(0, buf + 8, 8), buf + AE_HEADER_SIZE, len - AE_HEADER_SIZE),
+		  "header CRC covers version, kind and length, then the body");
+	CHECK(crc == ae_model_crc(buf, len, AE_FORMAT_VERSION) &&
+		  ae_model_crc(buf, len, 3) == ae_crc32c(0, buf + AE_HEADER_SIZE, len - AE_HEADER_SIZE),
+		  "ae_model_crc: version 4's rule, and version 3's (the body alone)");
 	{
 		uint8_t    *again = malloc(len);
 
@@ -601,16 +628,10 @@ test_consistent_truncation(void)
 	for (size_t n = AE_HEADER_SIZE; n < len; n++)
 	{
 		uint8_t    *cut = malloc(n);
-		uint32_t	crc;
 		AeStatus	st;
 
 		memcpy(cut, buf, n);
-		crc = ae_crc32c(0, cut + AE_HEADER_SIZE, n - AE_HEADER_SIZE);
-		for (int i = 0; i < 4; i++)
-		{
-			cut[12 + i] = (uint8_t) (n >> (8 * i));
-			cut[16 + i] = (uint8_t) (crc >> (8 * i));
-		}
+		fix_header(cut, n, AE_FORMAT_VERSION);
 		st = read_exact(cut, n);
 		if (st != AE_ESHORT && st != AE_ECORRUPT)
 		{
@@ -631,13 +652,13 @@ flip_status_ok(size_t i, uint8_t v, AeStatus st)
 	if (i < 8)
 		return st == AE_EMAGIC;
 	if (i == 8 && v >= 1 && v < AE_FORMAT_VERSION)
-		return st == AE_ECORRUPT || st == AE_ESHORT;	/* an older version: fields go missing */
+		return st == AE_ECRC;	/* an older version: its CRC rule does not match */
 	if (i < 10)
 		return st == AE_EVERSION;
 	if (i < 12)
-		return st == AE_ECORRUPT;	/* kind: 4 (a vae, not an ae's network) or unknown */
+		return st == AE_ECRC;	/* kind: covered by the CRC */
 	if (i < 16)
-		return st == AE_ESHORT || st == AE_ECORRUPT;	/* total length */
+		return st == AE_ESHORT || st == AE_ECORRUPT;	/* total length, checked first */
 	return st == AE_ECRC;		/* the CRC itself or the body it covers */
 }
 
@@ -727,6 +748,12 @@ typedef struct Fields
 				hidden0,
 				hidden1,
 				latent,
+				epochs,
+				batch_size,
+				learning_rate,
+				weight_decay,
+				grad_clip,
+				val_share,
 				mask,
 				noise,			/* version 3: noise, sparsity, sparsity_target, contractive, beta, score */
 				sparsity,
@@ -741,12 +768,21 @@ typedef struct Fields
 				kind[5],
 				transform[5],
 				flags[5],
+				center[5],
 				scale[5],
+				lo[5],
+				hi[5],
 				weight[5],
 				ncat[5];
 	size_t		cat_len0,		/* column 2's first category: length, then bytes */
-				cat_bytes1;		/* column 2's second category's bytes */
-	size_t		epochs_run,
+				cat_bytes1,		/* column 2's second category's bytes */
+				size_m;			/* column 4's second category's bytes ("M") */
+	size_t		rows_seen,
+				rows_used,
+				n_train,
+				n_val,
+				seconds,
+				epochs_run,
 				best_epoch,
 				nparams,
 				params;
@@ -778,7 +814,13 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 	f->hidden1 = p + 4;
 	p += 4 * m->opt.nhidden;
 	f->latent = p;
+	f->epochs = p + 4;
+	f->batch_size = p + 8;
 	p += 4 + 4 + 4;				/* latent, epochs, batch_size */
+	f->learning_rate = p;
+	f->weight_decay = p + 8;
+	f->grad_clip = p + 16;
+	f->val_share = p + 24;
 	p += 8 * 4;					/* learning_rate, weight_decay, grad_clip, val_share */
 	f->mask = p;
 	p += 8;
@@ -802,7 +844,10 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 		f->transform[c] = p + 2;
 		f->flags[c] = p + 3;
 		p += 4;					/* kind, sqltype, transform, flags */
+		f->center[c] = p;
 		f->scale[c] = p + 4;
+		f->lo[c] = p + 8;
+		f->hi[c] = p + 12;
 		f->weight[c] = p + 16;
 		p += 5 * 4;				/* center, scale, lo, hi, weight */
 		f->ncat[c] = p;
@@ -813,9 +858,16 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 				f->cat_len0 = p;
 			if (c == 2 && k == 1)
 				f->cat_bytes1 = p + 4;
+			if (c == 4 && k == 1)
+				f->size_m = p + 4;
 			p += 4 + get_le(buf + p, 4);
 		}
 	}
+	f->rows_seen = p;
+	f->rows_used = p + 8;
+	f->n_train = p + 12;
+	f->n_val = p + 16;
+	f->seconds = p + 20;
 	p += 8 + 4 + 4 + 4 + 8;		/* rows_seen, rows_used, n_train, n_val, seconds */
 	f->epochs_run = p;
 	f->best_epoch = p + 4;
@@ -829,15 +881,11 @@ static AeStatus
 read_crafted(const uint8_t *buf, size_t len, size_t off, uint64_t v, int nbytes)
 {
 	uint8_t    *copy = malloc(len);
-	uint32_t	crc;
 	AeStatus	st;
 
 	memcpy(copy, buf, len);
-	for (int i = 0; i < nbytes; i++)
-		copy[off + i] = (uint8_t) (v >> (8 * i));
-	crc = ae_crc32c(0, copy + AE_HEADER_SIZE, len - AE_HEADER_SIZE);
-	for (int i = 0; i < 4; i++)
-		copy[16 + i] = (uint8_t) (crc >> (8 * i));
+	put_le(copy + off, v, nbytes);
+	put_le(copy + 16, ae_model_crc(copy, len, (int) get_le(copy + 8, 2)), 4);
 	st = read_exact(copy, len);
 	free(copy);
 	return st;
@@ -861,6 +909,28 @@ f64_bits(double d)
 
 	memcpy(&u, &d, 8);
 	return u;
+}
+
+/* Little-endian float at p. */
+static float
+get_le_f32(const uint8_t *p)
+{
+	uint32_t	u = (uint32_t) get_le(p, 4);
+	float		f;
+
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+/* Little-endian double at p. */
+static double
+get_le_f64(const uint8_t *p)
+{
+	uint64_t	u = get_le(p, 8);
+	double		d;
+
+	memcpy(&d, &u, 8);
+	return d;
 }
 
 /* Bodies with consistent CRCs but impossible contents are refused, never read out of bounds. */
@@ -999,26 +1069,15 @@ test_crafted(void)
 	}
 
 	/*
-	 * The kind sits in the header, outside the CRC.  Denoising, sparse and
+	 * Another kind with the CRC made to match.  Denoising, sparse and
 	 * contractive share the ae's network and read; a vae's encoder is twice
 	 * as wide at the latent and a cvae needs a condition, so neither fits.
 	 */
-	{
-		uint8_t    *copy = malloc(len);
-
-		memcpy(copy, buf, len);
-		for (int k = AE_KIND_DENOISING; k <= AE_KIND_CONTRACTIVE; k++)
-		{
-			copy[10] = (uint8_t) k;
-			CHECK(read_exact(copy, len) == AE_OK, "kind %d on an ae's bytes: reads", k);
-		}
-		for (int k = AE_KIND_VAE; k <= AE_KIND_COUNT; k++)
-		{
-			copy[10] = (uint8_t) k;
-			CHECK(read_exact(copy, len) == AE_ECORRUPT, "kind %d on an ae's bytes: AE_ECORRUPT", k);
-		}
-		free(copy);
-	}
+	for (int k = AE_KIND_DENOISING; k <= AE_KIND_CONTRACTIVE; k++)
+		CHECK(read_crafted(buf, len, 10, (uint64_t) k, 2) == AE_OK, "kind %d on an ae's bytes: reads", k);
+	for (int k = AE_KIND_VAE; k <= AE_KIND_COUNT; k++)
+		CHECK(read_crafted(buf, len, 10, (uint64_t) k, 2) == AE_ECORRUPT,
+			  "kind %d on an ae's bytes: AE_ECORRUPT", k);
 
 	/* every single byte of the body set to each of a few values, CRC fixed up */
 	{
@@ -1058,10 +1117,11 @@ test_crafted(void)
 /* ---- older format versions ---- */
 
 /*
- * The bytes an older version would have written for m: version 2 lacks
- * the six options version 3 added after mask (noise, sparsity,
- * sparsity_target, contractive, beta: f64 each; score: 1 byte), version 1
- * mask too; the header's version, length and CRC are rewritten to match.
+ * The bytes an older version would have written for m: version 3 has
+ * version 4's body, version 2 lacks the six options version 3 added after
+ * mask (noise, sparsity, sparsity_target, contractive, beta: f64 each;
+ * score: 1 byte), version 1 mask too; the header's version, length and
+ * CRC are rewritten to match, the CRC by the old rule (the body alone).
  */
 static uint8_t *
 serialize_version(const AeModel *m, int version, size_t *len)
@@ -1072,42 +1132,258 @@ serialize_version(const AeModel *m, int version, size_t *len)
 				cut;
 	uint8_t    *full = serialize(m, &full_len);
 	uint8_t    *buf;
-	uint32_t	crc;
 
 	find_fields(full, m, &f);
 	from = version >= 2 ? f.noise : f.mask;
-	cut = f.max_rows - from;
+	cut = version >= 3 ? 0 : f.max_rows - from;
 	*len = full_len - cut;
 	buf = malloc(*len);
 	memcpy(buf, full, from);
 	memcpy(buf + from, full + from + cut, full_len - from - cut);
-	buf[8] = (uint8_t) version;
-	buf[9] = 0;
-	crc = ae_crc32c(0, buf + AE_HEADER_SIZE, *len - AE_HEADER_SIZE);
-	for (int i = 0; i < 4; i++)
-	{
-		buf[12 + i] = (uint8_t) (*len >> (8 * i));
-		buf[16 + i] = (uint8_t) (crc >> (8 * i));
-	}
+	put_le(buf + 8, (uint64_t) version, 2);
+	put_le(buf + 12, *len, 4);
+	put_le(buf + 16, ae_crc32c(0, buf + AE_HEADER_SIZE, *len - AE_HEADER_SIZE), 4);
 	free(full);
 	return buf;
 }
 
-/* Little-endian double at p. */
-static double
-get_le_f64(const uint8_t *p)
+/*
+ * Each field the reader checks, altered alone in a valid model with the
+ * CRC recomputed, is refused with AE_ECORRUPT: in version 4's bytes and
+ * in version 3's (the same body under the old CRC rule).
+ */
+static void
+test_validated_fields(void)
 {
-	uint64_t	u = get_le(p, 8);
-	double		d;
+	UnitRegion	reg;
+	AeModel		m;
+	Fields		f;
+	size_t		len;
+	uint8_t    *buf;
+	int			ncases = 0;
 
-	memcpy(&d, &u, 8);
-	return d;
+	unit_region_init(&reg);
+	build_mixed(&m, &reg.alloc);
+	buf = serialize(&m, &len);
+	find_fields(buf, &m, &f);
+	CHECK(get_le(buf + f.epochs, 4) == 50 && get_le(buf + f.batch_size, 4) == 64 &&
+		  get_le_f64(buf + f.learning_rate) == 3e-3 && get_le_f64(buf + f.weight_decay) == 1e-4 &&
+		  get_le_f64(buf + f.grad_clip) == 5 && get_le_f64(buf + f.val_share) == 0.2 &&
+		  get_le_f32(buf + f.center[0]) == 3.25f && get_le_f32(buf + f.hi[0]) == 1e6f &&
+		  get_le_f32(buf + f.hi[4]) == 5 && memcmp(buf + f.size_m, "M", 1) == 0 &&
+		  get_le(buf + f.rows_seen, 8) == 123456789012ULL && get_le(buf + f.n_val, 4) == 200 &&
+		  get_le_f64(buf + f.seconds) == 1.25, "offsets of the checked fields found by walking the format");
+
+	for (int version = AE_FORMAT_VERSION; version >= 3; version--)
+	{
+		size_t		vlen;
+		uint8_t    *vbuf = version == AE_FORMAT_VERSION ? serialize(&m, &vlen)
+			: serialize_version(&m, version, &vlen);
+		const struct
+		{
+			const char *what;
+			size_t		off;
+			uint64_t	value;
+			int			nbytes;
+		}			cases[] = {
+			/* options that only training reads */
+			{"epochs 0", f.epochs, 0, 4},
+			{"epochs over the maximum", f.epochs, AE_MAX_EPOCHS + 1, 4},
+			{"epochs -1", f.epochs, 0xFFFFFFFF, 4},
+			{"epochs 6, fewer than the 7 run", f.epochs, 6, 4},
+			{"batch_size 0", f.batch_size, 0, 4},
+			{"batch_size over the maximum", f.batch_size, AE_MAX_BATCH + 1, 4},
+			{"batch_size -1", f.batch_size, 0xFFFFFFFF, 4},
+			{"learning_rate NaN", f.learning_rate, f64_bits(NAN), 8},
+			{"learning_rate infinite", f.learning_rate, f64_bits(INFINITY), 8},
+			{"learning_rate 0", f.learning_rate, f64_bits(0), 8},
+			{"learning_rate -1e-3", f.learning_rate, f64_bits(-1e-3), 8},
+			{"weight_decay NaN", f.weight_decay, f64_bits(NAN), 8},
+			{"weight_decay infinite", f.weight_decay, f64_bits(INFINITY), 8},
+			{"weight_decay -1e-4", f.weight_decay, f64_bits(-1e-4), 8},
+			{"grad_clip NaN", f.grad_clip, f64_bits(NAN), 8},
+			{"grad_clip infinite", f.grad_clip, f64_bits(INFINITY), 8},
+			{"grad_clip -5", f.grad_clip, f64_bits(-5), 8},
+			{"val_share NaN", f.val_share, f64_bits(NAN), 8},
+			{"val_share 1", f.val_share, f64_bits(1), 8},
+			{"val_share -0.2", f.val_share, f64_bits(-0.2), 8},
+			{"val_share infinite", f.val_share, f64_bits(INFINITY), 8},
+			{"max_rows 0", f.max_rows, 0, 8},
+			{"max_rows -1", f.max_rows, UINT64_MAX, 8},
+			/* columns: flags, range, center */
+			{"flag 0x04", f.flags[0], AE_COLFLAG_INDICATOR | 0x04, 1},
+			{"flag 0x80", f.flags[1], 0x80, 1},
+			{"every flag", f.flags[3], 0xFF, 1},
+			{"lo NaN", f.lo[0], f32_bits(NAN), 4},
+			{"lo -infinity", f.lo[0], f32_bits(-INFINITY), 4},
+			{"hi NaN", f.hi[0], f32_bits(NAN), 4},
+			{"hi infinity", f.hi[0], f32_bits(INFINITY), 4},
+			{"lo above hi", f.lo[0], f32_bits(2e6f), 4},
+			{"hi below lo", f.hi[4], f32_bits(-1.0f), 4},
+			{"center NaN", f.center[0], f32_bits(NAN), 4},
+			{"center infinite", f.center[1], f32_bits(-INFINITY), 4},
+			/* a categorical column's labels: "S", "M", ... becomes "S", "S", ... */
+			{"a label twice in a column", f.size_m, 'S', 1},
+			/* metrics */
+			{"rows_seen -1", f.rows_seen, UINT64_MAX, 8},
+			{"rows_used -1", f.rows_used, 0xFFFFFFFF, 4},
+			{"n_train -1", f.n_train, 0xFFFFFFFF, 4},
+			{"n_val -1", f.n_val, 0xFFFFFFFF, 4},
+			{"seconds NaN", f.seconds, f64_bits(NAN), 8},
+			{"seconds infinite", f.seconds, f64_bits(INFINITY), 8},
+			{"seconds -1", f.seconds, f64_bits(-1), 8},
+		};
+		int			bad = 0;
+
+		CHECK(read_exact(vbuf, vlen) == AE_OK, "version %d: the mixed model reads", version);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		{
+			AeStatus	st = read_crafted(vbuf, vlen, cases[i].off, cases[i].value, cases[i].nbytes);
+
+			if (st != AE_ECORRUPT)
+			{
+				bad++;
+				CHECK(0, "version %d, %s: %s, expected AE_ECORRUPT", version, cases[i].what,
+					  ae_status_message(st));
+			}
+			ncases++;
+		}
+		CHECK(bad == 0, "version %d: each checked field altered alone gives AE_ECORRUPT", version);
+		free(vbuf);
+	}
+	free(buf);
+
+	/* a column name twice: "size" and "sizf" written, the f made an e */
+	build_mixed(&m, &reg.alloc);
+	strcpy(m.cols[3].name, "sizf");
+	buf = serialize(&m, &len);
+	find_fields(buf, &m, &f);
+	CHECK(read_exact(buf, len) == AE_OK && buf[f.name[3] + 3] == 'f', "columns \"sizf\" and \"size\" read");
+	CHECK(read_crafted(buf, len, f.name[3] + 3, 'e', 1) == AE_ECORRUPT, "a column name twice: AE_ECORRUPT");
+	ncases++;
+	free(buf);
+
+	/* a cvae without its condition, or with two */
+	build_variational(&m, &reg.alloc, AE_KIND_CVAE);
+	buf = serialize(&m, &len);
+	find_fields(buf, &m, &f);
+	CHECK(read_exact(buf, len) == AE_OK && buf[f.flags[4]] == AE_COLFLAG_CONDITION, "the cvae reads");
+	CHECK(read_crafted(buf, len, f.flags[4], 0, 1) == AE_ECORRUPT, "a cvae without a condition: AE_ECORRUPT");
+	CHECK(read_crafted(buf, len, f.flags[1], AE_COLFLAG_CONDITION, 1) == AE_ECORRUPT,
+		  "a cvae with two conditions: AE_ECORRUPT");
+	ncases += 2;
+	free(buf);
+	printf("   %d fields altered alone, each refused\n", ncases);
+	unit_region_free(&reg);
+}
+
+#define BIG_VOCAB 3000
+
+/* Offset of the n bytes of needle in hay[0..len), or len when absent. */
+static size_t
+find_bytes(const uint8_t *hay, size_t len, const char *needle, size_t n)
+{
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(hay + i, needle, n) == 0)
+			return i;
+	return len;
 }
 
 /*
- * Models in the bytes of versions 2 and 1 still read, the options they
- * lack zero and everything else as written; a version 3 body under an
- * older header, or the reverse, is refused.
+ * A vocabulary of 3000 distinct labels, in shuffled order, reads; made to
+ * hold one label twice, at any two places, it is refused.
+ */
+static void
+test_big_vocabulary(void)
+{
+	UnitRegion	reg;
+	AeModel		m;
+	AeColumn	cols[2];
+	char	  **labels;
+	char	   *text;
+	size_t		len;
+	uint8_t    *buf;
+	int			bad = 0;
+
+	unit_region_init(&reg);
+	labels = ae_alloc(&reg.alloc, sizeof(char *) * BIG_VOCAB);
+	text = ae_alloc(&reg.alloc, 8 * BIG_VOCAB);
+	for (int k = 0; k < BIG_VOCAB; k++)
+	{
+		labels[k] = text + 8 * k;
+		snprintf(labels[k], 8, "v%04d", k);
+	}
+	for (int k = BIG_VOCAB - 1; k > 0; k--)
+	{
+		int			j = (int) ae_rng_below(&rng, (uint64_t) k + 1);
+		char	   *t = labels[k];
+
+		labels[k] = labels[j];
+		labels[j] = t;
+	}
+	memset(&m, 0, sizeof(m));
+	memset(cols, 0, sizeof(cols));
+	strcpy(cols[0].name, "x");
+	strcpy(cols[1].name, "label");
+	cols[1].kind = AE_COL_CATEGORICAL;
+	cols[1].ncat = BIG_VOCAB;
+	cols[1].cats = labels;
+	cols[1].hi = BIG_VOCAB;
+	for (int c = 0; c < 2; c++)
+	{
+		cols[c].scale = 1;
+		cols[c].weight = 1;
+	}
+	m.opt.kind = AE_KIND_AE;
+	m.opt.latent = 1;
+	m.opt.epochs = 1;
+	m.opt.batch_size = 1;
+	m.opt.learning_rate = 1e-3;
+	m.opt.max_rows = 1;
+	m.ncols = 2;
+	m.cols = cols;
+	if (!CHECK(ae_model_layout(&m) == AE_OK && ae_model_alloc_params(&m, &reg.alloc) == AE_OK,
+			   "a model with %d labels lays out", BIG_VOCAB))
+	{
+		unit_region_free(&reg);
+		return;
+	}
+	random_params(&m);
+	buf = serialize(&m, &len);
+	CHECK(read_exact(buf, len) == AE_OK, "%d distinct labels read", BIG_VOCAB);
+
+	/* label a made a copy of label b, for pairs near the ends and in between */
+	for (int i = 0; i < 40; i++)
+	{
+		int			a = i < 10 ? i : i < 20 ? BIG_VOCAB - 1 - (i - 10) : (int) ae_rng_below(&rng, BIG_VOCAB),
+					b = (a + 1 + (int) ae_rng_below(&rng, BIG_VOCAB - 1)) % BIG_VOCAB;
+		size_t		off = find_bytes(buf, len, labels[a], 5);
+		uint8_t    *copy = malloc(len);
+		AeStatus	st = AE_OK;
+
+		memcpy(copy, buf, len);
+		if (off < len)
+		{
+			memcpy(copy + off, labels[b], 5);
+			put_le(copy + 16, ae_model_crc(copy, len, AE_FORMAT_VERSION), 4);
+			st = read_exact(copy, len);
+		}
+		free(copy);
+		if (off == len || st != AE_ECORRUPT)
+		{
+			bad++;
+			CHECK(0, "label %s made %s: %s", labels[a], labels[b], ae_status_message(st));
+		}
+	}
+	CHECK(bad == 0, "40 vocabularies holding one label twice: each AE_ECORRUPT");
+	free(buf);
+	unit_region_free(&reg);
+}
+
+/*
+ * Models in the bytes of versions 3, 2 and 1 still read, the options they
+ * lack zero and everything else as written, and are written back as
+ * version 4; a body under the header of a version it is not is refused.
  */
 static void
 test_old_versions(void)
@@ -1115,24 +1391,25 @@ test_old_versions(void)
 	UnitRegion	reg;
 	AeModel		m;
 	Fields		f;
-	size_t		len3;
-	uint8_t    *buf3;
+	size_t		len4;
+	uint8_t    *buf4;
 
 	unit_region_init(&reg);
 
 	/* the walk lands on version 3's options, written with distinct values */
 	build_variational(&m, &reg.alloc, AE_KIND_VAE);
-	buf3 = serialize(&m, &len3);
-	find_fields(buf3, &m, &f);
-	CHECK(get_le_f64(buf3 + f.mask) == 0.2 && get_le_f64(buf3 + f.noise) == 0.3 &&
-		  get_le_f64(buf3 + f.sparsity) == 0.125 && get_le_f64(buf3 + f.sparsity_target) == 0.05 &&
-		  get_le_f64(buf3 + f.contractive) == 0.01 && get_le_f64(buf3 + f.beta) == 0.75 &&
-		  buf3[f.score] == AE_SCORE_ELBO_SAMPLES && get_le(buf3 + f.max_rows, 8) == 1000000,
+	buf4 = serialize(&m, &len4);
+	find_fields(buf4, &m, &f);
+	CHECK(get_le_f64(buf4 + f.mask) == 0.2 && get_le_f64(buf4 + f.noise) == 0.3 &&
+		  get_le_f64(buf4 + f.sparsity) == 0.125 && get_le_f64(buf4 + f.sparsity_target) == 0.05 &&
+		  get_le_f64(buf4 + f.contractive) == 0.01 && get_le_f64(buf4 + f.beta) == 0.75 &&
+		  buf4[f.score] == AE_SCORE_ELBO_SAMPLES && get_le(buf4 + f.max_rows, 8) == 1000000,
 		  "version 3 option offsets found by walking the format");
-	free(buf3);
+	free(buf4);
 
-	for (int version = 2; version >= 1; version--)
+	for (int version = 3; version >= 1; version--)
 	{
+		static const size_t shorter[4] = {0, 49, 41, 0};	/* bytes fewer than version 4 */
 		AeModel		back;
 		size_t		len,
 					len_again;
@@ -1150,8 +1427,9 @@ test_old_versions(void)
 		m.opt.beta = 0.75;
 		m.opt.score = AE_SCORE_RECONSTRUCTION;
 		buf = serialize_version(&m, version, &len);
-		buf3 = serialize(&m, &len3);
-		CHECK(len == len3 - (version == 2 ? 41 : 49), "version %d: %zu bytes, version 3: %zu", version, len, len3);
+		buf4 = serialize(&m, &len4);
+		CHECK(len == len4 - shorter[version], "version %d: %zu bytes, version 4: %zu", version, len, len4);
+		CHECK(ae_model_crc_ok(buf, len), "version %d: ae_model_crc_ok", version);
 		st = ae_model_read(buf, len, &back, &reg.alloc);
 		CHECK(st == AE_OK, "version %d bytes read (%s)", version, ae_status_message(st));
 		CHECK(read_exact(buf, len) == AE_OK, "version %d bytes read from an exact block", version);
@@ -1159,51 +1437,209 @@ test_old_versions(void)
 		{
 			const AeOptions *o = &back.opt;
 
-			CHECK(o->noise == 0 && o->sparsity == 0 && o->sparsity_target == 0 &&
-				  o->contractive == 0 && o->beta == 0 && o->score == AE_SCORE_ELBO,
-				  "version %d: the options of version 3 read as zero", version);
-			CHECK(o->mask == (version == 2 ? 0.2 : 0), "version %d: mask %g", version, o->mask);
+			if (version < 3)
+			{
+				CHECK(o->noise == 0 && o->sparsity == 0 && o->sparsity_target == 0 &&
+					  o->contractive == 0 && o->beta == 0 && o->score == AE_SCORE_ELBO,
+					  "version %d: the options of version 3 read as zero", version);
+				CHECK(o->mask == (version == 2 ? 0.2 : 0), "version %d: mask %g", version, o->mask);
+				m.opt.noise = m.opt.sparsity = m.opt.sparsity_target = 0;
+				m.opt.contractive = m.opt.beta = 0;
+				m.opt.score = 0;
+				if (version == 1)
+					m.opt.mask = 0;
+			}
 
-			/* everything else as written; written again, it is version 3's bytes */
-			m.opt.noise = m.opt.sparsity = m.opt.sparsity_target = 0;
-			m.opt.contractive = m.opt.beta = 0;
-			m.opt.score = 0;
-			if (version == 1)
-				m.opt.mask = 0;
-			compare_models(version == 2 ? "version 2" : "version 1", &m, &back);
+			/* everything else as written; written again, it is version 4's bytes */
+			compare_models(version == 3 ? "version 3" : version == 2 ? "version 2" : "version 1",
+						   &m, &back);
 			again = serialize(&back, &len_again);
-			free(buf3);
-			buf3 = serialize(&m, &len3);
-			CHECK(len_again == len3 && memcmp(again, buf3, len3) == 0 && again[8] == AE_FORMAT_VERSION,
+			free(buf4);
+			buf4 = serialize(&m, &len4);
+			CHECK(len_again == len4 && memcmp(again, buf4, len4) == 0 && again[8] == AE_FORMAT_VERSION,
 				  "version %d read back is written as version %d", version, AE_FORMAT_VERSION);
 			free(again);
 		}
+
+		/*
+		 * The kind is outside an old version's CRC, so another kind whose
+		 * network fits still reads, as it always did; in version 4 the same
+		 * change is caught by the CRC
+		 */
+		buf[10] = AE_KIND_DENOISING;
+		buf4[10] = AE_KIND_DENOISING;
+		CHECK(read_exact(buf, len) == AE_OK && read_exact(buf4, len4) == AE_ECRC,
+			  "kind changed: version %d reads, version 4 AE_ECRC", version);
 		free(buf);
-		free(buf3);
+		free(buf4);
 	}
 
-	/* a version 3 body under an older header, or the reverse, does not parse */
+	/* a body under the header of another version, CRC by that version's rule, does not parse */
 	build_variational(&m, &reg.alloc, AE_KIND_VAE);
 	for (int version = 1; version <= 2; version++)
 	{
-		size_t		len;
+		size_t		len,
+					len_old;
 		uint8_t    *buf = serialize(&m, &len);
-		uint8_t    *old = serialize_version(&m, version, &len3);
+		uint8_t    *old = serialize_version(&m, version, &len_old);
 		AeStatus	st,
 					st_old;
 
-		buf[8] = (uint8_t) version;
+		fix_header(buf, len, version);
 		st = read_exact(buf, len);
-		old[8] = AE_FORMAT_VERSION;
-		st_old = read_exact(old, len3);
-		CHECK(st == AE_ECORRUPT || st == AE_ESHORT, "version 3 body under version %d: %s",
+		fix_header(old, len_old, AE_FORMAT_VERSION);
+		st_old = read_exact(old, len_old);
+		CHECK(st == AE_ECORRUPT || st == AE_ESHORT, "version 4 body under version %d: %s",
 			  version, ae_status_message(st));
-		CHECK(st_old == AE_ECORRUPT || st_old == AE_ESHORT, "version %d body under version 3: %s",
+		CHECK(st_old == AE_ECORRUPT || st_old == AE_ESHORT, "version %d body under version 4: %s",
 			  version, ae_status_message(st_old));
 		free(buf);
 		free(old);
 	}
 	unit_region_free(&reg);
+}
+
+/*
+ * Version 4's CRC covers the header's version, kind and length: each
+ * altered alone is refused (the length by its own check, first), whatever
+ * the new value; ae_model_crc_ok agrees with the reader.
+ */
+static void
+test_header_crc(void)
+{
+	UnitRegion	reg;
+	AeModel		m;
+	size_t		len;
+	uint8_t    *buf;
+	int			kinds_ok = 1,
+				versions_ok = 1;
+
+	unit_region_init(&reg);
+	build_variational(&m, &reg.alloc, AE_KIND_CVAE);
+	buf = serialize(&m, &len);
+	CHECK(read_exact(buf, len) == AE_OK && ae_model_crc_ok(buf, len), "the cvae reads");
+
+	/* every other kind, in either byte */
+	for (int i = 10; i < 12; i++)
+		for (int v = 0; v < 256; v++)
+		{
+			uint8_t		saved = buf[i];
+			AeStatus	st;
+
+			if (v == saved)
+				continue;
+			buf[i] = (uint8_t) v;
+			st = read_exact(buf, len);
+			if (st != AE_ECRC || ae_model_crc_ok(buf, len))
+			{
+				kinds_ok = 0;
+				CHECK(0, "byte %d (kind) set to %d: %s", i, v, ae_status_message(st));
+			}
+			buf[i] = saved;
+		}
+	CHECK(kinds_ok, "every other kind: AE_ECRC");
+
+	/* an older version this build reads: AE_ECRC; one it does not: AE_EVERSION */
+	for (int v = 0; v < 256; v++)
+	{
+		AeStatus	st,
+					expect = v >= 1 && v < AE_FORMAT_VERSION ? AE_ECRC : AE_EVERSION;
+
+		if (v == AE_FORMAT_VERSION)
+			continue;
+		buf[8] = (uint8_t) v;
+		st = read_exact(buf, len);
+		if (st != expect || ae_model_crc_ok(buf, len))
+		{
+			versions_ok = 0;
+			CHECK(0, "version byte %d: %s, expected %s", v, ae_status_message(st), ae_status_message(expect));
+		}
+	}
+	buf[8] = AE_FORMAT_VERSION;
+	CHECK(versions_ok, "versions 1 to 3 in a version 4 header: AE_ECRC; 0 and 5 to 255: AE_EVERSION");
+
+	/* the version's high byte */
+	buf[9] = 1;
+	CHECK(read_exact(buf, len) == AE_EVERSION && !ae_model_crc_ok(buf, len), "version 260: AE_EVERSION");
+	buf[9] = 0;
+
+	/* ae_model_crc_ok on what is not a whole model header */
+	CHECK(ae_model_crc_ok(buf, len) && !ae_model_crc_ok(buf, len - 1) && !ae_model_crc_ok(buf, 19) &&
+		  !ae_model_crc_ok(buf, 0), "ae_model_crc_ok: only for exactly the header's length");
+	buf[0] = 'a';
+	CHECK(!ae_model_crc_ok(buf, len), "ae_model_crc_ok: not without the magic");
+	buf[0] = 'A';
+	CHECK(read_exact(buf, len) == AE_OK, "the cvae is intact after the changes");
+	free(buf);
+	unit_region_free(&reg);
+}
+
+/* One hex digit's value, -1 when c is not one. */
+static int
+hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+#define UPGRADE_MODELS "test/upgrade/models-0.1.0.txt"
+
+/*
+ * The models ae 0.1.0 trained (format version 3, "name|hex" a line, kept
+ * for the upgrade tests) still read, and pass every check of this reader.
+ */
+static void
+test_released_models(void)
+{
+	FILE	   *fp = fopen(UPGRADE_MODELS, "rb");
+	char	   *text;
+	long		size;
+	int			n = 0;
+
+	if (!CHECK(fp != NULL, "open %s (run from the top of the source tree): %s", UPGRADE_MODELS,
+			   strerror(errno)))
+		return;
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	rewind(fp);
+	text = malloc((size_t) size + 1);
+	if (fread(text, 1, (size_t) size, fp) != (size_t) size)
+		size = 0;
+	text[size] = 0;
+	fclose(fp);
+
+	for (char *line = text; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line))
+	{
+		char	   *hex = strchr(line, '|');
+		size_t		len = 0;
+		uint8_t    *buf;
+		AeStatus	st;
+
+		if (!hex)
+			continue;
+		*hex++ = 0;
+		buf = malloc(strlen(hex) / 2 + 1);
+		while (hex_digit(hex[2 * len]) >= 0 && hex_digit(hex[2 * len + 1]) >= 0)
+		{
+			buf[len] = (uint8_t) (hex_digit(hex[2 * len]) << 4 | hex_digit(hex[2 * len + 1]));
+			len++;
+		}
+		st = read_exact(buf, len);
+		CHECK(st == AE_OK && len > 8 && buf[8] == 3 && ae_model_crc_ok(buf, len),
+			  "model %s of ae 0.1.0 (version %d, %zu bytes): %s", line, len > 8 ? buf[8] : -1, len,
+			  ae_status_message(st));
+		printf("   %s: version %d, %zu bytes, %s\n", line, len > 8 ? buf[8] : -1, len, ae_status_message(st));
+		n++;
+		free(buf);
+		line = hex + 2 * len;
+	}
+	CHECK(n >= 2, "%d models in %s", n, UPGRADE_MODELS);
+	free(text);
 }
 
 /* An allocator that runs dry makes the reader report AE_ENOMEM, at every point. */
@@ -1254,23 +1690,25 @@ write_seeds(const char *dir)
 	int			rc = 0;
 
 	unit_region_init(&reg);
-	for (int i = 0; i < 4 && rc == 0; i++)
+	for (int i = 0; i < 6 && rc == 0; i++)
 	{
-		static const char *const names[4] = {"mixed", "minimal", "vae", "cvae"};
+		static const char *const names[6] = {"mixed", "minimal", "vae", "cvae", "mixed-v3", "mixed-v1"};
 		char		path[4096];
 		size_t		len;
 		uint8_t    *buf;
 		FILE	   *fp;
 		AeStatus	st;
 
-		st = i == 0 ? build_mixed(&m, &reg.alloc)
+		st = i == 0 || i >= 4 ? build_mixed(&m, &reg.alloc)
 			: i == 1 ? build_minimal(&m, &reg.alloc)
 			: build_variational(&m, &reg.alloc, i == 2 ? AE_KIND_VAE : AE_KIND_CVAE);
 		if (st != AE_OK)
 			rc = 1;
 		else
 		{
-			buf = serialize(&m, &len);
+			buf = i == 4 ? serialize_version(&m, 3, &len)
+				: i == 5 ? serialize_version(&m, 1, &len)
+				: serialize(&m, &len);
 			snprintf(path, sizeof(path), "%s/%s.aemodel", dir, names[i]);
 			if ((fp = fopen(path, "wb")) == NULL ||
 				fwrite(buf, 1, len, fp) != len || fclose(fp) != 0)
@@ -1294,7 +1732,11 @@ static const UnitTest tests[] = {
 	{"flipped bytes and bits", test_flips},
 	{"magic, version, length", test_header},
 	{"crafted bodies with valid checksums", test_crafted},
+	{"every checked field altered alone", test_validated_fields},
+	{"a vocabulary of 3000 labels", test_big_vocabulary},
 	{"older format versions", test_old_versions},
+	{"version 4: the header under the CRC", test_header_crc},
+	{"models written by ae 0.1.0", test_released_models},
 	{"allocation failures", test_read_nomem},
 };
 
