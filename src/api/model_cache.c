@@ -1,6 +1,5 @@
 /*
- * model_cache.c — the per-backend model cache and the map from registry
- * keys to cached models.
+ * model_cache.c — the per-backend model cache.
  */
 #include "postgres.h"
 
@@ -14,16 +13,8 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
-/* A registry key ("role:name:..." or "role:relation:...") and the model it resolved to. */
-typedef struct KeyEntry
-{
-	char	   *key;
-	AeCacheEntry *entry;		/* dropped with the entry when it is evicted */
-} KeyEntry;
-
 static MemoryContext cache_cxt;
 static List *models;			/* AeCacheEntry * */
-static List *keys;				/* KeyEntry * */
 static uint64 use_clock;
 static uint64 generation;
 static Oid	registry_relid = InvalidOid;
@@ -39,37 +30,26 @@ cache_context(void)
 	return cache_cxt;
 }
 
-/* Forget every remembered key and move the generation. */
+/* Move the generation: resolved names and relations may be stale. */
 static void
-forget_keys(void)
+stale(void)
 {
-	ListCell   *lc;
-
 	generation++;
-	foreach(lc, keys)
-	{
-		KeyEntry   *ke = lfirst(lc);
-
-		pfree(ke->key);
-		pfree(ke);
-	}
-	list_free(keys);
-	keys = NIL;
 }
 
-/* Relcache callback: a change to ae_models (or a full reset) makes keys stale. */
+/* Relcache callback: a change to ae_models (or a full reset) makes resolutions stale. */
 static void
 relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || !OidIsValid(registry_relid) || relid == registry_relid)
-		forget_keys();
+		stale();
 }
 
 /* Syscache callback: roles and memberships decide which models a role may use. */
 static void
 role_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
-	forget_keys();
+	stale();
 }
 
 /* Register the callbacks and the setting. */
@@ -124,17 +104,6 @@ evict(void)
 		}
 		if (unpinned <= AE_CACHE_MAX_UNPINNED && bytes <= (Size) cache_size_kb * 1024)
 			return;
-		foreach(lc, keys)
-		{
-			KeyEntry   *ke = lfirst(lc);
-
-			if (ke->entry == victim)
-			{
-				keys = foreach_delete_current(keys, lc);
-				pfree(ke->key);
-				pfree(ke);
-			}
-		}
 		models = list_delete_ptr(models, victim);
 		MemoryContextDelete(victim->cxt);
 		pfree(victim);
@@ -225,35 +194,29 @@ ae_cache_unpin(AeCacheEntry *entry)
 		evict();
 }
 
-/* The entry a key resolved to, pinned. */
+/* The model of a stored bytea, pinned; see model_cache.h. */
 AeCacheEntry *
-ae_cache_find_key(const char *key)
+ae_cache_from_stored(Datum raw)
 {
+	struct varlena *v = (struct varlena *) DatumGetPointer(raw);
+	AeCacheEntry *e;
 	ListCell   *lc;
 
-	foreach(lc, keys)
+	if (!VARATT_IS_EXTERNAL_ONDISK(v))
+		return ae_cache_from_bytea(raw);
+	/* a toast value never changes while it exists: its pointer names its bytes */
+	foreach(lc, models)
 	{
-		KeyEntry   *ke = lfirst(lc);
-
-		if (strcmp(ke->key, key) == 0)
+		e = lfirst(lc);
+		if (e->has_toast && memcmp(e->toast, VARDATA_EXTERNAL(v), sizeof(varatt_external)) == 0)
 		{
-			ke->entry->pins++;
-			ke->entry->last_use = ++use_clock;
-			return ke->entry;
+			e->pins++;
+			e->last_use = ++use_clock;
+			return e;
 		}
 	}
-	return NULL;
-}
-
-/* Remember what a key resolved to. */
-void
-ae_cache_remember_key(const char *key, const AeCacheEntry *entry)
-{
-	MemoryContext old = MemoryContextSwitchTo(cache_context());
-	KeyEntry   *ke = palloc(sizeof(KeyEntry));
-
-	ke->key = pstrdup(key);
-	ke->entry = (AeCacheEntry *) entry;
-	keys = lappend(keys, ke);
-	MemoryContextSwitchTo(old);
+	e = ae_cache_from_bytea(raw);
+	memcpy(e->toast, VARDATA_EXTERNAL(v), sizeof(varatt_external));
+	e->has_toast = true;
+	return e;
 }

@@ -9,11 +9,13 @@
  * site pins the entry it uses until its memory context goes away, so
  * eviction never frees a model in use.
  *
- * Names and relations resolve to models through the registry (registry.h);
- * this file keeps the map from a (role, name) key to the model it resolved
- * to, and a generation number that moves whenever that map may be stale:
- * ae_models changed (its trigger sends a relcache invalidation), or a role
- * or role membership changed.
+ * A model read from ae_models arrives as a toast pointer when it is large;
+ * an entry remembers the last toast pointer it was read from, so the same
+ * stored model is found again without reading its bytes.  Names and
+ * relations resolve through the registry (registry.h) under the caller's
+ * snapshot; the generation number here moves whenever a resolution may be
+ * stale for other reasons: ae_models changed in this transaction (its
+ * trigger sends a relcache invalidation), or a role or membership changed.
  */
 #ifndef AE_API_MODEL_CACHE_H
 #define AE_API_MODEL_CACHE_H
@@ -30,6 +32,8 @@ typedef struct AeCacheEntry
 	uint32		len;			/* found by the header's length and CRC32C */
 	uint32		crc;
 	uint8	   *bytes;			/* (len) the model's bytes, compared on every hit */
+	bool		has_toast;
+	char		toast[sizeof(varatt_external)];	/* the on-disk toast pointer it was last read from */
 	AeModel    *model;
 	MemoryContext cxt;			/* holds model and bytes */
 	Size		size;			/* memory the entry holds */
@@ -44,13 +48,10 @@ AeCacheEntry *ae_cache_from_bytea(Datum raw);
 void		ae_cache_pin(AeCacheEntry *entry);
 void		ae_cache_unpin(AeCacheEntry *entry);
 
-/* The entry a registry key resolved to, pinned; NULL when unknown or stale. */
-AeCacheEntry *ae_cache_find_key(const char *key);
+/* The model of a bytea read from a table, pinned: found by its toast pointer when it has one. */
+AeCacheEntry *ae_cache_from_stored(Datum raw);
 
-/* Remember that a registry key resolved to an entry. */
-void		ae_cache_remember_key(const char *key, const AeCacheEntry *entry);
-
-/* Moves whenever a remembered key may resolve differently. */
+/* Moves whenever a resolved name or relation may resolve differently. */
 uint64		ae_cache_generation(void);
 
 /* Tell the cache which relation is the registry, so its changes are noticed. */

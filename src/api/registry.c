@@ -191,23 +191,9 @@ pick(const char *query, const char *arg, bool ambiguous)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("ae model \"%s\" has no model bytes", arg)));
-		e = ae_cache_from_bytea(model);
+		e = ae_cache_from_stored(model);
 	}
 	spi_end(nest);
-	return e;
-}
-
-/* Resolve a key: remembered, or by running the query. */
-static AeCacheEntry *
-resolve(const char *key, const char *query, const char *arg, bool ambiguous)
-{
-	AeCacheEntry *e;
-
-	AcceptInvalidationMessages();
-	if ((e = ae_cache_find_key(key)) != NULL)
-		return e;
-	if ((e = pick(query, arg, ambiguous)) != NULL)
-		ae_cache_remember_key(key, e);
 	return e;
 }
 
@@ -218,10 +204,9 @@ ae_registry_by_name(const char *name)
 	Registry	r = registry();
 	AeCacheEntry *e;
 
-	e = resolve(psprintf("%u:name:%s", GetUserId(), name),
-				psprintf("SELECT owner::pg_catalog.oid, model, name FROM %s "
-						 "WHERE name OPERATOR(pg_catalog.=) $1", r.table),
-				name, true);
+	e = pick(psprintf("SELECT owner::pg_catalog.oid, model, name FROM %s "
+					  "WHERE name OPERATOR(pg_catalog.=) $1", r.table),
+			 name, true);
 	if (e == NULL)
 		no_such_model(name);
 	return e;
@@ -251,11 +236,10 @@ ae_registry_by_rowtype(Oid typid)
 				 errhint("Rows that are not of a table or view need the model named: ae_score('model', row).")));
 	r = registry();
 	rel = relation_key(relid);
-	e = resolve(psprintf("%u:relation:%s", GetUserId(), rel),
-				psprintf("SELECT owner::pg_catalog.oid, model, name FROM %s "
+	e = pick(psprintf("SELECT owner::pg_catalog.oid, model, name FROM %s "
 						 "WHERE relation OPERATOR(pg_catalog.=) $1 ORDER BY created_at DESC, name",
-						 r.table),
-				rel, false);
+					  r.table),
+			 rel, false);
 	if (e == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

@@ -12,7 +12,7 @@
 #include "catalog/pg_type.h"
 #include "rows/pgcore.h"
 #include "utils/builtins.h"
-#include "utils/inval.h"
+#include "utils/snapmgr.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -100,12 +100,32 @@ same_model_datum(AeSite *site, Datum arg)
 		memcmp(VARDATA_ANY(v), site->entry->bytes, len) == 0;
 }
 
-/* Has the registry changed since the site resolved its name or relation? */
+/*
+ * May the site's name or relation resolve differently now?  It may when the
+ * registry or a role changed in this backend's view (the generation), or
+ * when the query runs under a snapshot other than the one the registry was
+ * read with: a transaction completed since, or a command of this one ran.
+ * Within one statement the snapshot stays, so this is two comparisons.
+ */
 static bool
 registry_moved(AeSite *site)
 {
-	AcceptInvalidationMessages();
-	return site->generation != ae_cache_generation();
+	Snapshot	snap;
+
+	if (site->generation != ae_cache_generation() || !ActiveSnapshotSet())
+		return true;
+	snap = GetActiveSnapshot();
+	return snap->snapXactCompletionCount != site->snap_completions ||
+		snap->curcid != site->snap_cid;
+}
+
+/* Remember the generation and snapshot a resolution was made under. */
+static void
+note_resolution(AeSite *site)
+{
+	site->generation = ae_cache_generation();
+	site->snap_completions = ActiveSnapshotSet() ? GetActiveSnapshot()->snapXactCompletionCount : 0;
+	site->snap_cid = ActiveSnapshotSet() ? GetActiveSnapshot()->curcid : InvalidCommandId;
 }
 
 /* Resolve the model for this call into site->entry, reusing it when the argument is unchanged. */
@@ -140,7 +160,7 @@ site_resolve(FunctionCallInfo fcinfo, AeSite *site, Oid row_typid)
 				{
 					char	   *name = text_to_cstring(arg);
 
-					site->generation = ae_cache_generation();
+					note_resolution(site);
 					site_set_entry(site, ae_registry_by_name(name));
 					if (site->last_name)
 						pfree(site->last_name);
@@ -151,7 +171,7 @@ site_resolve(FunctionCallInfo fcinfo, AeSite *site, Oid row_typid)
 		case FORM_ROW:
 			if (site->entry == NULL || registry_moved(site) || site->last_typid != row_typid)
 			{
-				site->generation = ae_cache_generation();
+				note_resolution(site);
 				site_set_entry(site, ae_registry_by_rowtype(row_typid));
 				site->last_typid = row_typid;
 			}

@@ -50,6 +50,8 @@ typedef struct AeSite
 	uint64		clock;
 	AeCacheEntry *entry;		/* the model the argument last resolved to (pinned by a slot) */
 	uint64		generation;		/* FORM_NAME, FORM_ROW: registry generation of that resolution */
+	uint64		snap_completions;	/* and the snapshot it read the registry with */
+	CommandId	snap_cid;
 	Datum		last_arg;		/* FORM_BYTEA: the argument it was resolved from */
 	char		last_toast[sizeof(varatt_external)];	/* its toast pointer, if on disk */
 	char	   *last_name;		/* FORM_NAME */
