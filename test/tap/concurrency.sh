@@ -86,14 +86,15 @@ for i in 1 2 3 4; do
     last=0 seen=""
     while IFS='|' read -r started sum; do
         v=${version_of[$sum]:-}
-        [ -n "$v" ] || fail "scorer $i scored $sum (statement at $started), the sum of no trained model (versions: ${sums[*]})"
+        [ -n "$v" ] || fail "scorer $i scored $sum in a statement begun at $started, the sum of no trained model (versions 0..$retrains: ${sums[*]})"
         [ "$v" -ge "$last" ] || fail "scorer $i went back from version $last to $v"
         # the newest version committed before the statement began
         newest=0
         for k in $(seq 1 "$retrains"); do
             [ "${committed[k]}" -lt "$started" ] && newest=$k
         done
-        [ "$v" -ge "$newest" ] || fail "scorer $i: a statement begun after version $newest committed scored with version $v"
+        [ "$v" -ge "$newest" ] \
+            || fail "scorer $i: a statement begun at $started, after version $newest (${sums[newest]}) committed at ${committed[newest]}, scored with version $v ($sum)"
         last=$v
         case " $seen " in *" $v "*) ;; *) seen="$seen $v" ;; esac
         statements=$((statements + 1))
@@ -113,9 +114,9 @@ sum_b=$(name_sum b)
 # a session holding an advisory lock that both trainers wait on, to start them together
 mkfifo "$dir/gate.in"
 q -d "$db" < "$dir/gate.in" > "$dir/gate" 2>&1 &
-rounds=0
 gate_pid=$!
 exec {gate}>"$dir/gate.in"
+rounds=0
 
 race() {   # race NAME: train NAME with a's and b's settings at once
     local name=$1 i out errs=0 loser=""
@@ -208,10 +209,13 @@ ok "a retrain between statements is seen at the next statement of 3 sessions ($o
 
 # retrain while a statement of each session runs
 for i in "${sessions[@]}"; do send "$i" "$slow"; done
+running=0
 for _ in $(seq 1 100); do
-    [ "$(q -d "$db" -c "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(0.002)%' AND pid <> pg_backend_pid()")" = 3 ] && break
+    running=$(q -d "$db" -c "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(0.002)%' AND pid <> pg_backend_pid()")
+    [ "$running" = 3 ] && break
     sleep 0.05
 done
+[ "$running" = 3 ] || fail "the 3 slow statements were not running together ($running were)"
 sleep 0.2
 q -d "$db" -f <(train_sql m 3 22)
 newer=$(bytes_sum m)
@@ -233,7 +237,10 @@ ok "a retrain committed during a running statement is seen at the next statement
 # retrain while a repeatable read transaction of each session is open: the
 # transaction keeps its snapshot's model, the next transaction has the new one
 for i in "${sessions[@]}"; do send "$i" "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 'begun';"; done
-for i in "${sessions[@]}"; do got=$(line "$i" 5); done
+for i in "${sessions[@]}"; do
+    got=$(line "$i" 5)
+    [ "$got" = begun ] || fail "session $i printed $got"
+done
 q -d "$db" -f <(train_sql m 6 23)
 newest=$(bytes_sum m)
 [ "$newest" != "$newer" ] || fail "the retrain gave the same model ($newest)"
