@@ -30,4 +30,18 @@ rm -f "$log"
 [ "$(q -d ae_cancel -c "SELECT md5(model) FROM ae_models WHERE name = 'm'")" = "$old" ] \
     || fail "the registry changed"
 ok "cancelled in ${elapsed_ms} ms, registry unchanged"
+
+# statement_timeout stops a training whose single mini-batch takes seconds
+# (3000-wide layers over 4096 rows): the products run in blocks, with the
+# interrupt check between them
+q -d ae_cancel -c "CREATE TABLE wide AS SELECT g::float8 AS a, (g % 7)::float8 AS b, (g % 13)::float8 AS c
+                   FROM generate_series(1, 4096) g"
+start=$(date +%s%N)
+err=$(q -d ae_cancel -c "SET statement_timeout = '1s';
+    SELECT * FROM ae_train('wide', 'wide', hidden => ARRAY[3000, 3000], batch_size => 4096,
+                           options => '{\"val_share\": 0}')" 2>&1 || true)
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "$err" | grep -q "statement timeout" || fail "the timeout did not stop training: $err"
+[ "$elapsed_ms" -lt 4000 ] || fail "statement_timeout = 1s stopped training after ${elapsed_ms} ms"
+ok "statement_timeout = 1s stopped a training of multi-second mini-batches after ${elapsed_ms} ms"
 dropdb ae_cancel
