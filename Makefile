@@ -92,7 +92,7 @@ unit-sanitize: $(SAN_BIN)
 EXTRA_CLEAN = $(UNIT_BIN) $(SAN_BIN) test/bench/forward_parts test/fuzz/fuzz_format test/fuzz/fuzz_frame \
 	regression.diffs regression.out results
 
-.PHONY: deps unit unit-sanitize test demo bench print-regress
+.PHONY: deps unit unit-sanitize test demo bench valgrind print-regress
 print-regress:
 	@echo $(REGRESS)
 
@@ -104,6 +104,10 @@ test:
 
 demo:
 	@bash test/demo/run-demo.sh
+
+# the pg_regress suites against a server under valgrind (slow; not part of make test)
+valgrind:
+	@bash test/valgrind/run.sh
 
 bench:
 	@bash test/bench/run-bench.sh
