@@ -155,7 +155,10 @@ pick(const char *query, const char *arg, bool ambiguous)
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1] = {CStringGetTextDatum(arg)};
 	int			nest = spi_begin();
-	int			chosen = -1;
+	int			own = -1,
+				other = -1,
+				chosen;
+	bool		others_too = false;
 	AeCacheEntry *e = NULL;
 
 	if (SPI_execute_with_args(query, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
@@ -170,17 +173,20 @@ pick(const char *query, const char *arg, bool ambiguous)
 			continue;
 		if (owner == GetUserId())
 		{
-			chosen = (int) i;
+			own = (int) i;
 			break;
 		}
-		if (chosen < 0)
-			chosen = (int) i;
-		else if (ambiguous)
-			ereport(ERROR,
-					(errcode(ERRCODE_AMBIGUOUS_ALIAS),
-					 errmsg("ae model \"%s\" exists for more than one role you are a member of", arg),
-					 errhint("SET ROLE to the role whose model you mean, or train your own under this name.")));
+		if (other < 0)
+			other = (int) i;
+		else
+			others_too = true;
 	}
+	if (own < 0 && others_too && ambiguous)
+		ereport(ERROR,
+				(errcode(ERRCODE_AMBIGUOUS_ALIAS),
+				 errmsg("ae model \"%s\" exists for more than one role you are a member of", arg),
+				 errhint("SET ROLE to the role whose model you mean, or train your own under this name.")));
+	chosen = own >= 0 ? own : other;
 	if (chosen >= 0)
 	{
 		bool		isnull;

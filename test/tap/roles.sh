@@ -74,6 +74,18 @@ echo "$out" | grep -q "before|$alice" || fail "carol could not use alice's model
 echo "$out" | grep -q 'does not exist' || fail "carol's open session kept alice's model after the revoke: $out"
 ok "membership decides, and a revoke is seen at once"
 
+# a name that two roles carol belongs to have, and carol has not, is ambiguous;
+# once carol trains her own, hers is used
+q -d ae_roles -c "GRANT ae_alice, ae_bob TO ae_carol"
+err=$(score1 ae_carol "'m'" 2>&1 || true)
+echo "$err" | grep -q 'more than one role' || fail "an ambiguous name was resolved: $err"
+as ae_carol "SELECT * FROM ae_train('m', 'pima', exclude => ARRAY['diabetes'], epochs => 5, seed => 11)" >/dev/null
+carol=$(score1 ae_carol "'m'")
+[ -n "$carol" ] && [ "$carol" != "$alice" ] || fail "carol's own model is not the one used: $carol"
+as ae_carol "DELETE FROM ae_models WHERE name = 'm' AND owner = current_user::regrole" >/dev/null
+q -d ae_roles -c "REVOKE ae_alice, ae_bob FROM ae_carol"
+ok "a name of several other roles is ambiguous; one's own model always wins"
+
 # renaming the owner keeps the models; dropping it leaves them to superusers
 q -d ae_roles -c "ALTER ROLE ae_alice RENAME TO ae_alice2"
 [ "$(q -d ae_roles -c "SELECT owner FROM ae_models WHERE name = 'm' AND owner::text = 'ae_alice2'")" = ae_alice2 ] \
