@@ -3,7 +3,7 @@
 # under valgrind (memcheck).  PostgreSQL itself is not built for valgrind
 # here, so reports whose stacks never enter ae's library are not ae's and
 # are left out; every report that passes through ae.so is printed and fails
-# the run.  Slow: about ten minutes on two cores.
+# the run.  Slow: about a quarter of an hour on two cores.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export LC_ALL=C.UTF-8
