@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # every Debian system (a LANG forwarded by ssh may not be), and the shell
 # tests match the server's English messages
 export LC_ALL=C.UTF-8
-bash test/build-install.sh || exit 1
+bash test/build-install.sh test || exit 1
 export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 
 passed=0

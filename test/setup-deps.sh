@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs, on Debian, what building and testing ae needs and is missing:
 # the PostgreSQL 15 server and headers, pg_virtualenv, OpenBLAS (headers and
-# the serial library), a C toolchain, and clang with its sanitizer and
-# libFuzzer runtimes (make test runs the unit tests under ASan/UBSan and
-# fuzzes the readers for a bounded time).  Needs root or sudo only when
+# the serial library), a C toolchain; with the argument "test" also clang
+# with its sanitizer and libFuzzer runtimes (make test runs the unit tests
+# under ASan/UBSan and fuzzes the readers for a bounded time).  Needs root or sudo only when
 # something is missing.
 set -euo pipefail
 
@@ -16,7 +16,9 @@ command -v pg_virtualenv >/dev/null || need+=(postgresql-common)
 [ -f "/usr/include/$arch/openblas-pthread/cblas.h" ] || need+=(libopenblas-dev)
 [ -e "/usr/lib/$arch/openblas-serial/libopenblas.so.0" ] || need+=(libopenblas0-serial)
 
-command -v clang >/dev/null || need+=(clang)
-compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a" >/dev/null || need+=(libclang-rt-14-dev)
+if [ "${1:-}" = test ]; then
+    command -v clang >/dev/null || need+=(clang)
+    compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a" >/dev/null || need+=(libclang-rt-14-dev)
+fi
 
 bash "$(dirname "$0")/apt-install.sh" ${need[@]+"${need[@]}"}
