@@ -10,12 +10,15 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "api/registry.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
@@ -23,6 +26,7 @@
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "train/options.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -34,6 +38,7 @@
 #include "utils/syscache.h"
 
 #define MAX_MODEL_NAME 200		/* bytes */
+#define SAMPLE_HASH_RANGE ((int64) 1 << 20)	/* the sampling hash keeps 20 bits */
 
 PG_FUNCTION_INFO_V1(ae_train_store);
 PG_FUNCTION_INFO_V1(ae_models_invalidate);
@@ -279,27 +284,86 @@ check_model_name(const char *name)
 				 errhint("Name the model, as in ae_train('fraud', 'transactions').")));
 }
 
-/* Train on every row of a relation, with the caller's rights; returns the model or NULL. */
+/* Run a query of one row and column ($1 jsonb options, $2 bigint seed); its value or NULL. */
+static Datum
+one_value(const char *query, Jsonb *options, int64 seed, bool *isnull)
+{
+	Oid			argtypes[2] = {JSONBOID, INT8OID};
+	Datum		args[2] = {JsonbPGetDatum(options), Int64GetDatum(seed)};
+	Datum		d;
+
+	if (SPI_execute_with_args(query, 2, argtypes, args, NULL, false, 0) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not run \"%s\"", query);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
+	if (*isnull)
+		return (Datum) 0;
+	return SPI_datumTransfer(d, TupleDescAttr(SPI_tuptable->tupdesc, 0)->attbyval,
+							 TupleDescAttr(SPI_tuptable->tupdesc, 0)->attlen);
+}
+
+/* Is relid a table Citus distributes (its rows live on the workers)? */
+static bool
+citus_distributed(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(relid)};
+
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return false;
+	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_partition "
+							  "WHERE logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
+							  "AND partmethod OPERATOR(pg_catalog.<>) 'n'",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_dist_partition");
+	return SPI_processed > 0;
+}
+
+/*
+ * Train on the rows of a relation, with the caller's rights; returns the
+ * model or NULL.  On a table Citus distributes with more rows than
+ * max_rows, each shard keeps each row with the same probability, decided
+ * on the worker by a hash of the row's place and the seed, so only about
+ * max_rows rows (a little more, for the reservoir to trim) cross the
+ * network, and shards are sampled in parallel; a NOTICE says how many.
+ */
 static bytea *
 train_on(const Registry *r, Oid relid, Jsonb *options)
 {
-	Oid			argtypes[1] = {JSONBOID};
-	Datum		args[1] = {JsonbPGetDatum(options)};
-	char	   *query = psprintf("SELECT %s.ae_fit(t.*, $1) FROM %s AS t", r->schema,
-								 relation_key(relid));
+	const char *rel = relation_key(relid);
+	char	   *filter = "";
 	int			nest = spi_begin();
-	bytea	   *model = NULL;
+	AeFitConfig cfg;
+	bytea	   *model;
 	bool		isnull;
-	Datum		d;
 
-	if (SPI_execute_with_args(query, 1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not train on %s", relation_key(relid));
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (!isnull)
-		model = (bytea *) SPI_datumTransfer(d, false, -1);
+	ae_options_parse(options, &cfg);
+	if (citus_distributed(relid))
+	{
+		int64		max_rows = cfg.opt.max_rows > 0 ? cfg.opt.max_rows : AE_DEFAULT_MAX_ROWS;
+		int64		rows = DatumGetInt64(one_value(psprintf("SELECT pg_catalog.count(*) FROM %s", rel),
+												   options, 0, &isnull));
+		/* enough that fewer than max_rows come back only about once in 30,000 */
+		double		share = (max_rows + 4 * sqrt((double) max_rows) + 10) / Max(rows, 1);
+
+		if (share < 1)
+		{
+			int64		threshold = (int64) ceil(share * SAMPLE_HASH_RANGE);
+
+			filter = psprintf(" WHERE (pg_catalog.hashtextextended(t.ctid::pg_catalog.text "
+							  "OPERATOR(pg_catalog.||) t.tableoid::pg_catalog.text, $2) "
+							  "OPERATOR(pg_catalog.&) %lld) OPERATOR(pg_catalog.<) %lld",
+							  (long long) (SAMPLE_HASH_RANGE - 1), (long long) threshold);
+			ereport(NOTICE,
+					(errmsg("sampling about %.0f of the %lld rows of distributed table %s on its workers",
+							share * rows, (long long) rows, rel)));
+		}
+	}
+	model = (bytea *) DatumGetPointer(one_value(psprintf("SELECT %s.ae_fit(t.*, $1) FROM %s AS t%s",
+														 r->schema, rel, filter),
+												options, (int64) cfg.opt.seed, &isnull));
 	spi_end(nest);
-	return model;
+	return isnull ? NULL : model;
 }
 
 /* Insert or replace the caller's model of this name, as the registry's owner. */
