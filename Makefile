@@ -92,7 +92,7 @@ unit-sanitize: $(SAN_BIN)
 EXTRA_CLEAN = $(UNIT_BIN) $(SAN_BIN) test/bench/forward_parts test/fuzz/fuzz_format test/fuzz/fuzz_frame \
 	regression.diffs regression.out results
 
-.PHONY: deps unit unit-sanitize test demo bench valgrind print-regress
+.PHONY: deps unit unit-sanitize test test-citus demo bench valgrind print-regress
 print-regress:
 	@echo $(REGRESS)
 
@@ -104,6 +104,11 @@ test:
 
 demo:
 	@bash test/demo/run-demo.sh
+
+# ae on a local Citus cluster: coordinator and two workers (builds Citus from
+# ../shared/citus when it is not installed; CITUS_SRC points elsewhere)
+test-citus:
+	@bash test/citus/run-citus.sh
 
 # the pg_regress suites against a server under valgrind (slow; not part of make test)
 valgrind:
