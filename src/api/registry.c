@@ -137,10 +137,28 @@ may_use(Oid owner)
 	return owner == GetUserId() || is_member_of_role_nosuper(GetUserId(), owner);
 }
 
+/* Is Citus installed in this database (its catalog is there)? */
+static bool
+citus_present(void)
+{
+	return OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE));
+}
+
+/*
+ * Citus runs a query on a distributed table on the workers, each with its
+ * own ae_models: there the name and row forms find nothing.
+ */
+#define CITUS_HINT "On Citus, queries on a distributed table run on the workers, which do not see the coordinator's models: pass the model's bytes, as in ae_score((SELECT model FROM ae_models WHERE name = 'm'), t)."
+
 /* Error for a name no usable model has. */
 static void pg_attribute_noreturn()
 no_such_model(const char *name)
 {
+	if (citus_present())
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("ae model \"%s\" does not exist", name),
+				 errhint(CITUS_HINT)));
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("ae model \"%s\" does not exist", name),
@@ -251,6 +269,11 @@ ae_registry_by_rowtype(Oid typid)
 						 "WHERE relation OPERATOR(pg_catalog.=) $1 ORDER BY created_at DESC, name",
 					  r.table),
 			 rel, false);
+	if (e == NULL && citus_present())
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("no ae model of yours has been trained on %s", rel),
+				 errhint(CITUS_HINT)));
 	if (e == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -309,7 +332,7 @@ citus_distributed(Oid relid)
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1] = {ObjectIdGetDatum(relid)};
 
-	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+	if (!citus_present())
 		return false;
 	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_partition "
 							  "WHERE logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
