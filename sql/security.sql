@@ -79,7 +79,7 @@ RESET search_path;
 
 -- the superuser is not handed the attacker's model for pima by the row form
 -- (its own sp_vae is the newest of its own), even after the attacker trains a newer one
-SELECT name, owner FROM ae_models WHERE relation = 'public.pima' ORDER BY created_at DESC LIMIT 1;
+SELECT name, owner = current_user::regrole AS mine FROM ae_models WHERE relation = 'public.pima' ORDER BY created_at DESC LIMIT 1;
 SELECT ae_score(p) = ae_score('sp_vae', p) AS own_model FROM pima p WHERE id = 1;
 SET ROLE regress_ae_attacker;
 SELECT model FROM ae_train('newest', 'pima', epochs => 1);
