@@ -7,6 +7,9 @@
 #   bash test/bench/run-bench.sh speed    speed.sql only: ae_train and scoring throughput
 #   bash test/bench/run-bench.sh impute   run-impute.sh only: ae_impute against mean/mode,
 #                                         kNN and MICE on hidden cells (needs Python packages)
+#   bash test/bench/run-bench.sh anomaly2 anomaly_bench.py only: ROC-AUC of ae_score against
+#                                         isolation forest, LOF, elliptic envelope and a
+#                                         z-score on 13 ODDS-style sets (needs Python packages)
 #   bash test/bench/run-bench.sh kinds    kinds_auc.sql only: ROC-AUC of ae_score for each
 #                                         kind (ae, denoising, sparse, contractive, vae)
 #   bash test/bench/run-bench.sh vae      vae_reference.py only: the vae kind against a
@@ -75,13 +78,22 @@ case "$which" in
     impute)
         exec bash test/bench/run-impute.sh
         ;;
+    anomaly2)
+        need=()
+        /usr/bin/python3 -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
+        /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+        /usr/bin/python3 -c 'import sklearn' 2>/dev/null || need+=(python3-sklearn)
+        bash test/apt-install.sh ${need[@]+"${need[@]}"}
+        bash test/build-install.sh
+        exec pg_virtualenv -t -v 15 /usr/bin/python3 test/bench/anomaly_bench.py
+        ;;
     kernels)
         bash test/setup-deps.sh
         make -s test/bench/forward_parts
         exec test/bench/forward_parts
         ;;
     *)
-        echo "usage: $0 [auc|speed|impute|kinds|vae|pictures|kernels]" >&2
+        echo "usage: $0 [auc|speed|impute|anomaly2|kinds|vae|pictures|kernels]" >&2
         exit 2
         ;;
 esac
