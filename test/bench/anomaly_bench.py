@@ -92,6 +92,8 @@ import warnings
 import numpy as np
 import psycopg2
 
+from pgtext import copy_text, qi
+
 from sklearn.covariance import EllipticEnvelope
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
@@ -263,20 +265,6 @@ def describe_types(ds):
 # --------------------------------------------------------------------------
 # ae in PostgreSQL
 # --------------------------------------------------------------------------
-
-def qi(ident):
-    return '"' + ident.replace('"', '""') + '"'
-
-
-def copy_text(v):
-    if v is None:
-        return r"\N"
-    if isinstance(v, float):
-        return repr(v)
-    s = str(v)
-    return (s.replace("\\", "\\\\").replace("\t", "\\t")
-             .replace("\n", "\\n").replace("\r", "\\r"))
-
 
 def load_table(cur, table, ds):
     """CREATE TABLE (rowid, features..., is_anomaly) and COPY the rows in."""

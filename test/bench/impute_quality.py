@@ -67,6 +67,8 @@ import zlib
 import numpy as np
 import psycopg2
 
+from pgtext import copy_text, qi
+
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer
 
@@ -148,20 +150,6 @@ def make_mask(n, p, rng):
 # --------------------------------------------------------------------------
 # PostgreSQL
 # --------------------------------------------------------------------------
-
-def qi(ident):
-    return '"' + ident.replace('"', '""') + '"'
-
-
-def copy_text(v):
-    if v is None:
-        return r"\N"
-    if isinstance(v, float):
-        return repr(v)
-    s = str(v)
-    return (s.replace("\\", "\\\\").replace("\t", "\\t")
-             .replace("\n", "\\n").replace("\r", "\\r"))
-
 
 def load_table(cur, table, cols, hide):
     cur.execute("DROP TABLE IF EXISTS %s" % table)
