@@ -2,8 +2,9 @@
  * explain.c — ae_explain: why a row scored as it did.  One row per modelled
  * column: its share of the score (the contributions sum to ae_score), the
  * actual value and the value the model expected, largest share first.  A
- * variational model scored by its ELBO adds a row "(latent)" for the KL
- * term: how unusual the row's latent code is.
+ * model scored by distance adds a row "(latent)" for the distance of the
+ * row's code from the training rows' codes, a variational model scored by
+ * its ELBO one for the KL term: how unusual the row's latent code is.
  */
 #include "postgres.h"
 
@@ -80,13 +81,17 @@ ae_explain(PG_FUNCTION_ARGS)
 	{
 		parts[c].col = c;
 		parts[c].share = isnan(loss[c]) ? 0 : loss[c];
+		if (model->opt.score == AE_SCORE_DISTANCE)
+			parts[c].share /= model->recon_mean;
 	}
 	nparts = model->ncols;
-	if (AE_KIND_IS_VARIATIONAL(model->opt.kind) && model->opt.score != AE_SCORE_RECONSTRUCTION &&
-		observed > 0)
+	if (model->opt.score != AE_SCORE_RECONSTRUCTION && observed > 0)
 	{
 		parts[nparts].col = -1;
-		ae_model_penalty(model, site->work, site->work->x, 1, &parts[nparts].share);
+		if (model->opt.score == AE_SCORE_DISTANCE)
+			parts[nparts].share = ae_model_code_distance(model, ae_model_latent(model, site->work));
+		else
+			ae_model_penalty(model, site->work, site->work->x, 1, &parts[nparts].share);
 		nparts++;
 	}
 	qsort(parts, nparts, sizeof(Contribution), compare_share);

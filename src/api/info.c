@@ -51,7 +51,6 @@ static void
 append_kind_options(StringInfo s, const AeModel *m)
 {
 	const AeOptions *o = &m->opt;
-	static const char *const score_names[] = {"elbo", "reconstruction", "elbo_samples"};
 
 	switch (o->kind)
 	{
@@ -73,7 +72,6 @@ append_kind_options(StringInfo s, const AeModel *m)
 		case AE_KIND_CVAE:
 			appendStringInfoString(s, ",\"beta\":");
 			append_number(s, o->beta);
-			appendStringInfo(s, ",\"score\":\"%s\"", score_names[o->score]);
 			if (m->cond_col >= 0)
 			{
 				appendStringInfoString(s, ",\"condition\":");
@@ -152,6 +150,7 @@ model_json(const AeModel *m, size_t nbytes, int version)
 	append_number(&s, o->val_share);
 	appendStringInfoString(&s, ",\"mask\":");
 	append_number(&s, o->mask);
+	appendStringInfo(&s, ",\"score\":\"%s\"", ae_score_name(o->score));
 	append_kind_options(&s, m);
 	appendStringInfo(&s, ",\"max_rows\":%lld,\"seed\":%lld},",
 					 (long long) o->max_rows, (long long) o->seed);
@@ -164,6 +163,11 @@ model_json(const AeModel *m, size_t nbytes, int version)
 	append_floats(&s, mt->train_loss, mt->epochs_run);
 	appendStringInfoString(&s, ",\"val_loss\":");
 	append_floats(&s, mt->val_loss, mt->epochs_run);
+	if (o->score == AE_SCORE_DISTANCE)
+	{
+		appendStringInfoString(&s, ",\"recon_mean\":");
+		append_number(&s, m->recon_mean);
+	}
 	appendStringInfoString(&s, "}}");
 	return s.data;
 }

@@ -151,6 +151,18 @@ write_body(Writer *w, const AeModel *m)
 	for (int e = 0; e < mt->epochs_run; e++)
 		put_f32(w, mt->val_loss[e]);
 
+	if (o->score == AE_SCORE_DISTANCE)
+	{
+		int			L = o->latent;
+
+		put_f64(w, m->recon_mean);
+		for (int j = 0; j < L; j++)
+			put_f32(w, (float) m->code_center[j]);
+		for (int i = 0; i < L; i++)
+			for (int j = 0; j <= i; j++)
+				put_f32(w, (float) m->code_whiten[(size_t) i * L + j]);
+	}
+
 	put_uint(w, m->nparams, 4);
 	for (size_t i = 0; i < m->nparams; i++)
 		put_f32(w, (float) m->params[i]);
@@ -358,6 +370,9 @@ read_options(Reader *r, AeOptions *o, int version)
 		o->beta = get_f64(r);
 		o->score = (int) get_uint(r, 1);
 	}
+	/* before the distance score, every kind but the variational ones scored by reconstruction */
+	if (version < 5 && !AE_KIND_IS_VARIATIONAL(o->kind))
+		o->score = AE_SCORE_RECONSTRUCTION;
 	/* finite and in range: a corrupt value must not reach training or scoring */
 	check(r, o->noise >= 0 && o->noise <= 100 && o->sparsity >= 0 && o->sparsity <= 1e6 &&
 		  o->sparsity_target >= 0 && o->sparsity_target < 1 && o->contractive >= 0 &&
@@ -502,6 +517,44 @@ read_metrics(Reader *r, AeMetrics *mt, int epochs, const AeAlloc *a)
 		mt->val_loss[e] = get_f32(r);
 }
 
+/* Score distance: the training rows' mean loss, mean code and whitening factor. */
+static void
+read_distance(Reader *r, AeModel *m, const AeAlloc *a)
+{
+	int			L = m->opt.latent;
+
+	if (r->err != AE_OK || m->opt.score != AE_SCORE_DISTANCE)
+		return;
+	m->recon_mean = get_f64(r);
+	check(r, isfinite(m->recon_mean) && m->recon_mean > 0);
+	/* the layout bounds L by AE_DISTANCE_MAX_LATENT; the bytes must be there */
+	check(r, (size_t) L * (L + 3) / 2 * 4 <= r->len - r->pos);
+	if (r->err != AE_OK)
+		return;
+	m->code_center = ae_alloc(a, sizeof(ae_real) * L);
+	m->code_whiten = ae_alloc(a, sizeof(ae_real) * L * L);
+	if (!m->code_center || !m->code_whiten)
+	{
+		r->err = AE_ENOMEM;
+		return;
+	}
+	memset(m->code_whiten, 0, sizeof(ae_real) * L * L);
+	for (int j = 0; j < L; j++)
+	{
+		m->code_center[j] = get_f32(r);
+		check(r, isfinite(m->code_center[j]));
+	}
+	for (int i = 0; i < L; i++)
+		for (int j = 0; j <= i; j++)
+		{
+			float		f = get_f32(r);
+
+			/* a factor of a positive definite matrix: finite, diagonal positive */
+			check(r, isfinite(f) && (j < i || f > 0));
+			m->code_whiten[(size_t) i * L + j] = f;
+		}
+}
+
 static void
 read_params(Reader *r, AeModel *m, const AeAlloc *a)
 {
@@ -555,6 +608,7 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 	if (r.err == AE_OK)
 		r.err = ae_model_layout(model);
 	read_metrics(&r, &model->metrics, model->opt.epochs, a);
+	read_distance(&r, model, a);
 	read_params(&r, model, a);
 	return r.err;
 }

@@ -8,7 +8,8 @@
  *  12  4  total length in bytes
  *  16  4  CRC32C of bytes [8, 16) then [20, total): version, kind, length
  *         and body (versions 1 to 3: of bytes [20, total) alone)
- *  20     options, columns (with their encodings), metrics, parameters
+ *  20     options, columns (with their encodings), metrics, the distance
+ *         score's statistics (version 5, score distance only), parameters
  *
  * The reader checks every length, count, dimension and offset before use
  * and reports a status instead of reading out of bounds; every field is in
@@ -22,9 +23,11 @@
 
 /*
  * 2 added options.mask, 3 the kinds' options, 4 the header's version, kind
- * and length to the CRC; 1 to 3 are still read, 4 is written.
+ * and length to the CRC, 5 the distance score (a model of another kind
+ * than vae or cvae from versions 1 to 4 scores by reconstruction); 1 to 4
+ * are still read, 5 is written.
  */
-#define AE_FORMAT_VERSION 4
+#define AE_FORMAT_VERSION 5
 #define AE_HEADER_SIZE 20
 
 /* CRC32C (Castagnoli) of n bytes, continuing from crc (start with 0). */

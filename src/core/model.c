@@ -22,6 +22,15 @@ ae_kind_name(int kind)
 	return (kind >= 0 && kind < AE_KIND_COUNT) ? kind_names[kind] : NULL;
 }
 
+/* Name of a score mode. */
+const char *
+ae_score_name(int score)
+{
+	static const char *const names[] = {"elbo", "reconstruction", "elbo_samples", "distance"};
+
+	return (score >= 0 && score < (int) (sizeof(names) / sizeof(names[0]))) ? names[score] : NULL;
+}
+
 /* Kind code for a name, -1 when unknown. */
 int
 ae_kind_from_name(const char *name)
@@ -82,10 +91,11 @@ ae_model_layout(AeModel *model)
 	if (model->ncols < 1 || model->ncols > AE_MAX_COLUMNS || model->cols == NULL)
 		return AE_ECORRUPT;
 	if (ae_kind_name(o->kind) == NULL || o->activation < 0 || o->activation >= AE_ACT_COUNT ||
-		o->score < AE_SCORE_ELBO || o->score > AE_SCORE_ELBO_SAMPLES)
+		!AE_SCORE_FITS_KIND(o->score, o->kind))
 		return AE_ECORRUPT;
 	if (o->nhidden < 0 || o->nhidden > AE_MAX_HIDDEN ||
-		o->latent < 1 || o->latent > AE_MAX_WIDTH)
+		o->latent < 1 || o->latent > AE_MAX_WIDTH ||
+		(o->score == AE_SCORE_DISTANCE && o->latent > AE_DISTANCE_MAX_LATENT))
 		return AE_ECORRUPT;
 	for (int i = 0; i < o->nhidden; i++)
 		if (o->hidden[i] < 1 || o->hidden[i] > AE_MAX_WIDTH)
@@ -745,6 +755,8 @@ ae_model_score(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t 
 	{
 		out = ae_model_forward(model, w, w->x, 1);
 		ae_model_loss(model, out, t, m, 1, NULL, &recon);
+		if (o->score == AE_SCORE_DISTANCE)
+			return recon / model->recon_mean + ae_model_code_distance(model, ae_model_latent(model, w));
 		return recon;
 	}
 	if (o->score == AE_SCORE_ELBO_SAMPLES)

@@ -39,15 +39,30 @@ typedef enum AeKind
 /* Does a kind have a variational latent (mean and log-variance)? */
 #define AE_KIND_IS_VARIATIONAL(k) ((k) == AE_KIND_VAE || (k) == AE_KIND_CVAE)
 
-/* How a variational model scores a row. */
+/*
+ * How a model scores a row.  Variational kinds: elbo, reconstruction or
+ * elbo_samples; the others: reconstruction or distance.
+ */
 typedef enum AeScoreMode
 {
 	AE_SCORE_ELBO = 0,			/* negative ELBO: reconstruction at the latent mean + KL */
-	AE_SCORE_RECONSTRUCTION = 1,	/* reconstruction at the latent mean */
-	AE_SCORE_ELBO_SAMPLES = 2	/* negative ELBO averaged over AE_SCORE_SAMPLES draws */
+	AE_SCORE_RECONSTRUCTION = 1,	/* the reconstruction loss (at the latent mean) */
+	AE_SCORE_ELBO_SAMPLES = 2,	/* negative ELBO averaged over AE_SCORE_SAMPLES draws */
+	AE_SCORE_DISTANCE = 3		/* reconstruction loss over the training rows' mean, plus the
+								 * code's squared Mahalanobis distance from the training
+								 * rows' codes over latent: see ae_model_fit_distance */
 } AeScoreMode;
 
 #define AE_SCORE_SAMPLES 16
+#define AE_DISTANCE_MAX_LATENT 128	/* widest latent the distance score covers */
+
+/* Name of a score mode ("distance"), NULL when out of range. */
+const char *ae_score_name(int score);
+
+/* Is score mode s one that a model of kind k can have? */
+#define AE_SCORE_FITS_KIND(s, k) (AE_KIND_IS_VARIATIONAL(k) \
+	? (s) >= AE_SCORE_ELBO && (s) <= AE_SCORE_ELBO_SAMPLES \
+	: (s) == AE_SCORE_RECONSTRUCTION || (s) == AE_SCORE_DISTANCE)
 
 /* Name of a kind ("ae"), NULL when out of range; and back, -1 when unknown. */
 const char *ae_kind_name(int kind);
@@ -158,7 +173,21 @@ typedef struct AeModel
 
 	ae_real    *params;			/* (nparams) every W and b, one buffer */
 	AeMetrics	metrics;
+
+	/* score distance: what ae_model_fit_distance measured on the training rows */
+	double		recon_mean;		/* their mean reconstruction loss */
+	ae_real    *code_center;	/* (latent) their mean code */
+	ae_real    *code_whiten;	/* (latent, latent) lower triangular W, W Σ Wᵀ = I for the
+								 * codes' (ridged) covariance Σ; zero above the diagonal */
 } AeModel;
+
+/* Rows of values t: (n, ncols) and masks m: (n, ncols) to train or validate on. */
+typedef struct AeDataset
+{
+	int			n;
+	const ae_real *t;
+	const uint8_t *m;
+} AeDataset;
 
 /* Scratch buffers for forward and backward passes of up to max_batch rows. */
 typedef struct AeWork
@@ -229,12 +258,31 @@ double		ae_model_penalty(const AeModel *model, const AeWork *w, const ae_real *x
 							 double *row_penalty);
 
 /*
- * A row's anomaly score from its values t, m: (ncols): the reconstruction
- * loss, or for a variational model per opt.score the negative ELBO
- * (deterministic; elbo_samples draws from a generator seeded by the row).
- * Leaves the forward pass at the latent mean in w.
+ * A row's anomaly score from its values t, m: (ncols), per opt.score: the
+ * reconstruction loss; the distance score; or for a variational model the
+ * negative ELBO (deterministic; elbo_samples draws from a generator seeded
+ * by the row).  Leaves the forward pass at the latent mean in w.
  */
 double		ae_model_score(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t *m);
+
+/*
+ * Score distance, measured after training on the rows of every data set
+ * given, inputs unmasked: the mean reconstruction loss (recon_mean), the
+ * mean code (code_center) and the whitening factor of the codes'
+ * covariance plus a ridge of 1e-3 of its mean variance (code_whiten).  A
+ * row then scores
+ *
+ *     loss / recon_mean + |W (code - center)|² / latent
+ *
+ * both terms near 1 on a typical training row: how badly the row is
+ * reconstructed, and how far from the training rows' codes it lies.
+ * Allocates code_center and code_whiten from a; ticks per batch.
+ */
+AeStatus	ae_model_fit_distance(AeModel *model, AeWork *w, const AeDataset *const *sets,
+								  int nsets, const AeAlloc *a);
+
+/* The distance term of a code h: (latent): |W (h - center)|² / latent. */
+double		ae_model_code_distance(const AeModel *model, const ae_real *h);
 
 /*
  * Loss of outputs out: (B, n_out) against t, m.  A row's loss is the
@@ -259,19 +307,12 @@ void		ae_model_column_losses(const AeModel *model, const ae_real *out, const ae_
 void		ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
 							  const ae_real *dout, int B, ae_real *grads);
 
-/* Rows of values t: (n, ncols) and masks m: (n, ncols) to train or validate on. */
-typedef struct AeDataset
-{
-	int			n;
-	const ae_real *t;
-	const uint8_t *m;
-} AeDataset;
-
 /*
  * Train a laid-out model with allocated params from scratch: initialise,
  * run opt.epochs epochs of shuffled mini-batches with Adam, keep the weights
  * of the epoch with the best validation loss (the last when val is empty),
- * and fill metrics (but for rows_seen, seconds, which the caller knows).
+ * and fill metrics (but for rows_seen, seconds, which the caller knows);
+ * with score distance, then measure its statistics on train and val rows.
  * tick(tick_arg), when not NULL, is called before each mini-batch and each
  * validation batch, and between the blocks of every long matrix product
  * (see AeTicker); it may longjmp, the allocator being a region.  A batch

@@ -214,5 +214,11 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 	model->metrics.n_train = train->n;
 	model->metrics.n_val = val ? val->n : 0;
 	model->metrics.rows_used = model->metrics.n_train + model->metrics.n_val;
+	if (o->score == AE_SCORE_DISTANCE)
+	{
+		const AeDataset *sets[2] = {train, val};
+
+		return ae_model_fit_distance(model, &w, sets, has_val ? 2 : 1, a);
+	}
 	return AE_OK;
 }

@@ -513,6 +513,15 @@ resolve_defaults(AeFitConfig *cfg, int width, int n_train)
 		o->weight_decay = 0;
 	if (isnan(o->grad_clip))
 		o->grad_clip = 5;
+	/* the distance score wherever the latent is narrow enough (see ae_model_fit_distance) */
+	if (o->score < 0)
+		o->score = o->latent <= AE_DISTANCE_MAX_LATENT ? AE_SCORE_DISTANCE : AE_SCORE_RECONSTRUCTION;
+	else if (o->score == AE_SCORE_DISTANCE && o->latent > AE_DISTANCE_MAX_LATENT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("score \"distance\" needs a latent of at most %d units, not %d",
+						AE_DISTANCE_MAX_LATENT, o->latent),
+				 errhint("Use a narrower latent, or score \"reconstruction\".")));
 }
 
 /* A cvae's condition must be a modelled column, and not the only one. */
@@ -555,7 +564,7 @@ resolve_kind_defaults(AeOptions *o)
 		o->contractive = k == AE_KIND_CONTRACTIVE ? AE_DEFAULT_CONTRACTIVE : 0;
 	if (isnan(o->beta))
 		o->beta = AE_KIND_IS_VARIATIONAL(k) ? AE_DEFAULT_BETA : 0;
-	if (o->score < 0)
+	if (o->score < 0 && AE_KIND_IS_VARIATIONAL(k))
 		o->score = AE_SCORE_ELBO;
 }
 
@@ -803,6 +812,8 @@ ae_fit_sample(AeSample *sample)
 	model->opt.nhidden = 0;
 	model->opt.latent = 1;		/* provisional: this layout only measures the outputs */
 	model->opt.activation = 0;
+	if (model->opt.score < 0)
+		model->opt.score = AE_SCORE_RECONSTRUCTION;
 	ae_check_status(ae_model_layout(model), "laying out the model");
 	resolve_defaults(&cfg, model->n_out, train.n);
 	model->opt = cfg.opt;

@@ -14,7 +14,7 @@
 #define VALID_KEYS "kind, columns, exclude, hidden, latent, epochs, batch_size, learning_rate, " \
 	"seed, activation, weight_decay, grad_clip, val_share, max_rows, mask, categorical, max_categories, " \
 	"noise (denoising), sparsity and sparsity_target (sparse), contractive (contractive), " \
-	"beta and score (vae, cvae), condition (cvae)"
+	"score, beta (vae, cvae), condition (cvae)"
 
 /* Raise the error for a bad value of key. */
 static void pg_attribute_noreturn()
@@ -162,7 +162,7 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 		o->beta = real_value(key, v, 0, false, 1000, "a number in [0, 1000]");
 	else if (strcmp(key, "score") == 0)
 	{
-		const char *expected = "elbo, reconstruction or elbo_samples";
+		const char *expected = "distance, reconstruction, elbo or elbo_samples";
 		char	   *name = string_value(key, v, expected);
 
 		if (strcmp(name, "elbo") == 0)
@@ -171,6 +171,8 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 			o->score = AE_SCORE_RECONSTRUCTION;
 		else if (strcmp(name, "elbo_samples") == 0)
 			o->score = AE_SCORE_ELBO_SAMPLES;
+		else if (strcmp(name, "distance") == 0)
+			o->score = AE_SCORE_DISTANCE;
 		else
 			bad_value(key, expected);
 	}
@@ -248,7 +250,13 @@ check_kind_options(const AeFitConfig *cfg)
 	kind_option(cfg, !isnan(o->contractive), "contractive", k == AE_KIND_CONTRACTIVE,
 				"kind contractive");
 	kind_option(cfg, !isnan(o->beta), "beta", AE_KIND_IS_VARIATIONAL(k), "kinds vae and cvae");
-	kind_option(cfg, o->score >= 0, "score", AE_KIND_IS_VARIATIONAL(k), "kinds vae and cvae");
+	if (o->score >= 0 && !AE_SCORE_FITS_KIND(o->score, k))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ae score \"%s\" does not apply to kind \"%s\"",
+						ae_score_name(o->score), ae_kind_name(k)),
+				 errhint("Kinds vae and cvae score by elbo, elbo_samples or reconstruction; "
+						 "the other kinds by distance or reconstruction.")));
 	kind_option(cfg, cfg->condition != NULL, "condition", k == AE_KIND_CVAE, "kind cvae");
 	if (k == AE_KIND_CVAE && cfg->condition == NULL)
 		ereport(ERROR,

@@ -617,6 +617,7 @@ small_model(AeModel *model, AeColumn cols[3])
 	cols[2].ncat = 3;
 	cols[2].cats = abc;
 	model->opt.kind = AE_KIND_AE;
+	model->opt.score = AE_SCORE_RECONSTRUCTION;
 	model->opt.activation = AE_ACT_TANH;
 	model->opt.nhidden = 1;
 	model->opt.hidden[0] = 4;
@@ -666,7 +667,12 @@ test_layout(void)
 	REJECT(model.cols = NULL, "NULL columns");
 	REJECT(model.opt.kind = AE_KIND_COUNT, "an unknown kind");
 	REJECT(model.opt.kind = -1, "a negative kind");
-	REJECT(model.opt.score = AE_SCORE_ELBO_SAMPLES + 1, "an unknown score mode");
+	REJECT(model.opt.score = AE_SCORE_DISTANCE + 1, "an unknown score mode");
+	REJECT(model.opt.score = AE_SCORE_ELBO, "an ae scored by its ELBO");
+	REJECT((model.opt.score = AE_SCORE_DISTANCE, model.opt.latent = AE_DISTANCE_MAX_LATENT + 1),
+		   "the distance score of a latent too wide for it");
+	REJECT((model.opt.kind = AE_KIND_VAE, model.opt.score = AE_SCORE_DISTANCE),
+		   "a vae scored by distance");
 	REJECT(model.opt.activation = AE_ACT_COUNT, "an unknown activation");
 	REJECT(model.opt.nhidden = AE_MAX_HIDDEN + 1, "too many hidden layers");
 	REJECT(model.opt.hidden[0] = 0, "a hidden width of 0");
@@ -915,6 +921,7 @@ train_options(AeOptions *o, int epochs)
 {
 	memset(o, 0, sizeof(*o));
 	o->kind = AE_KIND_AE;
+	o->score = AE_SCORE_RECONSTRUCTION;
 	o->activation = AE_ACT_TANH;
 	o->nhidden = 1;
 	o->hidden[0] = 16;
@@ -1296,6 +1303,7 @@ numeric_model(AeModel *model, AeColumn cols[NUM_COLS], int kind)
 	}
 	train_options(&model->opt, NUM_EPOCHS);
 	model->opt.kind = kind;
+	model->opt.score = AE_KIND_IS_VARIATIONAL(kind) ? AE_SCORE_ELBO : AE_SCORE_RECONSTRUCTION;
 	model->ncols = NUM_COLS;
 	model->cols = cols;
 }

@@ -67,6 +67,7 @@ build_mixed(AeModel *m, const AeAlloc *a)
 	if ((cols = ae_alloc(a, sizeof(AeColumn) * 5)) == NULL)
 		return AE_ENOMEM;
 	m->opt.kind = AE_KIND_AE;
+	m->opt.score = AE_SCORE_RECONSTRUCTION;
 	m->opt.activation = AE_ACT_ELU;
 	m->opt.nhidden = 2;
 	m->opt.hidden[0] = 9;
@@ -166,6 +167,7 @@ build_minimal(AeModel *m, const AeAlloc *a)
 	col->scale = 1;
 	col->weight = 1;
 	m->opt.kind = AE_KIND_AE;
+	m->opt.score = AE_SCORE_RECONSTRUCTION;
 	m->opt.activation = AE_ACT_IDENTITY;
 	m->opt.latent = 1;
 	m->opt.epochs = 1;			/* the least options a reader accepts */
@@ -1117,11 +1119,11 @@ test_crafted(void)
 /* ---- older format versions ---- */
 
 /*
- * The bytes an older version would have written for m: version 3 has
- * version 4's body, version 2 lacks the six options version 3 added after
+ * The bytes an older version would have written for m (not scored by
+ * distance): versions 4 and 3 have version 5's body, version 2 lacks the six options version 3 added after
  * mask (noise, sparsity, sparsity_target, contractive, beta: f64 each;
  * score: 1 byte), version 1 mask too; the header's version, length and
- * CRC are rewritten to match, the CRC by the old rule (the body alone).
+ * CRC are rewritten to match, the CRC by the version's rule.
  */
 static uint8_t *
 serialize_version(const AeModel *m, int version, size_t *len)
@@ -1142,7 +1144,7 @@ serialize_version(const AeModel *m, int version, size_t *len)
 	memcpy(buf + from, full + from + cut, full_len - from - cut);
 	put_le(buf + 8, (uint64_t) version, 2);
 	put_le(buf + 12, *len, 4);
-	put_le(buf + 16, ae_crc32c(0, buf + AE_HEADER_SIZE, *len - AE_HEADER_SIZE), 4);
+	put_le(buf + 16, ae_model_crc(buf, *len, version), 4);
 	free(full);
 	return buf;
 }
@@ -1335,6 +1337,7 @@ test_big_vocabulary(void)
 		cols[c].weight = 1;
 	}
 	m.opt.kind = AE_KIND_AE;
+	m.opt.score = AE_SCORE_RECONSTRUCTION;
 	m.opt.latent = 1;
 	m.opt.epochs = 1;
 	m.opt.batch_size = 1;
@@ -1440,12 +1443,11 @@ test_old_versions(void)
 			if (version < 3)
 			{
 				CHECK(o->noise == 0 && o->sparsity == 0 && o->sparsity_target == 0 &&
-					  o->contractive == 0 && o->beta == 0 && o->score == AE_SCORE_ELBO,
+					  o->contractive == 0 && o->beta == 0 && o->score == AE_SCORE_RECONSTRUCTION,
 					  "version %d: the options of version 3 read as zero", version);
 				CHECK(o->mask == (version == 2 ? 0.2 : 0), "version %d: mask %g", version, o->mask);
 				m.opt.noise = m.opt.sparsity = m.opt.sparsity_target = 0;
 				m.opt.contractive = m.opt.beta = 0;
-				m.opt.score = 0;
 				if (version == 1)
 					m.opt.mask = 0;
 			}

@@ -406,6 +406,7 @@ grad_model_init(GradModel *g, int kind, int act, int condition)
 	if (condition)
 		g->cols[2].flags = AE_COLFLAG_CONDITION;
 	md->opt.kind = kind;
+	md->opt.score = AE_KIND_IS_VARIATIONAL(kind) ? AE_SCORE_ELBO : AE_SCORE_RECONSTRUCTION;
 	md->opt.activation = act;
 	md->opt.nhidden = 2;
 	md->opt.hidden[0] = 6;
