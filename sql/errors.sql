@@ -56,3 +56,8 @@ SELECT * FROM ae_train('err_pima', 'pima', epochs => 100000);
 RESET statement_timeout;
 -- the timeout left the registry as it was
 SELECT name, (options->>'epochs')::int AS epochs FROM ae_models WHERE name = 'err_pima';
+-- the score mode must fit the kind, and distance a latent it can cover
+SELECT * FROM ae_train('e', 'pima', options => '{"score": "elbo", "epochs": 1}');
+SELECT * FROM ae_train('e', 'pima', kind => 'vae', options => '{"score": "distance", "epochs": 1}');
+SELECT * FROM ae_train('e', 'pima', options => '{"score": "distance", "latent": 200, "epochs": 1}');
+SELECT * FROM ae_train('e', 'pima', options => '{"score": "mahalanobis"}');

@@ -13,8 +13,8 @@
 
 #define VALID_KEYS "kind, columns, exclude, hidden, latent, epochs, batch_size, learning_rate, " \
 	"seed, activation, weight_decay, grad_clip, val_share, max_rows, mask, categorical, max_categories, " \
-	"noise (denoising), sparsity and sparsity_target (sparse), contractive (contractive), " \
-	"score, beta (vae, cvae), condition (cvae)"
+	"score, noise (denoising), sparsity and sparsity_target (sparse), contractive (contractive), " \
+	"beta (vae, cvae), condition (cvae)"
 
 /* Raise the error for a bad value of key. */
 static void pg_attribute_noreturn()

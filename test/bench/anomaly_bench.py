@@ -42,7 +42,11 @@ Methods, all scored on every row of the set (training rows = scored rows,
 as in ODDS):
   * ae:        ae_train with default options, exclude => rowid, is_anomaly,
                seeds 42, 1, 2 (the table shows seed 42 and the mean of the
-               three); kinds denoising and vae with their defaults, seed 42.
+               three); the default model scored by reconstruction alone
+               (options {"score": "reconstruction"}: the score of format-4
+               models), and kinds denoising, sparse, contractive and vae with
+               their defaults, seed 42.  cvae is left out: these sets have
+               nothing to condition on but the label.
                Score: ae_score(model, row).  A row whose modelled columns
                are all NULL has a NULL score (one housevotes84 row); it is
                given the median score (a neutral rank) and listed in the
@@ -281,27 +285,24 @@ def load_table(cur, table, ds):
     cur.execute("ANALYZE %s" % table)
 
 
-# ae methods: tag -> (kind or None for the default, seed)
-AE_RUNS = [("ae_s42", None, 42), ("ae_s1", None, 1), ("ae_s2", None, 2),
-           ("denoising", "denoising", 42), ("vae", "vae", 42)]
+# ae methods: (tag, kind or None for the default, seed, options)
+AE_RUNS = [("ae_s42", None, 42, None), ("ae_s1", None, 1, None), ("ae_s2", None, 2, None),
+           ("ae_recon", None, 42, '{"score": "reconstruction"}'),
+           ("denoising", "denoising", 42, None), ("sparse", "sparse", 42, None),
+           ("contractive", "contractive", 42, None), ("vae", "vae", 42, None)]
 
 
 def run_ae(cur, table, ds, problems):
     """Trains every AE_RUNS model on the table; returns (tag -> scores in
     rowid order, seconds in ae_train)."""
     trained, seconds = [], 0.0
-    for tag, kind, seed in AE_RUNS:
+    for tag, kind, seed, options in AE_RUNS:
         model = "%s%s_%s" % (MODEL_PREFIX, ds.name, tag)
         t0 = time.perf_counter()
         try:
-            if kind is None:
-                cur.execute("SELECT * FROM ae_train(%s, %s::regclass, "
-                            "exclude => ARRAY['rowid', 'is_anomaly'], seed => %s)",
-                            (model, table, seed))
-            else:
-                cur.execute("SELECT * FROM ae_train(%s, %s::regclass, kind => %s, "
-                            "exclude => ARRAY['rowid', 'is_anomaly'], seed => %s)",
-                            (model, table, kind, seed))
+            cur.execute("SELECT * FROM ae_train(%s, %s::regclass, kind => %s, "
+                        "exclude => ARRAY['rowid', 'is_anomaly'], seed => %s, options => %s)",
+                        (model, table, kind, seed, options))
             cur.fetchall()
             trained.append((tag, model))
         except psycopg2.Error as e:
@@ -401,8 +402,9 @@ def fmt(x):
 
 COLUMNS = [  # header, width, key in a result row
     ("set", 17, "name"), ("rows", 5, "rows"), ("anom", 4, "anom"),
-    ("ae s42", 6, "ae_s42"), ("ae 3 seeds (min–max)", 21, "ae3"),
-    ("denoise", 7, "denoising"), ("vae", 6, "vae"),
+    ("ae s42", 6, "ae_s42"), ("ae 3 seeds (min–max)", 21, "ae3"), ("recon", 6, "ae_recon"),
+    ("denoise", 7, "denoising"), ("sparse", 6, "sparse"), ("contr", 6, "contractive"),
+    ("vae", 6, "vae"),
     ("IF 3 seeds", 10, "if"), ("LOF", 6, "lof"), ("EllEnv", 6, "ee"),
     ("z-score", 7, "z"), ("ae−IF", 6, "gap"),
 ]
@@ -427,7 +429,8 @@ def print_group(title, names, res):
                 if len(ae3) == len(AE_SEEDS) else "—")
         gap = np.mean(ae3) - np.mean(r["if"]) if len(ae3) == len(AE_SEEDS) else None
         print(line([n, str(r["rows"]), str(r["anom"]), fmt(r.get("ae_s42")), ae3s,
-                    fmt(r.get("denoising")), fmt(r.get("vae")), fmt(float(np.mean(r["if"]))),
+                    fmt(r.get("ae_recon")), fmt(r.get("denoising")), fmt(r.get("sparse")),
+                    fmt(r.get("contractive")), fmt(r.get("vae")), fmt(float(np.mean(r["if"]))),
                     fmt(r["lof"]), fmt(r["ee"]), fmt(r["z"]), "%+.3f" % gap if gap is not None else "—"]))
     print("-" * len(hdr))
 
@@ -443,8 +446,8 @@ def print_group(title, names, res):
     for n in names:
         res[n]["ae3_mean"] = np.mean(res[n]["ae3"]) if res[n]["ae3"] else None
     print(line(["mean (%d sets)" % len(names), "", "", mean_of("ae_s42"),
-                ("%.3f" % np.mean(ae3_means)) if ae3_all else "—",
-                mean_of("denoising"), mean_of("vae"), "%.3f" % np.mean(if_means),
+                ("%.3f" % np.mean(ae3_means)) if ae3_all else "—", mean_of("ae_recon"),
+                mean_of("denoising"), mean_of("sparse"), mean_of("contractive"), mean_of("vae"), "%.3f" % np.mean(if_means),
                 mean_of("lof"), mean_of("ee"), mean_of("z"),
                 ("%+.3f" % (np.mean(ae3_means) - np.mean(if_means))) if ae3_all else "—"]))
     below = [n for n in names if res[n]["ae3_mean"] is not None
@@ -514,8 +517,8 @@ def main():
             r.update(auc)
             res[ds.name] = r
             cur.execute("DROP TABLE %s" % table)
-            print("  %-17s done: ae_train %.1f s (5 models), baselines %.1f s (%d columns)"
-                  % (ds.name, s_ae, s_base, width), file=sys.stderr, flush=True)
+            print("  %-17s done: ae_train %.1f s (%d models), baselines %.1f s (%d columns)"
+                  % (ds.name, s_ae, len(AE_RUNS), s_base, width), file=sys.stderr, flush=True)
     finally:
         cur.execute("DELETE FROM ae_models WHERE name LIKE %s", (MODEL_PREFIX + "%",))
         cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
@@ -524,7 +527,8 @@ def main():
     print()
     print("ae %s: ROC-AUC of each method against is_anomaly (1 = anomalies ranked first, "
           "0.5 = random)." % version)
-    print("ae: defaults, seeds 42, 1, 2; denoise, vae: defaults, seed 42.  IF: isolation forest,")
+    print("ae: defaults, seeds 42, 1, 2; recon: ae scored by reconstruction alone (the score of")
+    print("format 4 models); denoise, sparse, contr(active), vae: defaults, seed 42.  IF: isolation forest,")
     print("mean of random_state 42, 1, 2.  LOF, EllEnv (elliptic envelope), z-score: see the")
     print("script's header.  ae−IF: ae's 3-seed mean minus IF's.")
     print()

@@ -1503,6 +1503,132 @@ test_train_contractive(void)
 	free(m);
 }
 
+/*
+ * Score distance, checked against its definition recomputed here in
+ * double precision from the trained model's codes: the center is the mean
+ * code of the training and validation rows, W whitens their covariance
+ * plus the ridge (W (Σ + ridge I) Wᵀ = I), recon_mean is their mean loss,
+ * and a row scores loss / recon_mean + |W (h - center)|² / latent.  The
+ * terms average 1 over the training rows (the distance exactly, up to the
+ * ridge), and a row whose values break the columns' dependence, each value
+ * ordinary, scores far above every training row.
+ */
+static void
+test_distance_score(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * NUM_ROWS * NUM_COLS);
+	uint8_t    *m = malloc(NUM_ROWS * NUM_COLS);
+	AeColumn	cols[NUM_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+	AeWork		w;
+	AeStatus	st;
+	int			L;
+	double		center[8] = {0},
+				cov[8][8] = {{0}},
+				loss = 0,
+				mean_dist = 0,
+				worst_err = 0,
+				max_train = 0,
+				odd;
+
+	unit_region_init(&reg);
+	make_numeric(t, m, NUM_ROWS);
+	numeric_model(&model, cols, AE_KIND_AE);
+	model.opt.score = AE_SCORE_DISTANCE;
+	st = train_rows(&model, t, m, NUM_ROWS, NUM_TRAIN, &reg);
+	CHECK(st == AE_OK, "distance: training returns AE_OK (%s)", ae_status_message(st));
+	if (st != AE_OK || ae_work_init(&w, &model, 1, &reg.alloc) != AE_OK)
+		goto done;
+	L = model.opt.latent;
+
+	for (int i = 0; i < NUM_ROWS; i++)
+	{
+		const ae_real *h;
+		double		recon;
+
+		ae_model_inputs(&model, t + i * NUM_COLS, m + i * NUM_COLS, w.x, 1);
+		ae_model_loss(&model, ae_model_forward(&model, &w, w.x, 1), t + i * NUM_COLS,
+					  m + i * NUM_COLS, 1, NULL, &recon);
+		loss += recon / NUM_ROWS;
+		h = ae_model_latent(&model, &w);
+		for (int a = 0; a < L; a++)
+			center[a] += h[a] / NUM_ROWS;
+	}
+	for (int i = 0; i < NUM_ROWS; i++)
+	{
+		const ae_real *h;
+
+		ae_model_inputs(&model, t + i * NUM_COLS, m + i * NUM_COLS, w.x, 1);
+		h = ae_model_encode(&model, &w, w.x, 1);
+		for (int a = 0; a < L; a++)
+			for (int b = 0; b < L; b++)
+				cov[a][b] += (h[a] - center[a]) * (h[b] - center[b]) / NUM_ROWS;
+	}
+	{
+		double		trace = 0;
+
+		for (int a = 0; a < L; a++)
+			trace += cov[a][a];
+		for (int a = 0; a < L; a++)
+			cov[a][a] += 1e-3 * trace / L;
+	}
+	for (int a = 0; a < L; a++)
+		worst_err = fmax(worst_err, fabs(model.code_center[a] - center[a]) / (1 + fabs(center[a])));
+	/* W Σ Wᵀ = I */
+	for (int a = 0; a < L; a++)
+		for (int b = 0; b < L; b++)
+		{
+			double		s = 0;
+
+			for (int i = 0; i < L; i++)
+				for (int j = 0; j < L; j++)
+					s += model.code_whiten[a * L + i] * cov[i][j] * model.code_whiten[b * L + j];
+			worst_err = fmax(worst_err, fabs(s - (a == b)));
+		}
+	worst_err = fmax(worst_err, fabs(model.recon_mean - loss) / loss);
+	CHECK(worst_err < 1e-3, "distance: center, whitening and recon_mean as defined (worst error %.2g)",
+		  worst_err);
+
+	for (int i = 0; i < NUM_ROWS; i++)
+	{
+		double		recon,
+					score = ae_model_score(&model, &w, t + i * NUM_COLS, m + i * NUM_COLS),
+					dist = ae_model_code_distance(&model, ae_model_latent(&model, &w));
+
+		ae_model_loss(&model, w.act[model.nlayers - 1], t + i * NUM_COLS, m + i * NUM_COLS, 1,
+					  NULL, &recon);
+		worst_err = fmax(worst_err, fabs(score - (recon / model.recon_mean + dist)) / score);
+		mean_dist += dist / NUM_ROWS;
+		max_train = fmax(max_train, score);
+	}
+	CHECK(worst_err < 1e-5, "distance: score = loss / recon_mean + distance (worst error %.2g)",
+		  worst_err);
+	/* the mean of |W(h - c)|² over the rows is tr(W Σ0 Wᵀ) / L, just under 1 for the ridge */
+	CHECK(mean_dist > 0.95 && mean_dist <= 1.0001, "distance: mean distance term %.4f over the rows",
+		  mean_dist);
+	{
+		/* each value within the ordinary range, the pattern of none */
+		ae_real		row[NUM_COLS];
+		uint8_t		all[NUM_COLS];
+
+		for (int c = 0; c < NUM_COLS; c++)
+		{
+			row[c] = (ae_real) (c % 2 ? 1.5 : -1.5);
+			all[c] = 1;
+		}
+		odd = ae_model_score(&model, &w, row, all);
+	}
+	printf("   distance: recon_mean %.4f, mean distance %.3f, highest training score %.2f, odd row %.2f\n",
+		   model.recon_mean, mean_dist, max_train, odd);
+	CHECK(odd > 2 * max_train, "distance: a row against the dependence scores %.2f, over twice "
+		  "the highest training row's %.2f", odd, max_train);
+done:
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+}
+
 #define VAE_FINAL_BOUND 3.5		/* final train loss, sampled: squared errors summed + KL; measured 2.7029 */
 #define VAE_VAL_BOUND 2.5		/* best validation loss, at the latent mean; measured 1.7418 */
 #define VAE_SHRINK 0.75			/* final over first epoch's train loss; measured 0.54 (the KL stays) */
@@ -2191,6 +2317,7 @@ static const UnitTest tests[] = {
 	{"training, denoising", test_train_denoising},
 	{"training, sparse", test_train_sparse},
 	{"training, contractive", test_train_contractive},
+	{"distance score", test_distance_score},
 	{"training, vae", test_train_vae},
 	{"vae scores", test_vae_score},
 	{"training, cvae", test_train_cvae},

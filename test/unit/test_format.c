@@ -893,6 +893,15 @@ read_crafted(const uint8_t *buf, size_t len, size_t off, uint64_t v, int nbytes)
 	return st;
 }
 
+/* One field of a valid model altered to a value the reader must refuse. */
+typedef struct Crafted
+{
+	const char *what;
+	size_t		off;				/* offset of the field */
+	uint64_t	value;				/* its new bytes, little-endian */
+	int			nbytes;
+} Crafted;
+
 /* The bits of a float, for crafting float fields. */
 static uint32_t
 f32_bits(float f)
@@ -959,13 +968,7 @@ test_crafted(void)
 	CHECK(read_crafted(buf, len, f.latent, 3, 4) == AE_OK, "rewriting a field with its own value reads");
 
 	{
-		const struct
-		{
-			const char *what;
-			size_t		off;
-			uint64_t	value;
-			int			nbytes;
-		}			cases[] = {
+		const Crafted cases[] = {
 			{"activation 5", f.activation, AE_ACT_COUNT, 2},
 			{"activation 0xFFFF", f.activation, 0xFFFF, 2},
 			{"nhidden 8", f.nhidden, AE_MAX_HIDDEN + 1, 2},
@@ -1181,13 +1184,7 @@ test_validated_fields(void)
 		size_t		vlen;
 		uint8_t    *vbuf = version == AE_FORMAT_VERSION ? serialize(&m, &vlen)
 			: serialize_version(&m, version, &vlen);
-		const struct
-		{
-			const char *what;
-			size_t		off;
-			uint64_t	value;
-			int			nbytes;
-		}			cases[] = {
+		const Crafted cases[] = {
 			/* options that only training reads */
 			{"epochs 0", f.epochs, 0, 4},
 			{"epochs over the maximum", f.epochs, AE_MAX_EPOCHS + 1, 4},
@@ -1725,6 +1722,92 @@ write_seeds(const char *dir)
 	return rc;
 }
 
+/*
+ * A model scored by distance: its statistics round-trip (the model read
+ * back scores rows identically), and each of them made unusable alone — a
+ * recon_mean of zero, NaN or below zero, a center that is not finite, a
+ * whitening factor with a diagonal entry of zero or below or a NaN below
+ * it — is refused with AE_ECORRUPT.  The statistics sit between the
+ * metrics and the parameters: 8 bytes of recon_mean, L floats of center,
+ * the L (L + 1) / 2 floats of W's lower triangle by rows.
+ */
+static void
+test_distance_stats(void)
+{
+	UnitRegion	reg;
+	AeModel		m,
+				back;
+	AeWork		w1,
+				w2;
+	size_t		len,
+				stats;
+	uint8_t    *buf;
+	int			L;
+	int			same = 1;
+
+	unit_region_init(&reg);
+	build_mixed(&m, &reg.alloc);
+	m.opt.score = AE_SCORE_DISTANCE;
+	L = m.opt.latent;
+	m.recon_mean = 0.75;
+	m.code_center = ae_alloc(&reg.alloc, sizeof(ae_real) * L);
+	m.code_whiten = ae_alloc(&reg.alloc, sizeof(ae_real) * L * L);
+	for (int i = 0; i < L; i++)
+	{
+		m.code_center[i] = (ae_real) ae_rng_normal(&rng);
+		for (int j = 0; j < L; j++)
+			m.code_whiten[i * L + j] = j > i ? 0 : (ae_real) (j == i ? 0.5 + ae_rng_uniform(&rng)
+															   : ae_rng_normal(&rng));
+	}
+	buf = serialize(&m, &len);
+	stats = len - 4 - 4 * m.nparams - (8 + 4 * (size_t) L * (L + 3) / 2);
+	CHECK(get_le_f64(buf + stats) == 0.75, "recon_mean found before the parameters");
+	CHECK(ae_model_read(buf, len, &back, &reg.alloc) == AE_OK && back.opt.score == AE_SCORE_DISTANCE,
+		  "a model scored by distance reads back");
+	if (back.opt.score == AE_SCORE_DISTANCE &&
+		ae_work_init(&w1, &m, 1, &reg.alloc) == AE_OK && ae_work_init(&w2, &back, 1, &reg.alloc) == AE_OK)
+		for (int i = 0; i < 50; i++)
+		{
+			ae_real		t[5] = {(ae_real) ae_rng_normal(&rng), (ae_real) ae_rng_below(&rng, 2),
+			(ae_real) ae_rng_below(&rng, 5), 0, (ae_real) ae_rng_below(&rng, 6)};
+			uint8_t		mask[5] = {1, 1, 1, 0, 1};
+
+			same &= ae_model_score(&m, &w1, t, mask) == ae_model_score(&back, &w2, t, mask);
+		}
+	CHECK(same, "the model read back scores 50 rows identically");
+	{
+		size_t		center = stats + 8,
+					tri = center + 4 * (size_t) L;
+		const Crafted cases[] = {
+			{"recon_mean 0", stats, f64_bits(0), 8},
+			{"recon_mean -1", stats, f64_bits(-1), 8},
+			{"recon_mean NaN", stats, f64_bits(NAN), 8},
+			{"center NaN", center + 4 * (L - 1), f32_bits(NAN), 4},
+			{"whitening diagonal 0", tri, f32_bits(0), 4},
+			{"whitening diagonal -1", tri + 4 * 2, f32_bits(-1), 4},
+			{"whitening below the diagonal NaN", tri + 4 * 1, f32_bits(NAN), 4},
+			{"whitening infinite", tri + 4 * 4, f32_bits(INFINITY), 4},
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		{
+			AeStatus	st = read_crafted(buf, len, cases[i].off, cases[i].value, cases[i].nbytes);
+
+			CHECK(st == AE_ECORRUPT, "%s refused (%s)", cases[i].what, ae_status_message(st));
+		}
+	}
+	/* a version 4 model cannot be scored by distance: its score byte reads as reconstruction */
+	{
+		uint8_t    *v4 = serialize_version(&m, 4, &len);
+
+		CHECK(ae_model_read(v4, len, &back, &reg.alloc) != AE_OK,
+			  "version 4 bytes with the statistics in them are refused");
+		free(v4);
+	}
+	free(buf);
+	unit_region_free(&reg);
+}
+
 static const UnitTest tests[] = {
 	{"crc32c test vectors", test_crc},
 	{"round trips", test_round_trip},
@@ -1737,6 +1820,7 @@ static const UnitTest tests[] = {
 	{"every checked field altered alone", test_validated_fields},
 	{"a vocabulary of 3000 labels", test_big_vocabulary},
 	{"older format versions", test_old_versions},
+	{"the distance score's statistics", test_distance_stats},
 	{"version 4: the header under the CRC", test_header_crc},
 	{"models written by ae 0.1.0", test_released_models},
 	{"allocation failures", test_read_nomem},
