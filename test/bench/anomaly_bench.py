@@ -302,7 +302,7 @@ def run_ae(cur, table, ds, problems):
         try:
             cur.execute("SELECT * FROM ae_train(%s, %s::regclass, kind => %s, "
                         "exclude => ARRAY['rowid', 'is_anomaly'], seed => %s, options => %s)",
-                        (model, table, kind, seed, options))
+                        (model, table, kind, seed, options or "{}"))
             cur.fetchall()
             trained.append((tag, model))
         except psycopg2.Error as e:
