@@ -32,6 +32,13 @@ ae_kind_from_name(const char *name)
 	return -1;
 }
 
+/* The latent activation a kind trains with; see model.h. */
+int
+ae_kind_latent_activation(int kind)
+{
+	return kind == AE_KIND_SPARSE ? AE_ACT_SIGMOID : AE_ACT_IDENTITY;
+}
+
 /* Widths of a column's inputs (without the indicator) and outputs. */
 static int
 column_width(const AeColumn *c)
@@ -83,6 +90,10 @@ ae_model_layout(AeModel *model)
 		return AE_ECORRUPT;
 	if (ae_kind_name(o->kind) == NULL || o->activation < 0 || o->activation >= AE_ACT_COUNT ||
 		o->score < AE_SCORE_ELBO || o->score > AE_SCORE_ELBO_SAMPLES)
+		return AE_ECORRUPT;
+	/* the latent is linear, or the sparse kind's sigmoid code */
+	if (o->latent_activation != AE_ACT_IDENTITY &&
+		!(o->latent_activation == AE_ACT_SIGMOID && o->kind == AE_KIND_SPARSE))
 		return AE_ECORRUPT;
 	if (o->nhidden < 0 || o->nhidden > AE_MAX_HIDDEN ||
 		o->latent < 1 || o->latent > AE_MAX_WIDTH)
@@ -155,7 +166,8 @@ ae_model_layout(AeModel *model)
 				return st;
 			prev = o->hidden[i];
 		}
-		if ((st = add_layer(model, prev, variational ? 2 * o->latent : o->latent, 0)) != AE_OK)
+		if ((st = add_layer(model, prev, variational ? 2 * o->latent : o->latent,
+							 o->latent_activation)) != AE_OK)
 			return st;
 		model->nencoder = model->nlayers;
 		prev = model->dec_in;
@@ -497,18 +509,40 @@ row_norm2(const AeModel *model, int j)
 	return s;
 }
 
-/* Mean of sigmoid(latent) over the batch, per latent unit: the sparse kind's firing rates. */
+/*
+ * Latent unit activation h as the sparse penalty counts it, and its
+ * derivative with respect to h, the latent layer's output: h itself when
+ * the latent is the sigmoid code the decoder reads; sigmoid(h) in a model
+ * of formats 1 to 4, whose latent is linear (what it was trained with).
+ */
+static inline double
+sparse_activation(const AeModel *model, ae_real h, double *dh)
+{
+	double		s;
+
+	if (model->layers[model->nencoder - 1].act == AE_ACT_SIGMOID)
+	{
+		*dh = 1;
+		return h;
+	}
+	s = 1 / (1 + exp(-(double) h));
+	*dh = s * (1 - s);
+	return s;
+}
+
+/* Mean activation of each latent unit over the batch: the sparse kind's firing rates. */
 static void
 firing_rates(const AeModel *model, const AeWork *w, int B, double *rate)
 {
 	const ae_real *h = ae_model_latent(model, w);
 	int			L = model->opt.latent;
+	double		dh;
 
 	for (int j = 0; j < L; j++)
 		rate[j] = 0;
 	for (int r = 0; r < B; r++)
 		for (int j = 0; j < L; j++)
-			rate[j] += 1 / (1 + exp(-(double) h[(size_t) r * L + j])) / B;
+			rate[j] += sparse_activation(model, h[(size_t) r * L + j], &dh) / B;
 }
 
 /* Keep a rate strictly inside (0, 1) so the KL stays finite. */
@@ -552,6 +586,12 @@ ae_model_penalty(const AeModel *model, const AeWork *w, const ae_real *x, int B,
 		double		rate[AE_MAX_WIDTH];
 		double		rho = clamp_rate(o->sparsity_target);
 
+		/*
+		 * The rates are means of the code the decoder reads: a constant
+		 * added to the latent layer's pre-activations moves that code
+		 * through the sigmoid, which no change of the decoder's bias can
+		 * undo, so a shift cannot meet the penalty for free.
+		 */
 		firing_rates(model, w, B, rate);
 		for (int j = 0; j < o->latent; j++)
 		{
@@ -623,9 +663,10 @@ penalty_latent_grad(const AeModel *model, const AeWork *w, int B, ae_real *d)
 
 			for (int r = 0; r < B; r++)
 			{
-				double		s = 1 / (1 + exp(-(double) h[(size_t) r * L + j]));
+				double		dh;
 
-				d[(size_t) r * L + j] += (ae_real) (dkl * s * (1 - s) / B);
+				sparse_activation(model, h[(size_t) r * L + j], &dh);
+				d[(size_t) r * L + j] += (ae_real) (dkl * dh / B);
 			}
 		}
 	}

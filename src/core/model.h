@@ -28,7 +28,7 @@ typedef enum AeKind
 {
 	AE_KIND_AE = 0,				/* encoder–bottleneck–decoder */
 	AE_KIND_DENOISING = 1,		/* trained on inputs with Gaussian noise and masking */
-	AE_KIND_SPARSE = 2,			/* KL penalty pulling latent firing rates to a target */
+	AE_KIND_SPARSE = 2,			/* sigmoid code, its units' mean activations pulled to a target by KL */
 	AE_KIND_CONTRACTIVE = 3,	/* penalty on the first encoder layer's Jacobian */
 	AE_KIND_VAE = 4,			/* variational: latent mean and log-variance, KL to N(0, I) */
 	AE_KIND_CVAE = 5			/* variational, encoder and decoder given a condition column */
@@ -52,6 +52,14 @@ typedef enum AeScoreMode
 /* Name of a kind ("ae"), NULL when out of range; and back, -1 when unknown. */
 const char *ae_kind_name(int kind);
 int			ae_kind_from_name(const char *name);
+
+/*
+ * The latent activation a kind trains with: sigmoid for the sparse kind
+ * (the code its penalty makes sparse is what the decoder reads), identity
+ * for every other kind.  Sparse models of formats 1 to 4 have a linear
+ * latent; their options say so.
+ */
+int			ae_kind_latent_activation(int kind);
 
 typedef enum AeColKind
 {
@@ -105,7 +113,9 @@ typedef struct AeLayer
 typedef struct AeOptions
 {
 	int			kind;
-	int			activation;		/* of hidden layers; latent and outputs are linear */
+	int			activation;		/* of hidden layers; outputs are linear */
+	int			latent_activation;	/* of the latent layer: ae_kind_latent_activation, or
+									 * identity (any model of formats 1 to 4) */
 	int			nhidden;
 	int			hidden[AE_MAX_HIDDEN];	/* encoder widths; the decoder mirrors them */
 	int			latent;
@@ -118,7 +128,7 @@ typedef struct AeOptions
 	double		mask;			/* share of observed values hidden from the input per batch */
 	double		noise;			/* denoising: std. dev. of Gaussian noise on numeric inputs */
 	double		sparsity;		/* sparse: weight of the KL rate penalty */
-	double		sparsity_target;	/* sparse: target firing rate of sigmoid(latent) */
+	double		sparsity_target;	/* sparse: target mean activation of each latent unit */
 	double		contractive;	/* contractive: weight of the Jacobian penalty */
 	double		beta;			/* variational: weight of the KL term in training */
 	int			score;			/* variational: AeScoreMode */
@@ -177,7 +187,8 @@ typedef struct AeWork
 
 /*
  * Derive offsets, widths and layer shapes from cols and opt, validating
- * both: kind, activation, score mode, widths; each column's kind,
+ * both: kind, activation, latent activation (identity, or sigmoid for the
+ * sparse kind), score mode, widths; each column's kind,
  * transform, flags, name (non-empty, unique), encoding (center, scale, lo,
  * hi, weight finite; scale > 0, weight >= 0, lo <= hi), vocabulary size
  * and the condition (exactly one in a cvae, none elsewhere).  Options
@@ -211,7 +222,8 @@ const ae_real *ae_model_decode(const AeModel *model, AeWork *w, const ae_real *z
 
 /*
  * Forward through the encoder only; returns the encoder output inside w:
- * the latent codes (B, latent), or for a variational model the means and
+ * the latent codes (B, latent) the decoder reads (for the sparse kind its
+ * sigmoid activations), or for a variational model the means and
  * log-variances (B, 2 · latent), means first.
  */
 const ae_real *ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B);
@@ -220,10 +232,19 @@ const ae_real *ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x
 const ae_real *ae_model_latent(const AeModel *model, const AeWork *w);
 
 /*
- * The kind's regularizer after a forward pass: the KL term of a
- * variational model (weighted by beta), the sparsity or contractive
- * penalty.  Returns its mean over the B rows; row_penalty: (B), when not
- * NULL, gets each row's share (the unweighted KL for variational kinds).
+ * The kind's regularizer after a forward pass of x: (B, n_in).  Returns
+ * its mean over the B rows; row_penalty: (B), when not NULL, gets each
+ * row's share.
+ *
+ * - variational: beta · KL(q(z|x) ‖ N(0, I)); a row's share is its
+ *   unweighted KL.
+ * - sparse: sparsity · Σ_j KL(ρ ‖ ρ̂_j), ρ = sparsity_target and ρ̂_j the
+ *   batch mean of latent unit j's activation — the very sigmoid code the
+ *   decoder reads, so shifting the latent cannot meet it for free (a model
+ *   of formats 1 to 4, with a linear latent: of sigmoid(latent)).  A batch
+ *   quantity: the rows' shares are 0.
+ * - contractive: contractive · the squared Frobenius norm of the first
+ *   encoder layer's Jacobian; a row's share is its own term.
  */
 double		ae_model_penalty(const AeModel *model, const AeWork *w, const ae_real *x, int B,
 							 double *row_penalty);

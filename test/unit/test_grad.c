@@ -12,9 +12,10 @@
  * loss, a whole mixed-column model (every parameter) with tanh, elu and
  * sigmoid, and each kind's penalty: its value against an independent
  * computation, then every parameter's gradient of the penalty alone and of
- * the whole training objective (ae_model_loss + ae_model_penalty) — sparse,
- * contractive with tanh, sigmoid, elu and relu, vae with beta 1 and 2.5, and
- * cvae, the variational kinds with a fixed nonzero eps.
+ * the whole training objective (ae_model_loss + ae_model_penalty) — sparse
+ * with its sigmoid code and with the linear latent of formats 1 to 4,
+ * contractive with tanh, sigmoid, elu and relu, vae with beta 1 and 2.5,
+ * and cvae, the variational kinds with a fixed nonzero eps.
  */
 #include "core/dense.h"
 #include "core/loss.h"
@@ -407,6 +408,7 @@ grad_model_init(GradModel *g, int kind, int act, int condition)
 		g->cols[2].flags = AE_COLFLAG_CONDITION;
 	md->opt.kind = kind;
 	md->opt.activation = act;
+	md->opt.latent_activation = ae_kind_latent_activation(kind);
 	md->opt.nhidden = 2;
 	md->opt.hidden[0] = 6;
 	md->opt.hidden[1] = 5;
@@ -635,48 +637,84 @@ test_model_sigmoid(void)
 
 /* ---- the kinds' penalties ---- */
 
+/* Pre-activations (GB, latent) of the latent layer, from the layer before it (naive kernel). */
+static void
+latent_preactivation(GradModel *g)
+{
+	const AeModel *md = &g->model;
+	const AeLayer *L = &md->layers[md->nencoder - 1];
+
+	ae_dense_forward_naive(g->pre, md->nencoder > 1 ? g->work.act[md->nencoder - 2] : g->work.x,
+						   md->params + L->w_off, md->params + L->b_off, GB, L->nin, L->nout);
+}
+
 /*
- * Sparse: sparsity · Σ_j KL(ρ ‖ p_j), p_j the batch mean of sigmoid(latent
- * j).  The rates couple the rows, which the batch objective's finite
- * differences see as they are.
+ * Sparse: sparsity · Σ_j KL(ρ ‖ p_j), p_j the batch mean of unit j's
+ * activation sigmoid(z_j), z_j the latent layer's pre-activation: with a
+ * sigmoid latent (latent_act) the code the decoder reads, with a linear
+ * one (formats 1 to 4) sigmoid of the code.  The value is checked against
+ * rates computed here from the pre-activations, then the gradients.  The
+ * rates couple the rows, which the batch objective's finite differences
+ * see as they are.
  */
 static void
-test_sparse(void)
+check_sparse(int latent_act)
 {
 	GradModel	g;
+	char		what[64];
 
 	if (grad_model_init(&g, AE_KIND_SPARSE, AE_ACT_TANH, 0))
 	{
 		AeModel    *md = &g.model;
 		const ae_real *h;
-		int			L = md->opt.latent;
+		int			L = md->opt.latent,
+					reads_code = 1;
 		double		expect = 0,
 					rho = 0.1;
 
+		md->opt.latent_activation = latent_act;
+		CHECK(ae_model_layout(md) == AE_OK && md->layers[md->nencoder - 1].act == latent_act,
+			  "sparse with a %s latent lays out", ae_act_name(latent_act));
 		md->opt.sparsity = 0.5;
 		md->opt.sparsity_target = rho;
 
-		/* the value, from the latent codes */
+		/* the value, from the latent pre-activations */
 		ae_model_forward(md, &g.work, g.work.x, GB);
+		latent_preactivation(&g);
 		h = ae_model_latent(md, &g.work);
 		for (int j = 0; j < L; j++)
 		{
 			double		p = 0;
 
 			for (int r = 0; r < GB; r++)
-				p += 1 / (1 + exp(-h[r * L + j])) / GB;
+				p += 1 / (1 + exp(-g.pre[r * L + j])) / GB;
 			expect += rho * log(rho / p) + (1 - rho) * log((1 - rho) / (1 - p));
 		}
-		check_value("sparse penalty", ae_model_penalty(md, &g.work, g.work.x, GB, NULL),
-					0.5 * expect, 1e-12);
+		/* with a sigmoid latent, the decoder reads those very activations */
+		for (int k = 0; k < GB * L; k++)
+			reads_code &= latent_act != AE_ACT_SIGMOID ||
+				(fabs(h[k] - 1 / (1 + exp(-g.pre[k]))) < 1e-15 && g.work.z[k] == h[k]);
+		CHECK(reads_code, "sparse: the decoder reads sigmoid of the latent pre-activations");
+		snprintf(what, sizeof(what), "sparse, %s latent", ae_act_name(latent_act));
+		check_value(what, ae_model_penalty(md, &g.work, g.work.x, GB, NULL), 0.5 * expect, 1e-12);
 
-		check_params(&g, 0, "sparse tanh penalty");
-		check_params(&g, 1, "sparse tanh objective");
+		snprintf(what, sizeof(what), "sparse %s latent penalty", ae_act_name(latent_act));
+		check_params(&g, 0, what);
+		snprintf(what, sizeof(what), "sparse %s latent objective", ae_act_name(latent_act));
+		check_params(&g, 1, what);
 
 		md->opt.sparsity = 0;
 		CHECK(ae_model_penalty(md, &g.work, g.work.x, GB, NULL) == 0, "sparsity 0: no penalty");
 	}
 	grad_model_free(&g);
+}
+
+/* Sparse with its sigmoid code, and with the linear latent of formats 1 to 4. */
+static void
+test_sparse(void)
+{
+	check_sparse(AE_ACT_SIGMOID);
+	check_sparse(AE_ACT_IDENTITY);
 }
 
 /*
@@ -870,7 +908,7 @@ static const UnitTest tests[] = {
 	{"model gradients, tanh", test_model_tanh},
 	{"model gradients, elu", test_model_elu},
 	{"model gradients, sigmoid", test_model_sigmoid},
-	{"sparse penalty and objective", test_sparse},
+	{"sparse penalty and objective, sigmoid and linear latent", test_sparse},
 	{"contractive, tanh", test_contractive_tanh},
 	{"contractive, sigmoid", test_contractive_sigmoid},
 	{"contractive, elu", test_contractive_elu},
