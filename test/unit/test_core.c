@@ -5,11 +5,12 @@
  * random number generator, the model's layout (every kind), input encoding
  * and loss, small end-to-end training runs on synthetic data whose losses
  * must fall below stated bounds (ae on numeric and mixed columns, then
- * each kind: denoising, sparse, contractive, vae, cvae), the sparse kind's
- * code measured on held-out rows against a plain ae, a vae's three scores
- * and a cvae's decoder under different conditions; long products
- * cut into blocks of rows (the same results, a tick between blocks, a
- * longjmp out of one), and training that diverges.
+ * each kind: denoising, sparse, contractive, vae, cvae), what the sparse
+ * and contractive kinds promise measured on held-out rows against a plain
+ * ae (a sparse code; a flatter encoder, its Jacobian taken here by
+ * differences), a vae's three scores and a cvae's decoder under different
+ * conditions; long products cut into blocks of rows (the same results, a
+ * tick between blocks, a longjmp out of one), and training that diverges.
  */
 #include "core/adam.h"
 #include "core/dense.h"
@@ -1369,21 +1370,6 @@ check_run(const char *what, AeStatus st, const AeModel *model, double final_boun
 		  what, final, shrink, first);
 }
 
-/* Mean of a penalty over the validation rows of make_numeric, in batches of 32. */
-static double
-val_penalty(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t *m)
-{
-	double		total = 0;
-
-	for (int start = NUM_TRAIN; start < NUM_ROWS; start += 32)
-	{
-		ae_model_inputs(model, t + start * NUM_COLS, m + start * NUM_COLS, w->x, 32);
-		ae_model_forward(model, w, w->x, 32);
-		total += ae_model_penalty(model, w, w->x, 32, NULL) * 32;
-	}
-	return total / (NUM_ROWS - NUM_TRAIN);
-}
-
 #define DEN_FINAL_BOUND 0.06	/* final train loss (noisy inputs); measured 0.0295 */
 #define DEN_VAL_BOUND 0.05		/* best validation loss; measured 0.0146 */
 
@@ -1566,13 +1552,70 @@ test_train_sparse(void)
 	free(m);
 }
 
-#define CON_FINAL_BOUND 0.05	/* final train loss, penalty included; measured 0.0142 */
-#define CON_VAL_BOUND 0.05		/* best validation loss; measured 0.0143 */
+#define CON_LATENT 4			/* a code wider than the data's two factors */
+#define CON_FINAL_BOUND 0.05	/* final train loss, penalty included; measured 0.0067 */
+#define CON_VAL_BOUND 0.05		/* best validation loss; measured 0.0066 */
+#define CON_JACOBIAN_FACTOR 5	/* the ae's mean ‖J‖²_F over the contractive's, at least; measured 19.6 */
+#define CON_RELATIVE_FACTOR 2	/* the same over the codes' variance, at least; measured 7.1 */
+#define CON_RECON_MARGIN 0.01	/* held-out reconstruction over a plain ae's, at most;
+								 * measured 0.0047 against 0.0042 */
+#define JACOBIAN_STEP 1e-3		/* the test's own central differences of the encoder */
 
 /*
- * Contractive, weight 0.01: trains, and ends with under a tenth of the
- * Jacobian penalty on the validation rows that an ae trained without it
- * has (measured 0.0012 against 0.0553).
+ * The encoder's mean squared Frobenius norm ‖∂h/∂x‖²_F over the held-out
+ * rows, by central differences of ae_model_encode in each input; spread
+ * gets the codes' total variance over those rows, Σ_j Var(h_j).
+ */
+static double
+held_out_jacobian(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t *m, double *spread)
+{
+	int			L = model->opt.latent,
+				n_in = model->n_in;
+	ae_real    *x0 = malloc(sizeof(ae_real) * NUM_VAL * n_in),
+			   *hp = malloc(sizeof(ae_real) * NUM_VAL * L);
+	const ae_real *h;
+	double		frob = 0;
+
+	ae_model_inputs(model, t + NUM_TRAIN * NUM_COLS, m + NUM_TRAIN * NUM_COLS, x0, NUM_VAL);
+	h = ae_model_encode(model, w, x0, NUM_VAL);
+	*spread = 0;
+	for (int j = 0; j < L; j++)
+	{
+		double		mean = 0;
+
+		for (int r = 0; r < NUM_VAL; r++)
+			mean += h[r * L + j] / NUM_VAL;
+		for (int r = 0; r < NUM_VAL; r++)
+			*spread += (h[r * L + j] - mean) * (h[r * L + j] - mean) / NUM_VAL;
+	}
+	for (int i = 0; i < n_in; i++)
+	{
+		memcpy(w->x, x0, sizeof(ae_real) * NUM_VAL * n_in);
+		for (int r = 0; r < NUM_VAL; r++)
+			w->x[r * n_in + i] += JACOBIAN_STEP;
+		memcpy(hp, ae_model_encode(model, w, w->x, NUM_VAL), sizeof(ae_real) * NUM_VAL * L);
+		for (int r = 0; r < NUM_VAL; r++)
+			w->x[r * n_in + i] -= 2 * JACOBIAN_STEP;
+		h = ae_model_encode(model, w, w->x, NUM_VAL);
+		for (int k = 0; k < NUM_VAL * L; k++)
+		{
+			double		d = ((double) hp[k] - h[k]) / (2 * JACOBIAN_STEP);
+
+			frob += d * d / NUM_VAL;
+		}
+	}
+	free(x0);
+	free(hp);
+	return frob;
+}
+
+/*
+ * Contractive, weight 0.01, latent 4 for two factors: on the held-out rows
+ * the encoder's Jacobian, measured here by differences of the encoder
+ * alone, is several times smaller than a plain ae's, and still so relative
+ * to the spread of the codes (the decoder could absorb a code merely
+ * scaled down, which the penalty alone would reward), while reconstruction
+ * stays near the ae's.  Prints both training times.
  */
 static void
 test_train_contractive(void)
@@ -1584,30 +1627,40 @@ test_train_contractive(void)
 	AeModel		model,
 				plain;
 	UnitRegion	reg;
-	AeWork		w;
-	AeStatus	st;
+	AeWork		w,
+				wp;
+	double		secs,
+				secs_ae;
 
 	unit_region_init(&reg);
 	make_numeric(t, m, NUM_ROWS);
-	numeric_model(&model, cols, AE_KIND_CONTRACTIVE);
-	model.opt.contractive = 0.01;
-	st = train_rows(&model, t, m, NUM_ROWS, NUM_TRAIN, &reg);
-	check_run("contractive", st, &model, CON_FINAL_BOUND, CON_VAL_BOUND, 0.1);
-
-	numeric_model(&plain, cols2, AE_KIND_AE);
-	if (st == AE_OK && train_rows(&plain, t, m, NUM_ROWS, NUM_TRAIN, &reg) == AE_OK &&
-		ae_work_init(&w, &model, 32, &reg.alloc) == AE_OK)
+	if (train_numeric_kind(&model, cols, AE_KIND_CONTRACTIVE, CON_LATENT, t, m, &reg, &secs) &&
+		train_numeric_kind(&plain, cols2, AE_KIND_AE, CON_LATENT, t, m, &reg, &secs_ae) &&
+		CHECK(ae_work_init(&w, &model, NUM_VAL, &reg.alloc) == AE_OK &&
+			  ae_work_init(&wp, &plain, NUM_VAL, &reg.alloc) == AE_OK, "work space"))
 	{
-		double		pc = val_penalty(&model, &w, t, m),
-					pa;
+		double		spread,
+					spread_ae,
+					jac = held_out_jacobian(&model, &w, t, m, &spread),
+					jac_ae = held_out_jacobian(&plain, &wp, t, m, &spread_ae),
+					rec = held_out_loss(&model, &w, t, m),
+					rec_ae = held_out_loss(&plain, &wp, t, m);
 
-		plain.opt = model.opt;
-		pa = val_penalty(&plain, &w, t, m);
-		printf("   contractive: Jacobian penalty on validation rows %.3g, an ae's %.3g\n", pc, pa);
-		CHECK(pc < pa / 10, "contractive training lowers the Jacobian penalty: %.3g < %.3g / 10", pc, pa);
+		check_run("contractive", AE_OK, &model, CON_FINAL_BOUND, CON_VAL_BOUND, 0.1);
+		printf("   contractive: held-out mean ‖J‖²_F %.4f, a plain ae's %.4f (%.1f times); "
+			   "over the codes' variance %.3f and %.3f (%.1f times)\n", jac, jac_ae, jac_ae / jac,
+			   jac / spread, jac_ae / spread_ae, (jac_ae / spread_ae) / (jac / spread));
+		printf("   contractive: held-out reconstruction %.4f, a plain ae's %.4f; "
+			   "training %.0f ms, a plain ae %.0f ms (%.2f times)\n", rec, rec_ae,
+			   1e3 * secs, 1e3 * secs_ae, secs / secs_ae);
+		CHECK(jac * CON_JACOBIAN_FACTOR < jac_ae, "contractive: ‖J‖²_F %.4f under the ae's %.4f / %d",
+			  jac, jac_ae, CON_JACOBIAN_FACTOR);
+		CHECK(jac / spread * CON_RELATIVE_FACTOR < jac_ae / spread_ae,
+			  "contractive: ‖J‖²_F over the code variance %.3f under the ae's %.3f / %d",
+			  jac / spread, jac_ae / spread_ae, CON_RELATIVE_FACTOR);
+		CHECK(rec < rec_ae + CON_RECON_MARGIN, "contractive: held-out reconstruction %.4f < the ae's %.4f + %.2f",
+			  rec, rec_ae, CON_RECON_MARGIN);
 	}
-	else
-		CHECK(0, "ae for comparison");
 	unit_region_free(&reg);
 	free(t);
 	free(m);
