@@ -6,6 +6,8 @@
  */
 #include "core/format.h"
 
+#include "core/dense.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -109,6 +111,7 @@ write_body(Writer *w, const AeModel *m)
 	put_f64(w, o->contractive);
 	put_f64(w, o->beta);
 	put_uint(w, o->score, 1);
+	put_uint(w, o->latent_activation, 1);
 	put_uint(w, (uint64_t) o->max_rows, 8);
 	put_uint(w, o->seed, 8);
 
@@ -373,6 +376,8 @@ read_options(Reader *r, AeOptions *o, int version)
 	/* before the distance score, every kind but the variational ones scored by reconstruction */
 	if (version < 5 && !AE_KIND_IS_VARIATIONAL(o->kind))
 		o->score = AE_SCORE_RECONSTRUCTION;
+	/* before version 5 every latent was linear; ae_model_layout checks the value */
+	o->latent_activation = version >= 5 ? (int) get_uint(r, 1) : AE_ACT_IDENTITY;
 	/* finite and in range: a corrupt value must not reach training or scoring */
 	check(r, o->noise >= 0 && o->noise <= 100 && o->sparsity >= 0 && o->sparsity <= 1e6 &&
 		  o->sparsity_target >= 0 && o->sparsity_target < 1 && o->contractive >= 0 &&

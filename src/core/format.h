@@ -11,6 +11,11 @@
  *  20     options, columns (with their encodings), metrics, the distance
  *         score's statistics (version 5, score distance only), parameters
  *
+ * The options end, from version 3, with noise, sparsity, sparsity_target,
+ * contractive, beta (f64 each), score (1 byte), from version 5 the latent
+ * layer's activation (1 byte: identity, or sigmoid for the sparse kind;
+ * identity when an older version is read), then max_rows and seed.
+ *
  * The reader checks every length, count, dimension and offset before use
  * and reports a status instead of reading out of bounds; every field is in
  * its range (ae_model_layout's checks, options finite and usable, metrics
@@ -23,9 +28,9 @@
 
 /*
  * 2 added options.mask, 3 the kinds' options, 4 the header's version, kind
- * and length to the CRC, 5 the distance score (a model of another kind
- * than vae or cvae from versions 1 to 4 scores by reconstruction); 1 to 4
- * are still read, 5 is written.
+ * and length to the CRC, 5 options.latent_activation and the distance
+ * score (a model of another kind than vae or cvae from versions 1 to 4
+ * scores by reconstruction); 1 to 4 are still read, 5 is written.
  */
 #define AE_FORMAT_VERSION 5
 #define AE_HEADER_SIZE 20

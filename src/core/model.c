@@ -41,6 +41,13 @@ ae_kind_from_name(const char *name)
 	return -1;
 }
 
+/* The latent activation a kind trains with; see model.h. */
+int
+ae_kind_latent_activation(int kind)
+{
+	return kind == AE_KIND_SPARSE ? AE_ACT_SIGMOID : AE_ACT_IDENTITY;
+}
+
 /* Widths of a column's inputs (without the indicator) and outputs. */
 static int
 column_width(const AeColumn *c)
@@ -92,6 +99,10 @@ ae_model_layout(AeModel *model)
 		return AE_ECORRUPT;
 	if (ae_kind_name(o->kind) == NULL || o->activation < 0 || o->activation >= AE_ACT_COUNT ||
 		!AE_SCORE_FITS_KIND(o->score, o->kind))
+		return AE_ECORRUPT;
+	/* the latent is linear, or the sparse kind's sigmoid code */
+	if (o->latent_activation != AE_ACT_IDENTITY &&
+		!(o->latent_activation == AE_ACT_SIGMOID && o->kind == AE_KIND_SPARSE))
 		return AE_ECORRUPT;
 	if (o->nhidden < 0 || o->nhidden > AE_MAX_HIDDEN ||
 		o->latent < 1 || o->latent > AE_MAX_WIDTH ||
@@ -165,7 +176,8 @@ ae_model_layout(AeModel *model)
 				return st;
 			prev = o->hidden[i];
 		}
-		if ((st = add_layer(model, prev, variational ? 2 * o->latent : o->latent, 0)) != AE_OK)
+		if ((st = add_layer(model, prev, variational ? 2 * o->latent : o->latent,
+							 o->latent_activation)) != AE_OK)
 			return st;
 		model->nencoder = model->nlayers;
 		prev = model->dec_in;
@@ -236,6 +248,16 @@ ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a)
 	w->dz = ae_alloc(a, sizeof(ae_real) * B * model->dec_in);
 	if (!w->x || !w->dout || !w->d1 || !w->d2 || !w->eps || !w->z || !w->dz)
 		return AE_ENOMEM;
+	if (model->opt.kind == AE_KIND_CONTRACTIVE)
+	{
+		w->probe = ae_alloc(a, sizeof(ae_real) * B * model->n_in);
+		w->probe_x = ae_alloc(a, sizeof(ae_real) * B * model->n_in);
+		if (!w->probe || !w->probe_x)
+			return AE_ENOMEM;
+		for (int l = 0; l < model->nencoder; l++)
+			if ((w->probe_act[l] = ae_alloc(a, sizeof(ae_real) * B * model->layers[l].nout)) == NULL)
+				return AE_ENOMEM;
+	}
 	return AE_OK;
 }
 
@@ -276,30 +298,35 @@ ae_model_inputs(const AeModel *model, const ae_real *t, const uint8_t *m,
 	}
 }
 
-/* The input of layer l: x, an earlier layer's output, or the decoder input z. */
+/*
+ * The input of layer l: x, an earlier layer's output in act (w->act, or
+ * w->probe_act for the contractive kind's second encoder pass), or the
+ * decoder input z.
+ */
 static const ae_real *
-layer_input(const AeModel *model, const AeWork *w, const ae_real *x, int l)
+layer_input(const AeModel *model, const AeWork *w, ae_real *const *act, const ae_real *x, int l)
 {
 	if (l == 0)
 		return x;
 	if (l == model->nencoder)
 		return w->z;
-	return w->act[l - 1];
+	return act[l - 1];
 }
 
-/* Forward through layers [from, to). */
+/* Forward through layers [from, to), outputs into act. */
 static const ae_real *
-forward_layers(const AeModel *model, AeWork *w, const ae_real *x, int B, int from, int to)
+forward_layers(const AeModel *model, AeWork *w, ae_real *const *act, const ae_real *x, int B,
+			   int from, int to)
 {
 	for (int l = from; l < to; l++)
 	{
 		const AeLayer *L = &model->layers[l];
 
-		ae_dense_forward_ticked(w->act[l], layer_input(model, w, x, l), model->params + L->w_off,
+		ae_dense_forward_ticked(act[l], layer_input(model, w, act, x, l), model->params + L->w_off,
 								model->params + L->b_off, B, L->nin, L->nout, &w->ticker);
-		ae_act_forward(L->act, w->act[l], (size_t) B * L->nout);
+		ae_act_forward(L->act, act[l], (size_t) B * L->nout);
 	}
-	return w->act[to - 1];
+	return act[to - 1];
 }
 
 /* exp(logvar / 2), with logvar clamped so the exponential stays finite. */
@@ -330,7 +357,7 @@ copy_condition(const AeModel *model, AeWork *w, const ae_real *x, int B)
 const ae_real *
 ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B)
 {
-	const ae_real *h = forward_layers(model, w, x, B, 0, model->nencoder);
+	const ae_real *h = forward_layers(model, w, w->act, x, B, 0, model->nencoder);
 	int			L = model->opt.latent;
 
 	/* decoder input: the latent code, or mean + sigma * eps; then the condition */
@@ -346,7 +373,7 @@ ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B)
 			memcpy(zr, hr, sizeof(ae_real) * L);
 	}
 	copy_condition(model, w, x, B);
-	return forward_layers(model, w, x, B, model->nencoder, model->nlayers);
+	return forward_layers(model, w, w->act, x, B, model->nencoder, model->nlayers);
 }
 
 /* Decode given latent points. */
@@ -358,14 +385,14 @@ ae_model_decode(const AeModel *model, AeWork *w, const ae_real *z, const ae_real
 	for (int r = 0; r < B; r++)
 		memcpy(w->z + (size_t) r * model->dec_in, z + (size_t) r * L, sizeof(ae_real) * L);
 	copy_condition(model, w, x, B);
-	return forward_layers(model, w, x, B, model->nencoder, model->nlayers);
+	return forward_layers(model, w, w->act, x, B, model->nencoder, model->nlayers);
 }
 
 /* Forward through the encoder only. */
 const ae_real *
 ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 {
-	return forward_layers(model, w, x, B, 0, model->nencoder);
+	return forward_layers(model, w, w->act, x, B, 0, model->nencoder);
 }
 
 /* The encoder output of the last pass. */
@@ -465,60 +492,40 @@ ae_model_column_losses(const AeModel *model, const ae_real *out, const ae_real *
 	}
 }
 
-/* Activation derivative f' and second derivative f'', both from the output y. */
-static void
-act_derivatives(int act, double y, double *d1, double *d2)
+/*
+ * Latent unit activation h as the sparse penalty counts it, and its
+ * derivative with respect to h, the latent layer's output: h itself when
+ * the latent is the sigmoid code the decoder reads; sigmoid(h) in a model
+ * of formats 1 to 4, whose latent is linear (what it was trained with).
+ */
+static inline double
+sparse_activation(const AeModel *model, ae_real h, double *dh)
 {
-	switch (act)
+	double		s;
+
+	if (model->layers[model->nencoder - 1].act == AE_ACT_SIGMOID)
 	{
-		case AE_ACT_RELU:
-			*d1 = y > 0;
-			*d2 = 0;
-			break;
-		case AE_ACT_TANH:
-			*d1 = 1 - y * y;
-			*d2 = -2 * y * (1 - y * y);
-			break;
-		case AE_ACT_SIGMOID:
-			*d1 = y * (1 - y);
-			*d2 = y * (1 - y) * (1 - 2 * y);
-			break;
-		case AE_ACT_ELU:
-			*d1 = y > 0 ? 1 : y + 1;
-			*d2 = y > 0 ? 0 : y + 1;
-			break;
-		default:
-			*d1 = 1;
-			*d2 = 0;
-			break;
+		*dh = 1;
+		return h;
 	}
-}
-
-/* Squared norms of the rows of layer 0's weights: S_j = sum_i W_ji^2. */
-static double
-row_norm2(const AeModel *model, int j)
-{
-	const AeLayer *L = &model->layers[0];
-	const ae_real *wj = model->params + L->w_off + (size_t) j * L->nin;
-	double		s = 0;
-
-	for (int i = 0; i < L->nin; i++)
-		s += (double) wj[i] * wj[i];
+	s = 1 / (1 + exp(-(double) h));
+	*dh = s * (1 - s);
 	return s;
 }
 
-/* Mean of sigmoid(latent) over the batch, per latent unit: the sparse kind's firing rates. */
+/* Mean activation of each latent unit over the batch: the sparse kind's firing rates. */
 static void
 firing_rates(const AeModel *model, const AeWork *w, int B, double *rate)
 {
 	const ae_real *h = ae_model_latent(model, w);
 	int			L = model->opt.latent;
+	double		dh;
 
 	for (int j = 0; j < L; j++)
 		rate[j] = 0;
 	for (int r = 0; r < B; r++)
 		for (int j = 0; j < L; j++)
-			rate[j] += 1 / (1 + exp(-(double) h[(size_t) r * L + j])) / B;
+			rate[j] += sparse_activation(model, h[(size_t) r * L + j], &dh) / B;
 }
 
 /* Keep a rate strictly inside (0, 1) so the KL stays finite. */
@@ -528,12 +535,49 @@ clamp_rate(double p)
 	return p < 1e-6 ? 1e-6 : (p > 1 - 1e-6 ? 1 - 1e-6 : p);
 }
 
+/*
+ * The contractive kind's second encoder pass, at x + σ·v (v = w->probe),
+ * into w->probe_x and w->probe_act; returns its latent codes (B, latent).
+ */
+static const ae_real *
+probe_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
+{
+	for (size_t i = 0; i < (size_t) B * model->n_in; i++)
+		w->probe_x[i] = (ae_real) (x[i] + AE_CONTRACTIVE_STEP * w->probe[i]);
+	return forward_layers(model, w, w->probe_act, w->probe_x, B, 0, model->nencoder);
+}
+
+/* The contractive penalty's probe directions for B rows; see model.h. */
+void
+ae_model_draw_probe(const AeModel *model, AeWork *w, int B, AeRng *rng)
+{
+	uint64_t	bits = 0;
+
+	if (model->opt.kind != AE_KIND_CONTRACTIVE || model->opt.contractive <= 0)
+		return;
+	for (size_t i = 0; i < (size_t) B * model->n_in; i++)
+	{
+		if (i % 64 == 0)
+			bits = ae_rng_next(rng);
+		w->probe[i] = (bits >> (i % 64)) & 1 ? 1 : -1;
+	}
+}
+
+/* contractive / σ²: what turns a squared latent difference into the penalty. */
+static inline double
+contractive_scale(const AeModel *model)
+{
+	return model->opt.contractive / (AE_CONTRACTIVE_STEP * AE_CONTRACTIVE_STEP);
+}
+
 /* The kind's regularizer; see model.h. */
 double
-ae_model_penalty(const AeModel *model, const AeWork *w, const ae_real *x, int B,
+ae_model_penalty(const AeModel *model, AeWork *w, const ae_real *x, int B,
 				 double *row_penalty)
 {
 	const AeOptions *o = &model->opt;
+	const ae_real *h = ae_model_latent(model, w);
+	int			L = o->latent;
 	double		total = 0;
 
 	if (row_penalty)
@@ -541,9 +585,6 @@ ae_model_penalty(const AeModel *model, const AeWork *w, const ae_real *x, int B,
 			row_penalty[r] = 0;
 	if (AE_KIND_IS_VARIATIONAL(o->kind))
 	{
-		const ae_real *h = ae_model_latent(model, w);
-		int			L = o->latent;
-
 		for (int r = 0; r < B; r++)
 		{
 			double		kl = 0;
@@ -562,8 +603,14 @@ ae_model_penalty(const AeModel *model, const AeWork *w, const ae_real *x, int B,
 		double		rate[AE_MAX_WIDTH];
 		double		rho = clamp_rate(o->sparsity_target);
 
+		/*
+		 * The rates are means of the code the decoder reads: a constant
+		 * added to the latent layer's pre-activations moves that code
+		 * through the sigmoid, which no change of the decoder's bias can
+		 * undo, so a shift cannot meet the penalty for free.
+		 */
 		firing_rates(model, w, B, rate);
-		for (int j = 0; j < o->latent; j++)
+		for (int j = 0; j < L; j++)
 		{
 			double		p = clamp_rate(rate[j]);
 
@@ -573,29 +620,43 @@ ae_model_penalty(const AeModel *model, const AeWork *w, const ae_real *x, int B,
 	}
 	if (o->kind == AE_KIND_CONTRACTIVE && o->contractive > 0)
 	{
-		const AeLayer *L0 = &model->layers[0];
+		/* ‖h(x + σv) − h(x)‖² / σ² per row: about ‖J v‖², whose mean over v is ‖J‖²_F */
+		const ae_real *hp = probe_encode(model, w, x, B);
+		double		scale = contractive_scale(model);
 
-		for (int j = 0; j < L0->nout; j++)
+		for (int r = 0; r < B; r++)
 		{
-			double		s = row_norm2(model, j);
+			double		s = 0;
 
-			for (int r = 0; r < B; r++)
+			for (int j = 0; j < L; j++)
 			{
-				double		d1,
-							d2,
-							v;
+				double		d = (double) hp[(size_t) r * L + j] - h[(size_t) r * L + j];
 
-				act_derivatives(L0->act, w->act[0][(size_t) r * L0->nout + j], &d1, &d2);
-				v = o->contractive * d1 * d1 * s;
-				if (row_penalty)
-					row_penalty[r] += v;
-				total += v;
+				s += d * d;
 			}
+			if (row_penalty)
+				row_penalty[r] = scale * s;
+			total += scale * s;
 		}
 		return total / B;
 	}
-	(void) x;
 	return 0;
+}
+
+/*
+ * Add sign · the contractive penalty's gradient with respect to the probe
+ * pass's latent codes, 2 · contractive / (σ² B) · (h(x + σv) − h(x)), to
+ * d: (B, latent); the first pass's gradient is its opposite.
+ */
+static void
+add_contractive_latent_grad(const AeModel *model, const AeWork *w, int B, double sign, ae_real *d)
+{
+	const ae_real *h = ae_model_latent(model, w);
+	const ae_real *hp = w->probe_act[model->nencoder - 1];
+	double		c = sign * 2 * contractive_scale(model) / B;
+
+	for (size_t k = 0; k < (size_t) B * model->opt.latent; k++)
+		d[k] += (ae_real) (c * ((double) hp[k] - h[k]));
 }
 
 /* Add the gradient of the kind's penalty on the encoder output to d: (B, nout of the latent layer). */
@@ -633,44 +694,54 @@ penalty_latent_grad(const AeModel *model, const AeWork *w, int B, ae_real *d)
 
 			for (int r = 0; r < B; r++)
 			{
-				double		s = 1 / (1 + exp(-(double) h[(size_t) r * L + j]));
+				double		dh;
 
-				d[(size_t) r * L + j] += (ae_real) (dkl * s * (1 - s) / B);
+				sparse_activation(model, h[(size_t) r * L + j], &dh);
+				d[(size_t) r * L + j] += (ae_real) (dkl * dh / B);
 			}
 		}
 	}
+	else if (o->kind == AE_KIND_CONTRACTIVE && o->contractive > 0)
+		add_contractive_latent_grad(model, w, B, -1, d);
 }
 
 /*
- * Contractive penalty gradients of layer 0.  With P = lambda/B sum_b sum_j
- * f'(z_bj)^2 S_j: the part through z_bj is added to dz0 (the pre-activation
- * gradient, so the dense backward carries it to W and b), the part through
- * S_j goes straight into dW.
+ * Backward through layer l, whose input was inp and output out: d, the
+ * gradient of its output, becomes that of its pre-activation; adds into
+ * grads and writes dinp (skipped when NULL).
  */
 static void
-contractive_grad(const AeModel *model, const AeWork *w, int B, ae_real *dz0, ae_real *grads)
+backward_layer(const AeModel *model, AeWork *w, int l, ae_real *d, ae_real *dinp,
+			   const ae_real *inp, const ae_real *out, int B, ae_real *grads)
 {
-	const AeLayer *L0 = &model->layers[0];
-	double		lambda = model->opt.contractive;
+	const AeLayer *Ly = &model->layers[l];
 
-	for (int j = 0; j < L0->nout; j++)
+	ae_act_backward(Ly->act, d, out, (size_t) B * Ly->nout);
+	ae_dense_backward_ticked(dinp, grads + Ly->w_off, grads + Ly->b_off, d, inp,
+							 model->params + Ly->w_off, B, Ly->nin, Ly->nout, &w->ticker);
+}
+
+/*
+ * The contractive penalty's gradient through its second encoder pass,
+ * from the latent down to layer 0 (after the main backward pass, whose
+ * buffers d1 and d2 it reuses).
+ */
+static void
+probe_backward(const AeModel *model, AeWork *w, int B, ae_real *grads)
+{
+	ae_real    *d = w->d1;
+	ae_real    *next = w->d2;
+	ae_real    *tmp;
+
+	memset(d, 0, sizeof(ae_real) * (size_t) B * model->opt.latent);
+	add_contractive_latent_grad(model, w, B, 1, d);
+	for (int l = model->nencoder - 1; l >= 0; l--)
 	{
-		double		s = row_norm2(model, j);
-		double		mean_d1sq = 0;
-		const ae_real *wj = model->params + L0->w_off + (size_t) j * L0->nin;
-		ae_real    *gj = grads + L0->w_off + (size_t) j * L0->nin;
-
-		for (int r = 0; r < B; r++)
-		{
-			double		d1,
-						d2;
-
-			act_derivatives(L0->act, w->act[0][(size_t) r * L0->nout + j], &d1, &d2);
-			dz0[(size_t) r * L0->nout + j] += (ae_real) (lambda * 2 * s * d1 * d2 / B);
-			mean_d1sq += d1 * d1 / B;
-		}
-		for (int i = 0; i < L0->nin; i++)
-			gj[i] += (ae_real) (lambda * 2 * wj[i] * mean_d1sq);
+		backward_layer(model, w, l, d, l == 0 ? NULL : next,
+					   layer_input(model, w, w->probe_act, w->probe_x, l), w->probe_act[l], B, grads);
+		tmp = d;
+		d = next;
+		next = tmp;
 	}
 }
 
@@ -688,7 +759,6 @@ ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
 	memcpy(d, dout, sizeof(ae_real) * (size_t) B * model->n_out);
 	for (int l = model->nlayers - 1; l >= 0; l--)
 	{
-		const AeLayer *Ly = &model->layers[l];
 		ae_real    *dinp = l == 0 ? NULL : (l == model->nencoder ? w->dz : next);
 		ae_real    *tmp;
 
@@ -714,16 +784,13 @@ ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
 				}
 			penalty_latent_grad(model, w, B, d);
 		}
-		ae_act_backward(Ly->act, d, w->act[l], (size_t) B * Ly->nout);
-		if (l == 0 && o->kind == AE_KIND_CONTRACTIVE && o->contractive > 0)
-			contractive_grad(model, w, B, d, grads);
-		ae_dense_backward_ticked(dinp, grads + Ly->w_off, grads + Ly->b_off, d,
-								 layer_input(model, w, x, l), model->params + Ly->w_off,
-								 B, Ly->nin, Ly->nout, &w->ticker);
+		backward_layer(model, w, l, d, dinp, layer_input(model, w, w->act, x, l), w->act[l], B, grads);
 		tmp = d;
 		d = next;
 		next = tmp;
 	}
+	if (o->kind == AE_KIND_CONTRACTIVE && o->contractive > 0)
+		probe_backward(model, w, B, grads);
 }
 
 /* Seed for a row's elbo_samples draws: a hash of its values and mask. */

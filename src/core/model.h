@@ -28,8 +28,8 @@ typedef enum AeKind
 {
 	AE_KIND_AE = 0,				/* encoder–bottleneck–decoder */
 	AE_KIND_DENOISING = 1,		/* trained on inputs with Gaussian noise and masking */
-	AE_KIND_SPARSE = 2,			/* KL penalty pulling latent firing rates to a target */
-	AE_KIND_CONTRACTIVE = 3,	/* penalty on the first encoder layer's Jacobian */
+	AE_KIND_SPARSE = 2,			/* sigmoid code, its units' mean activations pulled to a target by KL */
+	AE_KIND_CONTRACTIVE = 3,	/* penalty on the whole encoder's Jacobian (expected squared norm) */
 	AE_KIND_VAE = 4,			/* variational: latent mean and log-variance, KL to N(0, I) */
 	AE_KIND_CVAE = 5			/* variational, encoder and decoder given a condition column */
 } AeKind;
@@ -67,6 +67,21 @@ const char *ae_score_name(int score);
 /* Name of a kind ("ae"), NULL when out of range; and back, -1 when unknown. */
 const char *ae_kind_name(int kind);
 int			ae_kind_from_name(const char *name);
+
+/*
+ * The latent activation a kind trains with: sigmoid for the sparse kind
+ * (the code its penalty makes sparse is what the decoder reads), identity
+ * for every other kind.  Sparse models of formats 1 to 4 have a linear
+ * latent; their options say so.
+ */
+int			ae_kind_latent_activation(int kind);
+
+/*
+ * The contractive penalty's step σ: it compares the encoder at x and at
+ * x + σ·v, v a random direction (see ae_model_draw_probe), on inputs in
+ * standard units.
+ */
+#define AE_CONTRACTIVE_STEP 1e-2
 
 typedef enum AeColKind
 {
@@ -120,7 +135,9 @@ typedef struct AeLayer
 typedef struct AeOptions
 {
 	int			kind;
-	int			activation;		/* of hidden layers; latent and outputs are linear */
+	int			activation;		/* of hidden layers; outputs are linear */
+	int			latent_activation;	/* of the latent layer: ae_kind_latent_activation, or
+									 * identity (any model of formats 1 to 4) */
 	int			nhidden;
 	int			hidden[AE_MAX_HIDDEN];	/* encoder widths; the decoder mirrors them */
 	int			latent;
@@ -133,8 +150,8 @@ typedef struct AeOptions
 	double		mask;			/* share of observed values hidden from the input per batch */
 	double		noise;			/* denoising: std. dev. of Gaussian noise on numeric inputs */
 	double		sparsity;		/* sparse: weight of the KL rate penalty */
-	double		sparsity_target;	/* sparse: target firing rate of sigmoid(latent) */
-	double		contractive;	/* contractive: weight of the Jacobian penalty */
+	double		sparsity_target;	/* sparse: target mean activation of each latent unit */
+	double		contractive;	/* contractive: weight of the encoder Jacobian penalty */
 	double		beta;			/* variational: weight of the KL term in training */
 	int			score;			/* variational: AeScoreMode */
 	int64_t		max_rows;		/* reservoir size */
@@ -201,12 +218,17 @@ typedef struct AeWork
 	ae_real    *dout;			/* (max_batch, n_out) */
 	ae_real    *d1;				/* (max_batch, widest) ping-pong gradients */
 	ae_real    *d2;
+	/* the contractive kind's second encoder pass, at x + σ·probe (NULL for other kinds) */
+	ae_real    *probe;			/* (max_batch, n_in) directions v, set by the caller */
+	ae_real    *probe_x;		/* (max_batch, n_in) x + σ·v */
+	ae_real    *probe_act[AE_MAX_LAYERS];	/* (max_batch, layer nout) encoder layers' outputs */
 	AeTicker	ticker;			/* long products pause here; no tick after ae_work_init */
 } AeWork;
 
 /*
  * Derive offsets, widths and layer shapes from cols and opt, validating
- * both: kind, activation, score mode, widths; each column's kind,
+ * both: kind, activation, latent activation (identity, or sigmoid for the
+ * sparse kind), score mode, widths; each column's kind,
  * transform, flags, name (non-empty, unique), encoding (center, scale, lo,
  * hi, weight finite; scale > 0, weight >= 0, lo <= hi), vocabulary size
  * and the condition (exactly one in a cvae, none elsewhere).  Options
@@ -220,7 +242,7 @@ AeStatus	ae_model_alloc_params(AeModel *model, const AeAlloc *a);
 /* He (relu, elu) or Xavier (others) uniform initialisation, zero biases. */
 void		ae_model_init_params(AeModel *model, AeRng *rng);
 
-/* Allocate scratch for batches of up to max_batch rows. */
+/* Allocate scratch for batches of up to max_batch rows (probe buffers zeroed). */
 AeStatus	ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a);
 
 /* x: (B, n_in) from t, m: (B, ncols). */
@@ -240,7 +262,8 @@ const ae_real *ae_model_decode(const AeModel *model, AeWork *w, const ae_real *z
 
 /*
  * Forward through the encoder only; returns the encoder output inside w:
- * the latent codes (B, latent), or for a variational model the means and
+ * the latent codes (B, latent) the decoder reads (for the sparse kind its
+ * sigmoid activations), or for a variational model the means and
  * log-variances (B, 2 · latent), means first.
  */
 const ae_real *ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B);
@@ -249,13 +272,39 @@ const ae_real *ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x
 const ae_real *ae_model_latent(const AeModel *model, const AeWork *w);
 
 /*
- * The kind's regularizer after a forward pass: the KL term of a
- * variational model (weighted by beta), the sparsity or contractive
- * penalty.  Returns its mean over the B rows; row_penalty: (B), when not
- * NULL, gets each row's share (the unweighted KL for variational kinds).
+ * The kind's regularizer after a forward pass of x: (B, n_in).  Returns
+ * its mean over the B rows; row_penalty: (B), when not NULL, gets each
+ * row's share.
+ *
+ * - variational: beta · KL(q(z|x) ‖ N(0, I)); a row's share is its
+ *   unweighted KL.
+ * - sparse: sparsity · Σ_j KL(ρ ‖ ρ̂_j), ρ = sparsity_target and ρ̂_j the
+ *   batch mean of latent unit j's activation — the very sigmoid code the
+ *   decoder reads, so shifting the latent cannot meet it for free (a model
+ *   of formats 1 to 4, with a linear latent: of sigmoid(latent)).  A batch
+ *   quantity: the rows' shares are 0.
+ * - contractive: contractive · the expected squared Frobenius norm of the
+ *   encoder's Jacobian J = ∂latent/∂x, estimated by one probe per row:
+ *   contractive · ‖h(x + σ·v) − h(x)‖² / σ², v = w->probe and σ =
+ *   AE_CONTRACTIVE_STEP.  For random v with E[v vᵀ] = I (those of
+ *   ae_model_draw_probe, or N(0, I)) its expectation is contractive ·
+ *   ‖J‖²_F up to O(σ²) (exactly, for a relu encoder whose pieces x and
+ *   x + σ·v share); with w->probe zero it is 0.  Runs that second encoder
+ *   pass into w, which ae_model_backward then uses; a row's share is its
+ *   own term.  The decoder can make up for a code that is merely scaled
+ *   down, so part of the penalty may be met by a smaller code.
  */
-double		ae_model_penalty(const AeModel *model, const AeWork *w, const ae_real *x, int B,
+double		ae_model_penalty(const AeModel *model, AeWork *w, const ae_real *x, int B,
 							 double *row_penalty);
+
+/*
+ * Contractive kind (with a weight): fill w->probe, (B, n_in), with random
+ * directions for the Jacobian penalty, each entry -1 or +1 with equal
+ * odds.  Any v with E[v vᵀ] = I gives the penalty contractive · ‖J‖²_F
+ * as its mean; these signs (Hutchinson's) do with the least variance and
+ * one random bit an entry.  Other kinds: nothing.
+ */
+void		ae_model_draw_probe(const AeModel *model, AeWork *w, int B, AeRng *rng);
 
 /*
  * A row's anomaly score from its values t, m: (ncols), per opt.score: the
@@ -303,7 +352,11 @@ double		ae_model_loss(const AeModel *model, const ae_real *out, const ae_real *t
 void		ae_model_column_losses(const AeModel *model, const ae_real *out, const ae_real *t,
 								   const uint8_t *m, double *col_loss);
 
-/* Backward pass after a forward of the same x, penalty included; adds into grads: (nparams). */
+/*
+ * Backward pass after a forward and ae_model_penalty of the same x (the
+ * contractive kind's penalty runs the encoder pass its gradient needs),
+ * penalty included; adds into grads: (nparams).
+ */
 void		ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
 							  const ae_real *dout, int B, ae_real *grads);
 

@@ -63,14 +63,18 @@ add_noise(const AeModel *model, ae_real *x, const uint8_t *mi, int B, double sd,
 /*
  * Mean row loss of a data set (penalty included), evaluated in batches
  * without gradients, ticking before each; a variational model is
- * evaluated at its latent means.
+ * evaluated at its latent means, a contractive one with probes from a
+ * generator seeded alike at every call, so epochs are compared on the
+ * same draws.
  */
 static double
 evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
 {
 	double		total = 0;
 	size_t		nc = model->ncols;
+	AeRng		probe_rng;
 
+	ae_rng_seed(&probe_rng, model->opt.seed);
 	memset(w->eps, 0, sizeof(ae_real) * (size_t) w->max_batch * model->opt.latent);
 	for (int start = 0; start < d->n; start += w->max_batch)
 	{
@@ -82,6 +86,7 @@ evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
 		if (w->ticker.tick)
 			w->ticker.tick(w->ticker.arg);
 		ae_model_inputs(model, t, m, w->x, B);
+		ae_model_draw_probe(model, w, B, &probe_rng);
 		out = ae_model_forward(model, w, w->x, B);
 		total += (ae_model_loss(model, out, t, m, B, NULL, NULL) +
 				  ae_model_penalty(model, w, w->x, B, NULL)) * B;
@@ -177,6 +182,7 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 			if (AE_KIND_IS_VARIATIONAL(o->kind))
 				for (size_t i = 0; i < (size_t) B * o->latent; i++)
 					w.eps[i] = (ae_real) ae_rng_normal(rng);
+			ae_model_draw_probe(model, &w, B, rng);
 			out = ae_model_forward(model, &w, w.x, B);
 			loss = ae_model_loss(model, out, tb, mb, B, w.dout, NULL) +
 				ae_model_penalty(model, &w, w.x, B, NULL);

@@ -548,7 +548,7 @@ check_condition(List *kept, int ncols, const char *condition, Oid typid)
 			 errhint("Name an existing column of a supported type, with values, and do not exclude it.")));
 }
 
-/* Each kind's own options: its defaults, and zero for options of other kinds. */
+/* Each kind's own options: its defaults, and zero for options of other kinds; its latent activation. */
 static void
 resolve_kind_defaults(AeOptions *o)
 {
@@ -566,6 +566,7 @@ resolve_kind_defaults(AeOptions *o)
 		o->beta = AE_KIND_IS_VARIATIONAL(k) ? AE_DEFAULT_BETA : 0;
 	if (o->score < 0 && AE_KIND_IS_VARIATIONAL(k))
 		o->score = AE_SCORE_ELBO;
+	o->latent_activation = ae_kind_latent_activation(k);
 }
 
 /*

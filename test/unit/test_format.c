@@ -8,8 +8,8 @@
  * checkers notice a read past the end.
  *
  * With --write-seed DIR, writes the valid models built here (mixed,
- * minimal, vae, cvae, and the mixed model in versions 3 and 1) into DIR
- * for the fuzzer's seed corpus instead of testing.
+ * minimal, vae, cvae, sparse, contractive, and the mixed model in versions
+ * 4, 3 and 1) into DIR for the fuzzer's seed corpus instead of testing.
  */
 #include "core/format.h"
 #include "core/dense.h"
@@ -183,18 +183,20 @@ build_minimal(AeModel *m, const AeAlloc *a)
 }
 
 /*
- * The mixed model as a variational kind: a vae, or a cvae conditioned on
- * the "size" column.  Every option of version 3 gets a distinct nonzero
- * value (those of other kinds too: the format stores them all).
+ * The mixed model as another kind: a vae, a cvae conditioned on the "size"
+ * column, or a sparse (with its sigmoid latent) or contractive model.
+ * Every option of version 3 gets a distinct nonzero value (those of other
+ * kinds too: the format stores them all).
  */
 static AeStatus
-build_variational(AeModel *m, const AeAlloc *a, int kind)
+build_kind(AeModel *m, const AeAlloc *a, int kind)
 {
 	AeStatus	st;
 
 	if ((st = build_mixed(m, a)) != AE_OK)
 		return st;
 	m->opt.kind = kind;
+	m->opt.latent_activation = ae_kind_latent_activation(kind);
 	m->opt.mask = 0.2;
 	m->opt.noise = 0.3;
 	m->opt.sparsity = 0.125;
@@ -284,6 +286,7 @@ compare_models(const char *what, const AeModel *a, const AeModel *b)
 	int			ok;
 
 	ok = oa->kind == ob->kind && oa->activation == ob->activation &&
+		oa->latent_activation == ob->latent_activation &&
 		oa->nhidden == ob->nhidden && oa->latent == ob->latent &&
 		oa->epochs == ob->epochs && oa->batch_size == ob->batch_size &&
 		same_f64(oa->learning_rate, ob->learning_rate) &&
@@ -392,7 +395,7 @@ variational_round_trip(int kind)
 	const char *what = ae_kind_name(kind);
 
 	unit_region_init(&reg);
-	if (!CHECK(build_variational(&m, &reg.alloc, kind) == AE_OK, "build %s model", what))
+	if (!CHECK(build_kind(&m, &reg.alloc, kind) == AE_OK, "build %s model", what))
 	{
 		unit_region_free(&reg);
 		return;
@@ -456,6 +459,11 @@ test_round_trip(void)
 	round_trip("minimal", &m);
 	variational_round_trip(AE_KIND_VAE);
 	variational_round_trip(AE_KIND_CVAE);
+	CHECK(build_kind(&m, &reg.alloc, AE_KIND_SPARSE) == AE_OK &&
+		  m.layers[m.nencoder - 1].act == AE_ACT_SIGMOID, "build sparse model, sigmoid latent");
+	round_trip("sparse", &m);
+	CHECK(build_kind(&m, &reg.alloc, AE_KIND_CONTRACTIVE) == AE_OK, "build contractive model");
+	round_trip("contractive", &m);
 
 	/* a model as training leaves it, then its outputs after reading back */
 	{
@@ -549,9 +557,9 @@ test_size(void)
 	CHECK(total == len, "header length %u == ae_model_size %zu", total, len);
 	CHECK(crc == ae_crc32c(ae_crc32c(0, buf + 8, 8), buf + AE_HEADER_SIZE, len - AE_HEADER_SIZE),
 		  "header CRC covers version, kind and length, then the body");
-	CHECK(crc == ae_model_crc(buf, len, AE_FORMAT_VERSION) &&
+	CHECK(crc == ae_model_crc(buf, len, AE_FORMAT_VERSION) && crc == ae_model_crc(buf, len, 4) &&
 		  ae_model_crc(buf, len, 3) == ae_crc32c(0, buf + AE_HEADER_SIZE, len - AE_HEADER_SIZE),
-		  "ae_model_crc: version 4's rule, and version 3's (the body alone)");
+		  "ae_model_crc: the rule of versions 4 and 5, and version 3's (the body alone)");
 	{
 		uint8_t    *again = malloc(len);
 
@@ -763,6 +771,7 @@ typedef struct Fields
 				contractive,
 				beta,
 				score,
+				latent_activation,	/* version 5 */
 				max_rows,
 				ncols;
 	size_t		name_len[5],
@@ -801,11 +810,16 @@ get_le(const uint8_t *p, int nbytes)
 	return v;
 }
 
-/* Walk a model's bytes in the order format.c writes them, noting offsets. */
+/*
+ * Walk a model's bytes in the order format.c writes them, by the rules of
+ * the version in its header, noting offsets (those of fields the version
+ * lacks: where they would be).
+ */
 static void
 find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 {
 	size_t		p = AE_HEADER_SIZE;
+	uint64_t	version = get_le(buf + 8, 2);
 
 	memset(f, 0, sizeof(*f));
 	f->activation = p;
@@ -825,14 +839,16 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 	f->val_share = p + 24;
 	p += 8 * 4;					/* learning_rate, weight_decay, grad_clip, val_share */
 	f->mask = p;
-	p += 8;
+	p += version >= 2 ? 8 : 0;
 	f->noise = p;
 	f->sparsity = p + 8;
 	f->sparsity_target = p + 16;
 	f->contractive = p + 24;
 	f->beta = p + 32;
 	f->score = p + 40;
-	p += 8 * 5 + 1;				/* noise, sparsity, sparsity_target, contractive, beta; score */
+	p += version >= 3 ? 8 * 5 + 1 : 0;	/* noise, sparsity, sparsity_target, contractive, beta; score */
+	f->latent_activation = p;
+	p += version >= 5 ? 1 : 0;
 	f->max_rows = p;
 	p += 8 + 8;					/* max_rows, seed */
 	f->ncols = p;
@@ -876,6 +892,16 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 	p += 8 + 8 * m->metrics.epochs_run;
 	f->nparams = p;
 	f->params = p + 4;
+}
+
+/* The offsets find_fields notes, as a value. */
+static Fields
+fields_of(const uint8_t *buf, const AeModel *m)
+{
+	Fields		f;
+
+	find_fields(buf, m, &f);
+	return f;
 }
 
 /* Read buf with nbytes at off replaced by v, after recomputing the CRC. */
@@ -997,6 +1023,10 @@ test_crafted(void)
 			{"beta -infinity", f.beta, f64_bits(-INFINITY), 8},
 			{"score 3", f.score, AE_SCORE_ELBO_SAMPLES + 1, 1},
 			{"score 255", f.score, 255, 1},
+			{"latent_activation 5", f.latent_activation, AE_ACT_COUNT, 1},
+			{"latent_activation 255", f.latent_activation, 255, 1},
+			{"a relu latent", f.latent_activation, AE_ACT_RELU, 1},
+			{"a sigmoid latent in an ae", f.latent_activation, AE_ACT_SIGMOID, 1},
 			{"a condition flag in an ae", f.flags[4], AE_COLFLAG_CONDITION, 1},
 			{"condition and indicator flags in an ae", f.flags[2], AE_COLFLAG_CONDITION | AE_COLFLAG_INDICATOR, 1},
 			{"latent 0xFFFFFFFF", f.latent, 0xFFFFFFFF, 4},
@@ -1084,6 +1114,28 @@ test_crafted(void)
 		CHECK(read_crafted(buf, len, 10, (uint64_t) k, 2) == AE_ECORRUPT,
 			  "kind %d on an ae's bytes: AE_ECORRUPT", k);
 
+	/* a sigmoid latent is the sparse kind's alone; a sparse model may have a linear one (formats 1 to 4) */
+	{
+		AeModel		sp;
+		Fields		fs;
+		size_t		slen;
+		uint8_t    *sbuf;
+
+		build_kind(&sp, &reg.alloc, AE_KIND_SPARSE);
+		sbuf = serialize(&sp, &slen);
+		find_fields(sbuf, &sp, &fs);
+		CHECK(read_exact(sbuf, slen) == AE_OK && sbuf[fs.latent_activation] == AE_ACT_SIGMOID,
+			  "the sparse model reads, its latent byte sigmoid");
+		for (int k = 0; k < AE_KIND_COUNT; k++)
+			if (k != AE_KIND_SPARSE)
+				CHECK(read_crafted(sbuf, slen, 10, (uint64_t) k, 2) == AE_ECORRUPT,
+					  "kind %s with a sigmoid latent: AE_ECORRUPT", ae_kind_name(k));
+		CHECK(read_crafted(sbuf, slen, fs.latent_activation, AE_ACT_IDENTITY, 1) == AE_OK,
+			  "a sparse model with a linear latent reads");
+		ncases += AE_KIND_COUNT - 1;
+		free(sbuf);
+	}
+
 	/* every single byte of the body set to each of a few values, CRC fixed up */
 	{
 		static const uint8_t values[] = {0x00, 0x01, 0x7F, 0x80, 0xFF};
@@ -1123,10 +1175,13 @@ test_crafted(void)
 
 /*
  * The bytes an older version would have written for m (not scored by
- * distance): versions 4 and 3 have version 5's body, version 2 lacks the six options version 3 added after
- * mask (noise, sparsity, sparsity_target, contractive, beta: f64 each;
- * score: 1 byte), version 1 mask too; the header's version, length and
- * CRC are rewritten to match, the CRC by the version's rule.
+ * distance): version 4 lacks
+ * the latent activation version 5 added before max_rows (1 byte), version
+ * 3 has version 4's body, version 2 lacks also the six options version 3
+ * added after mask (noise, sparsity, sparsity_target, contractive, beta:
+ * f64 each; score: 1 byte), version 1 mask too; the header's version,
+ * length and CRC are rewritten to match, the CRC by that version's rule
+ * (before version 4, the body alone).
  */
 static uint8_t *
 serialize_version(const AeModel *m, int version, size_t *len)
@@ -1139,8 +1194,9 @@ serialize_version(const AeModel *m, int version, size_t *len)
 	uint8_t    *buf;
 
 	find_fields(full, m, &f);
-	from = version >= 2 ? f.noise : f.mask;
-	cut = version >= 3 ? 0 : f.max_rows - from;
+	/* the options a version lacks are the last before max_rows */
+	from = version >= 5 ? f.max_rows : version >= 3 ? f.latent_activation : version >= 2 ? f.noise : f.mask;
+	cut = f.max_rows - from;
 	*len = full_len - cut;
 	buf = malloc(*len);
 	memcpy(buf, full, from);
@@ -1154,8 +1210,9 @@ serialize_version(const AeModel *m, int version, size_t *len)
 
 /*
  * Each field the reader checks, altered alone in a valid model with the
- * CRC recomputed, is refused with AE_ECORRUPT: in version 4's bytes and
- * in version 3's (the same body under the old CRC rule).
+ * CRC recomputed, is refused with AE_ECORRUPT: in the bytes of versions 5,
+ * 4 (without the latent activation) and 3 (version 4's body under the old
+ * CRC rule).
  */
 static void
 test_validated_fields(void)
@@ -1184,53 +1241,54 @@ test_validated_fields(void)
 		size_t		vlen;
 		uint8_t    *vbuf = version == AE_FORMAT_VERSION ? serialize(&m, &vlen)
 			: serialize_version(&m, version, &vlen);
+		Fields		fv = fields_of(vbuf, &m);
 		const Crafted cases[] = {
 			/* options that only training reads */
-			{"epochs 0", f.epochs, 0, 4},
-			{"epochs over the maximum", f.epochs, AE_MAX_EPOCHS + 1, 4},
-			{"epochs -1", f.epochs, 0xFFFFFFFF, 4},
-			{"epochs 6, fewer than the 7 run", f.epochs, 6, 4},
-			{"batch_size 0", f.batch_size, 0, 4},
-			{"batch_size over the maximum", f.batch_size, AE_MAX_BATCH + 1, 4},
-			{"batch_size -1", f.batch_size, 0xFFFFFFFF, 4},
-			{"learning_rate NaN", f.learning_rate, f64_bits(NAN), 8},
-			{"learning_rate infinite", f.learning_rate, f64_bits(INFINITY), 8},
-			{"learning_rate 0", f.learning_rate, f64_bits(0), 8},
-			{"learning_rate -1e-3", f.learning_rate, f64_bits(-1e-3), 8},
-			{"weight_decay NaN", f.weight_decay, f64_bits(NAN), 8},
-			{"weight_decay infinite", f.weight_decay, f64_bits(INFINITY), 8},
-			{"weight_decay -1e-4", f.weight_decay, f64_bits(-1e-4), 8},
-			{"grad_clip NaN", f.grad_clip, f64_bits(NAN), 8},
-			{"grad_clip infinite", f.grad_clip, f64_bits(INFINITY), 8},
-			{"grad_clip -5", f.grad_clip, f64_bits(-5), 8},
-			{"val_share NaN", f.val_share, f64_bits(NAN), 8},
-			{"val_share 1", f.val_share, f64_bits(1), 8},
-			{"val_share -0.2", f.val_share, f64_bits(-0.2), 8},
-			{"val_share infinite", f.val_share, f64_bits(INFINITY), 8},
-			{"max_rows 0", f.max_rows, 0, 8},
-			{"max_rows -1", f.max_rows, UINT64_MAX, 8},
+			{"epochs 0", fv.epochs, 0, 4},
+			{"epochs over the maximum", fv.epochs, AE_MAX_EPOCHS + 1, 4},
+			{"epochs -1", fv.epochs, 0xFFFFFFFF, 4},
+			{"epochs 6, fewer than the 7 run", fv.epochs, 6, 4},
+			{"batch_size 0", fv.batch_size, 0, 4},
+			{"batch_size over the maximum", fv.batch_size, AE_MAX_BATCH + 1, 4},
+			{"batch_size -1", fv.batch_size, 0xFFFFFFFF, 4},
+			{"learning_rate NaN", fv.learning_rate, f64_bits(NAN), 8},
+			{"learning_rate infinite", fv.learning_rate, f64_bits(INFINITY), 8},
+			{"learning_rate 0", fv.learning_rate, f64_bits(0), 8},
+			{"learning_rate -1e-3", fv.learning_rate, f64_bits(-1e-3), 8},
+			{"weight_decay NaN", fv.weight_decay, f64_bits(NAN), 8},
+			{"weight_decay infinite", fv.weight_decay, f64_bits(INFINITY), 8},
+			{"weight_decay -1e-4", fv.weight_decay, f64_bits(-1e-4), 8},
+			{"grad_clip NaN", fv.grad_clip, f64_bits(NAN), 8},
+			{"grad_clip infinite", fv.grad_clip, f64_bits(INFINITY), 8},
+			{"grad_clip -5", fv.grad_clip, f64_bits(-5), 8},
+			{"val_share NaN", fv.val_share, f64_bits(NAN), 8},
+			{"val_share 1", fv.val_share, f64_bits(1), 8},
+			{"val_share -0.2", fv.val_share, f64_bits(-0.2), 8},
+			{"val_share infinite", fv.val_share, f64_bits(INFINITY), 8},
+			{"max_rows 0", fv.max_rows, 0, 8},
+			{"max_rows -1", fv.max_rows, UINT64_MAX, 8},
 			/* columns: flags, range, center */
-			{"flag 0x04", f.flags[0], AE_COLFLAG_INDICATOR | 0x04, 1},
-			{"flag 0x80", f.flags[1], 0x80, 1},
-			{"every flag", f.flags[3], 0xFF, 1},
-			{"lo NaN", f.lo[0], f32_bits(NAN), 4},
-			{"lo -infinity", f.lo[0], f32_bits(-INFINITY), 4},
-			{"hi NaN", f.hi[0], f32_bits(NAN), 4},
-			{"hi infinity", f.hi[0], f32_bits(INFINITY), 4},
-			{"lo above hi", f.lo[0], f32_bits(2e6f), 4},
-			{"hi below lo", f.hi[4], f32_bits(-1.0f), 4},
-			{"center NaN", f.center[0], f32_bits(NAN), 4},
-			{"center infinite", f.center[1], f32_bits(-INFINITY), 4},
+			{"flag 0x04", fv.flags[0], AE_COLFLAG_INDICATOR | 0x04, 1},
+			{"flag 0x80", fv.flags[1], 0x80, 1},
+			{"every flag", fv.flags[3], 0xFF, 1},
+			{"lo NaN", fv.lo[0], f32_bits(NAN), 4},
+			{"lo -infinity", fv.lo[0], f32_bits(-INFINITY), 4},
+			{"hi NaN", fv.hi[0], f32_bits(NAN), 4},
+			{"hi infinity", fv.hi[0], f32_bits(INFINITY), 4},
+			{"lo above hi", fv.lo[0], f32_bits(2e6f), 4},
+			{"hi below lo", fv.hi[4], f32_bits(-1.0f), 4},
+			{"center NaN", fv.center[0], f32_bits(NAN), 4},
+			{"center infinite", fv.center[1], f32_bits(-INFINITY), 4},
 			/* a categorical column's labels: "S", "M", ... becomes "S", "S", ... */
-			{"a label twice in a column", f.size_m, 'S', 1},
+			{"a label twice in a column", fv.size_m, 'S', 1},
 			/* metrics */
-			{"rows_seen -1", f.rows_seen, UINT64_MAX, 8},
-			{"rows_used -1", f.rows_used, 0xFFFFFFFF, 4},
-			{"n_train -1", f.n_train, 0xFFFFFFFF, 4},
-			{"n_val -1", f.n_val, 0xFFFFFFFF, 4},
-			{"seconds NaN", f.seconds, f64_bits(NAN), 8},
-			{"seconds infinite", f.seconds, f64_bits(INFINITY), 8},
-			{"seconds -1", f.seconds, f64_bits(-1), 8},
+			{"rows_seen -1", fv.rows_seen, UINT64_MAX, 8},
+			{"rows_used -1", fv.rows_used, 0xFFFFFFFF, 4},
+			{"n_train -1", fv.n_train, 0xFFFFFFFF, 4},
+			{"n_val -1", fv.n_val, 0xFFFFFFFF, 4},
+			{"seconds NaN", fv.seconds, f64_bits(NAN), 8},
+			{"seconds infinite", fv.seconds, f64_bits(INFINITY), 8},
+			{"seconds -1", fv.seconds, f64_bits(-1), 8},
 		};
 		int			bad = 0;
 
@@ -1263,7 +1321,7 @@ test_validated_fields(void)
 	free(buf);
 
 	/* a cvae without its condition, or with two */
-	build_variational(&m, &reg.alloc, AE_KIND_CVAE);
+	build_kind(&m, &reg.alloc, AE_KIND_CVAE);
 	buf = serialize(&m, &len);
 	find_fields(buf, &m, &f);
 	CHECK(read_exact(buf, len) == AE_OK && buf[f.flags[4]] == AE_COLFLAG_CONDITION, "the cvae reads");
@@ -1381,9 +1439,10 @@ test_big_vocabulary(void)
 }
 
 /*
- * Models in the bytes of versions 3, 2 and 1 still read, the options they
- * lack zero and everything else as written, and are written back as
- * version 4; a body under the header of a version it is not is refused.
+ * Models in the bytes of versions 4, 3, 2 and 1 still read, the options
+ * they lack zero (the latent linear) and everything else as written, and
+ * are written back as version 5; a body under the header of a version it
+ * is not is refused.
  */
 static void
 test_old_versions(void)
@@ -1391,25 +1450,26 @@ test_old_versions(void)
 	UnitRegion	reg;
 	AeModel		m;
 	Fields		f;
-	size_t		len4;
-	uint8_t    *buf4;
+	size_t		len5;
+	uint8_t    *buf5;
 
 	unit_region_init(&reg);
 
-	/* the walk lands on version 3's options, written with distinct values */
-	build_variational(&m, &reg.alloc, AE_KIND_VAE);
-	buf4 = serialize(&m, &len4);
-	find_fields(buf4, &m, &f);
-	CHECK(get_le_f64(buf4 + f.mask) == 0.2 && get_le_f64(buf4 + f.noise) == 0.3 &&
-		  get_le_f64(buf4 + f.sparsity) == 0.125 && get_le_f64(buf4 + f.sparsity_target) == 0.05 &&
-		  get_le_f64(buf4 + f.contractive) == 0.01 && get_le_f64(buf4 + f.beta) == 0.75 &&
-		  buf4[f.score] == AE_SCORE_ELBO_SAMPLES && get_le(buf4 + f.max_rows, 8) == 1000000,
-		  "version 3 option offsets found by walking the format");
-	free(buf4);
+	/* the walk lands on the options of versions 3 and 5, written with distinct values */
+	build_kind(&m, &reg.alloc, AE_KIND_VAE);
+	buf5 = serialize(&m, &len5);
+	find_fields(buf5, &m, &f);
+	CHECK(get_le_f64(buf5 + f.mask) == 0.2 && get_le_f64(buf5 + f.noise) == 0.3 &&
+		  get_le_f64(buf5 + f.sparsity) == 0.125 && get_le_f64(buf5 + f.sparsity_target) == 0.05 &&
+		  get_le_f64(buf5 + f.contractive) == 0.01 && get_le_f64(buf5 + f.beta) == 0.75 &&
+		  buf5[f.score] == AE_SCORE_ELBO_SAMPLES && buf5[f.latent_activation] == AE_ACT_IDENTITY &&
+		  f.max_rows == f.latent_activation + 1 && get_le(buf5 + f.max_rows, 8) == 1000000,
+		  "option offsets of versions 3 and 5 found by walking the format");
+	free(buf5);
 
-	for (int version = 3; version >= 1; version--)
+	for (int version = 4; version >= 1; version--)
 	{
-		static const size_t shorter[4] = {0, 49, 41, 0};	/* bytes fewer than version 4 */
+		static const size_t shorter[5] = {0, 50, 42, 1, 1};	/* bytes fewer than version 5 */
 		AeModel		back;
 		size_t		len,
 					len_again;
@@ -1417,18 +1477,16 @@ test_old_versions(void)
 				   *again;
 		AeStatus	st;
 
-		/* an ae written with every later option set: an older version drops them */
-		build_mixed(&m, &reg.alloc);
+		/* a sparse model, sigmoid latent, every later option set: an older version drops them */
+		build_kind(&m, &reg.alloc, AE_KIND_SPARSE);
 		m.opt.mask = 0.2;
 		m.opt.noise = 0.3;
-		m.opt.sparsity = 0.125;
-		m.opt.sparsity_target = 0.05;
 		m.opt.contractive = 0.01;
 		m.opt.beta = 0.75;
 		m.opt.score = AE_SCORE_RECONSTRUCTION;
 		buf = serialize_version(&m, version, &len);
-		buf4 = serialize(&m, &len4);
-		CHECK(len == len4 - shorter[version], "version %d: %zu bytes, version 4: %zu", version, len, len4);
+		buf5 = serialize(&m, &len5);
+		CHECK(len == len5 - shorter[version], "version %d: %zu bytes, version 5: %zu", version, len, len5);
 		CHECK(ae_model_crc_ok(buf, len), "version %d: ae_model_crc_ok", version);
 		st = ae_model_read(buf, len, &back, &reg.alloc);
 		CHECK(st == AE_OK, "version %d bytes read (%s)", version, ae_status_message(st));
@@ -1437,6 +1495,12 @@ test_old_versions(void)
 		{
 			const AeOptions *o = &back.opt;
 
+			/* what the model was trained with: a linear latent */
+			CHECK(o->kind == AE_KIND_SPARSE && o->latent_activation == AE_ACT_IDENTITY &&
+				  back.layers[back.nencoder - 1].act == AE_ACT_IDENTITY,
+				  "version %d: a sparse model with a linear latent", version);
+			m.opt.latent_activation = AE_ACT_IDENTITY;
+			ae_model_layout(&m);
 			if (version < 3)
 			{
 				CHECK(o->noise == 0 && o->sparsity == 0 && o->sparsity_target == 0 &&
@@ -1449,33 +1513,34 @@ test_old_versions(void)
 					m.opt.mask = 0;
 			}
 
-			/* everything else as written; written again, it is version 4's bytes */
-			compare_models(version == 3 ? "version 3" : version == 2 ? "version 2" : "version 1",
-						   &m, &back);
+			/* everything else as written; written again, it is version 5's bytes */
+			compare_models(version == 4 ? "version 4" : version == 3 ? "version 3"
+						   : version == 2 ? "version 2" : "version 1", &m, &back);
 			again = serialize(&back, &len_again);
-			free(buf4);
-			buf4 = serialize(&m, &len4);
-			CHECK(len_again == len4 && memcmp(again, buf4, len4) == 0 && again[8] == AE_FORMAT_VERSION,
+			free(buf5);
+			buf5 = serialize(&m, &len5);
+			CHECK(len_again == len5 && memcmp(again, buf5, len5) == 0 && again[8] == AE_FORMAT_VERSION,
 				  "version %d read back is written as version %d", version, AE_FORMAT_VERSION);
 			free(again);
 		}
 
 		/*
-		 * The kind is outside an old version's CRC, so another kind whose
-		 * network fits still reads, as it always did; in version 4 the same
-		 * change is caught by the CRC
+		 * The kind is outside the CRC before version 4, so another kind
+		 * whose network fits still reads, as it always did; from version 4
+		 * the same change is caught by the CRC
 		 */
 		buf[10] = AE_KIND_DENOISING;
-		buf4[10] = AE_KIND_DENOISING;
-		CHECK(read_exact(buf, len) == AE_OK && read_exact(buf4, len4) == AE_ECRC,
-			  "kind changed: version %d reads, version 4 AE_ECRC", version);
+		buf5[10] = AE_KIND_DENOISING;
+		st = read_exact(buf, len);
+		CHECK(st == (version < 4 ? AE_OK : AE_ECRC) && read_exact(buf5, len5) == AE_ECRC,
+			  "kind changed: version %d %s, version 5 AE_ECRC", version, ae_status_message(st));
 		free(buf);
-		free(buf4);
+		free(buf5);
 	}
 
 	/* a body under the header of another version, CRC by that version's rule, does not parse */
-	build_variational(&m, &reg.alloc, AE_KIND_VAE);
-	for (int version = 1; version <= 2; version++)
+	build_kind(&m, &reg.alloc, AE_KIND_SPARSE);
+	for (int version = 1; version <= 4; version++)
 	{
 		size_t		len,
 					len_old;
@@ -1488,9 +1553,9 @@ test_old_versions(void)
 		st = read_exact(buf, len);
 		fix_header(old, len_old, AE_FORMAT_VERSION);
 		st_old = read_exact(old, len_old);
-		CHECK(st == AE_ECORRUPT || st == AE_ESHORT, "version 4 body under version %d: %s",
+		CHECK(st == AE_ECORRUPT || st == AE_ESHORT, "version 5 body under version %d: %s",
 			  version, ae_status_message(st));
-		CHECK(st_old == AE_ECORRUPT || st_old == AE_ESHORT, "version %d body under version 4: %s",
+		CHECK(st_old == AE_ECORRUPT || st_old == AE_ESHORT, "version %d body under version 5: %s",
 			  version, ae_status_message(st_old));
 		free(buf);
 		free(old);
@@ -1499,7 +1564,7 @@ test_old_versions(void)
 }
 
 /*
- * Version 4's CRC covers the header's version, kind and length: each
+ * From version 4 the CRC covers the header's version, kind and length: each
  * altered alone is refused (the length by its own check, first), whatever
  * the new value; ae_model_crc_ok agrees with the reader.
  */
@@ -1514,7 +1579,7 @@ test_header_crc(void)
 				versions_ok = 1;
 
 	unit_region_init(&reg);
-	build_variational(&m, &reg.alloc, AE_KIND_CVAE);
+	build_kind(&m, &reg.alloc, AE_KIND_CVAE);
 	buf = serialize(&m, &len);
 	CHECK(read_exact(buf, len) == AE_OK && ae_model_crc_ok(buf, len), "the cvae reads");
 
@@ -1555,7 +1620,7 @@ test_header_crc(void)
 		}
 	}
 	buf[8] = AE_FORMAT_VERSION;
-	CHECK(versions_ok, "versions 1 to 3 in a version 4 header: AE_ECRC; 0 and 5 to 255: AE_EVERSION");
+	CHECK(versions_ok, "versions 1 to 4 in a version 5 header: AE_ECRC; 0 and 6 to 255: AE_EVERSION");
 
 	/* the version's high byte */
 	buf[9] = 1;
@@ -1689,26 +1754,34 @@ write_seeds(const char *dir)
 	int			rc = 0;
 
 	unit_region_init(&reg);
-	for (int i = 0; i < 6 && rc == 0; i++)
+	for (int i = 0; i < 9 && rc == 0; i++)
 	{
-		static const char *const names[6] = {"mixed", "minimal", "vae", "cvae", "mixed-v3", "mixed-v1"};
+		/* name; kind (-1: the mixed ae, -2: the minimal model); format version (0: the current) */
+		static const struct
+		{
+			const char *name;
+			int			kind;
+			int			version;
+		}			seeds[9] = {
+			{"mixed", -1, 0}, {"minimal", -2, 0}, {"vae", AE_KIND_VAE, 0}, {"cvae", AE_KIND_CVAE, 0},
+			{"mixed-v3", -1, 3}, {"mixed-v1", -1, 1}, {"mixed-v4", -1, 4},
+			{"sparse", AE_KIND_SPARSE, 0}, {"contractive", AE_KIND_CONTRACTIVE, 0},
+		};
 		char		path[4096];
 		size_t		len;
 		uint8_t    *buf;
 		FILE	   *fp;
 		AeStatus	st;
 
-		st = i == 0 || i >= 4 ? build_mixed(&m, &reg.alloc)
-			: i == 1 ? build_minimal(&m, &reg.alloc)
-			: build_variational(&m, &reg.alloc, i == 2 ? AE_KIND_VAE : AE_KIND_CVAE);
+		st = seeds[i].kind == -1 ? build_mixed(&m, &reg.alloc)
+			: seeds[i].kind == -2 ? build_minimal(&m, &reg.alloc)
+			: build_kind(&m, &reg.alloc, seeds[i].kind);
 		if (st != AE_OK)
 			rc = 1;
 		else
 		{
-			buf = i == 4 ? serialize_version(&m, 3, &len)
-				: i == 5 ? serialize_version(&m, 1, &len)
-				: serialize(&m, &len);
-			snprintf(path, sizeof(path), "%s/%s.aemodel", dir, names[i]);
+			buf = seeds[i].version ? serialize_version(&m, seeds[i].version, &len) : serialize(&m, &len);
+			snprintf(path, sizeof(path), "%s/%s.aemodel", dir, seeds[i].name);
 			if ((fp = fopen(path, "wb")) == NULL ||
 				fwrite(buf, 1, len, fp) != len || fclose(fp) != 0)
 			{
@@ -1821,7 +1894,7 @@ static const UnitTest tests[] = {
 	{"a vocabulary of 3000 labels", test_big_vocabulary},
 	{"older format versions", test_old_versions},
 	{"the distance score's statistics", test_distance_stats},
-	{"version 4: the header under the CRC", test_header_crc},
+	{"versions 4 and 5: the header under the CRC", test_header_crc},
 	{"models written by ae 0.1.0", test_released_models},
 	{"allocation failures", test_read_nomem},
 };

@@ -12,9 +12,11 @@
  * loss, a whole mixed-column model (every parameter) with tanh, elu and
  * sigmoid, and each kind's penalty: its value against an independent
  * computation, then every parameter's gradient of the penalty alone and of
- * the whole training objective (ae_model_loss + ae_model_penalty) — sparse,
- * contractive with tanh, sigmoid, elu and relu, vae with beta 1 and 2.5, and
- * cvae, the variational kinds with a fixed nonzero eps.
+ * the whole training objective (ae_model_loss + ae_model_penalty) — sparse
+ * with its sigmoid code and with the linear latent of formats 1 to 4,
+ * contractive with tanh, sigmoid, elu and relu at a fixed probe (and the
+ * mean over many probes against the encoder's Jacobian), vae with beta 1
+ * and 2.5, and cvae, the variational kinds with a fixed nonzero eps.
  */
 #include "core/dense.h"
 #include "core/loss.h"
@@ -50,13 +52,20 @@ fill(ae_real *a, size_t n, double lo, double hi)
 		a[i] = unif(lo, hi);
 }
 
+/* Relative error of analytic gradient a against numeric gradient n, below floor absolute. */
+static double
+rel_err_floor(double a, double n, double floor)
+{
+	double		den = fabs(a) + fabs(n);
+
+	return fabs(a - n) / (den > floor ? den : floor);
+}
+
 /* Relative error of analytic gradient a against numeric gradient n. */
 static double
 rel_err(double a, double n)
 {
-	double		den = fabs(a) + fabs(n);
-
-	return fabs(a - n) / (den > GRAD_FLOOR ? den : GRAD_FLOOR);
+	return rel_err_floor(a, n, GRAD_FLOOR);
 }
 
 /* Print the largest relative error of a check and bound it. */
@@ -408,6 +417,7 @@ grad_model_init(GradModel *g, int kind, int act, int condition)
 	md->opt.kind = kind;
 	md->opt.score = AE_KIND_IS_VARIATIONAL(kind) ? AE_SCORE_ELBO : AE_SCORE_RECONSTRUCTION;
 	md->opt.activation = act;
+	md->opt.latent_activation = ae_kind_latent_activation(kind);
 	md->opt.nhidden = 2;
 	md->opt.hidden[0] = 6;
 	md->opt.hidden[1] = 5;
@@ -465,7 +475,10 @@ fixed_eps(GradModel *g)
 		g->work.eps[i] = ae_rng_normal(&rng);
 }
 
-/* Smallest |pre-activation| over the batch, in the layers that have an activation. */
+/*
+ * Smallest |pre-activation| over the batch, in the layers that have an
+ * activation; for the contractive kind, in its second encoder pass too.
+ */
 static double
 min_preactivation(GradModel *g)
 {
@@ -473,26 +486,29 @@ min_preactivation(GradModel *g)
 	double		least = INFINITY;
 
 	ae_model_forward(md, &g->work, g->work.x, GB);
-	for (int l = 0; l < md->nlayers; l++)
-	{
-		const AeLayer *L = &md->layers[l];
-		const ae_real *inp = l == 0 ? g->work.x
-			: l == md->nencoder ? g->work.z : g->work.act[l - 1];
+	ae_model_penalty(md, &g->work, g->work.x, GB, NULL);
+	for (int pass = 0; pass < (g->work.probe ? 2 : 1); pass++)
+		for (int l = 0; l < (pass ? md->nencoder : md->nlayers); l++)
+		{
+			const AeLayer *L = &md->layers[l];
+			ae_real    *const *act = pass ? g->work.probe_act : g->work.act;
+			const ae_real *inp = l == 0 ? (pass ? g->work.probe_x : g->work.x)
+				: l == md->nencoder ? g->work.z : act[l - 1];
 
-		if (L->act == AE_ACT_IDENTITY)
-			continue;
-		ae_dense_forward_naive(g->pre, inp, md->params + L->w_off, md->params + L->b_off,
-							   GB, L->nin, L->nout);
-		for (int i = 0; i < GB * L->nout; i++)
-			least = fmin(least, fabs(g->pre[i]));
-	}
+			if (L->act == AE_ACT_IDENTITY)
+				continue;
+			ae_dense_forward_naive(g->pre, inp, md->params + L->w_off, md->params + L->b_off,
+								   GB, L->nin, L->nout);
+			for (int i = 0; i < GB * L->nout; i++)
+				least = fmin(least, fabs(g->pre[i]));
+		}
 	return least;
 }
 
 /*
  * Redraw the biases until no pre-activation is within KINK_GAP of 0, where
- * relu (and elu's second derivative, which the contractive gradient uses)
- * has a kink that a finite difference could straddle.  Returns the gap found.
+ * relu has a kink that a finite difference could straddle.  Returns the
+ * gap found.
  */
 static double
 avoid_kinks(GradModel *g)
@@ -526,10 +542,11 @@ objective(GradModel *g, int with_loss)
  * differences of objective: with_loss, the whole training objective
  * (ae_model_loss, whose dout feeds the backward pass, plus the penalty);
  * otherwise the penalty alone (dout zero).  Prints and bounds the largest
- * relative error, and returns the objective's value.
+ * relative error (with floor as the denominator's floor), and returns the
+ * objective's value.
  */
 static double
-check_params(GradModel *g, int with_loss, const char *what)
+check_params(GradModel *g, int with_loss, double floor, const char *what)
 {
 	AeModel    *md = &g->model;
 	const ae_real *out;
@@ -565,7 +582,7 @@ check_params(GradModel *g, int with_loss, const char *what)
 			md->params[i] = save - GRAD_H;
 			lm = objective(g, with_loss);
 			md->params[i] = save;
-			e = rel_err(g->grads[i], (lp - lm) / (2 * GRAD_H));
+			e = rel_err_floor(g->grads[i], (lp - lm) / (2 * GRAD_H), floor);
 			if (e > worst)
 				worst = e;
 			if (i < L->b_off && e > worst_w)
@@ -607,7 +624,7 @@ check_model(int act)
 			  g.model.nlayers, g.model.nencoder);
 		CHECK(ae_model_penalty(&g.model, &g.work, g.work.x, GB, NULL) == 0, "kind ae has no penalty");
 		snprintf(what, sizeof(what), "model %s", ae_act_name(act));
-		check_params(&g, 1, what);
+		check_params(&g, 1, GRAD_FLOOR, what);
 		printf("   (%d of %d values missing)\n", g.nmissing, GB * GNC);
 	}
 	grad_model_free(&g);
@@ -636,43 +653,71 @@ test_model_sigmoid(void)
 
 /* ---- the kinds' penalties ---- */
 
+/* Pre-activations (GB, latent) of the latent layer, from the layer before it (naive kernel). */
+static void
+latent_preactivation(GradModel *g)
+{
+	const AeModel *md = &g->model;
+	const AeLayer *L = &md->layers[md->nencoder - 1];
+
+	ae_dense_forward_naive(g->pre, md->nencoder > 1 ? g->work.act[md->nencoder - 2] : g->work.x,
+						   md->params + L->w_off, md->params + L->b_off, GB, L->nin, L->nout);
+}
+
 /*
- * Sparse: sparsity · Σ_j KL(ρ ‖ p_j), p_j the batch mean of sigmoid(latent
- * j).  The rates couple the rows, which the batch objective's finite
- * differences see as they are.
+ * Sparse: sparsity · Σ_j KL(ρ ‖ p_j), p_j the batch mean of unit j's
+ * activation sigmoid(z_j), z_j the latent layer's pre-activation: with a
+ * sigmoid latent (latent_act) the code the decoder reads, with a linear
+ * one (formats 1 to 4) sigmoid of the code.  The value is checked against
+ * rates computed here from the pre-activations, then the gradients.  The
+ * rates couple the rows, which the batch objective's finite differences
+ * see as they are.
  */
 static void
-test_sparse(void)
+check_sparse(int latent_act)
 {
 	GradModel	g;
+	char		what[64];
 
 	if (grad_model_init(&g, AE_KIND_SPARSE, AE_ACT_TANH, 0))
 	{
 		AeModel    *md = &g.model;
 		const ae_real *h;
-		int			L = md->opt.latent;
+		int			L = md->opt.latent,
+					reads_code = 1;
 		double		expect = 0,
 					rho = 0.1;
 
+		md->opt.latent_activation = latent_act;
+		CHECK(ae_model_layout(md) == AE_OK && md->layers[md->nencoder - 1].act == latent_act,
+			  "sparse with a %s latent lays out", ae_act_name(latent_act));
 		md->opt.sparsity = 0.5;
 		md->opt.sparsity_target = rho;
 
-		/* the value, from the latent codes */
+		/* the value, from the latent pre-activations */
 		ae_model_forward(md, &g.work, g.work.x, GB);
+		latent_preactivation(&g);
 		h = ae_model_latent(md, &g.work);
 		for (int j = 0; j < L; j++)
 		{
 			double		p = 0;
 
 			for (int r = 0; r < GB; r++)
-				p += 1 / (1 + exp(-h[r * L + j])) / GB;
+				p += 1 / (1 + exp(-g.pre[r * L + j])) / GB;
 			expect += rho * log(rho / p) + (1 - rho) * log((1 - rho) / (1 - p));
 		}
-		check_value("sparse penalty", ae_model_penalty(md, &g.work, g.work.x, GB, NULL),
-					0.5 * expect, 1e-12);
+		/* with a sigmoid latent, the decoder reads those very activations */
+		for (int k = 0; k < GB * L; k++)
+			reads_code &= latent_act != AE_ACT_SIGMOID ||
+				(fabs(h[k] - 1 / (1 + exp(-g.pre[k]))) < 1e-15 && g.work.z[k] == h[k]);
+		CHECK(reads_code, "sparse: the decoder reads sigmoid of the latent pre-activations");
+		snprintf(what, sizeof(what), "sparse, %s latent", ae_act_name(latent_act));
+		check_value(what, ae_model_penalty(md, &g.work, g.work.x, GB, NULL), 0.5 * expect, 1e-12);
 
-		check_params(&g, 0, "sparse tanh penalty");
-		check_params(&g, 1, "sparse tanh objective");
+		snprintf(what, sizeof(what), "sparse %s latent penalty", ae_act_name(latent_act));
+		check_params(&g, 0, GRAD_FLOOR, what);
+		snprintf(what, sizeof(what), "sparse %s latent objective", ae_act_name(latent_act));
+		check_params(&g, 1, GRAD_FLOOR, what);
 
 		md->opt.sparsity = 0;
 		CHECK(ae_model_penalty(md, &g.work, g.work.x, GB, NULL) == 0, "sparsity 0: no penalty");
@@ -680,11 +725,42 @@ test_sparse(void)
 	grad_model_free(&g);
 }
 
+/* Sparse with its sigmoid code, and with the linear latent of formats 1 to 4. */
+static void
+test_sparse(void)
+{
+	check_sparse(AE_ACT_SIGMOID);
+	check_sparse(AE_ACT_IDENTITY);
+}
+
+#define PROBE_DRAWS 40000		/* probes averaged to check the penalty's expectation */
+#define PROBE_TOL 0.02			/* relative bound of that check: several standard errors */
+
 /*
- * Contractive: λ/B Σ_b ‖∂h/∂x‖²_F for h the first encoder layer's output.
- * The value is checked against a Jacobian taken by finite differences of
- * the encoder, then the gradients of the penalty alone and of the whole
- * objective; relu and elu pre-activations are kept away from 0.
+ * The denominator floor of the contractive penalty's own gradient check.
+ * The penalty divides squared differences of two encoder passes by σ²,
+ * so its rounding (about 1e-14) reaches the centred differences as noise
+ * of about 1e-10; parameters whose true gradient is 0 — the latent bias,
+ * which shifts both passes alike, and a relu encoder's biases — are
+ * compared against this floor, absolutely.
+ */
+#define PROBE_FLOOR 1e-3
+
+/* Draw w.probe as training does, and keep it: the contractive penalty becomes deterministic. */
+static void
+fixed_probe(GradModel *g)
+{
+	ae_model_draw_probe(&g->model, &g->work, GB, &rng);
+}
+
+/*
+ * Contractive: λ/B Σ_b ‖h(x_b + σ v_b) − h(x_b)‖² / σ², h the whole
+ * encoder, with a fixed probe v.  The value is checked against the encoder
+ * run here on x + σv; its mean over PROBE_DRAWS probes against λ times the
+ * mean ‖∂h/∂x‖²_F, the Jacobian taken by centred differences of the
+ * encoder in each input; then the gradients of the penalty alone and of
+ * the whole objective through both encoder passes.  Pre-activations of
+ * both passes are kept away from relu's kink.
  */
 static void
 check_contractive(int act)
@@ -695,50 +771,86 @@ check_contractive(int act)
 	if (grad_model_init(&g, AE_KIND_CONTRACTIVE, act, 0))
 	{
 		AeModel    *md = &g.model;
-		const AeLayer *L0 = &md->layers[0];
+		int			L = md->opt.latent,
+					n_in = md->n_in;
 		double		lambda = 0.3,
+					sigma = AE_CONTRACTIVE_STEP,
 					frob = 0,
+					direct = 0,
+					mean = 0,
 					gap,
 					row_penalty[GB],
 					row_sum = 0,
 					p;
+		ae_real		x0[GB * 16],
+					h0[GB * 3];
 
+		CHECK(n_in <= 16 && L == 3 && g.work.probe && g.work.probe_x && g.work.probe_act[0],
+			  "contractive: probe buffers for %d inputs", n_in);
 		md->opt.contractive = lambda;
+		fixed_probe(&g);
 		gap = avoid_kinks(&g);
+		memcpy(x0, g.work.x, sizeof(ae_real) * GB * n_in);
 
-		/* ‖J‖²_F of every row by centred differences in each input */
+		/* the value: the encoder at x and at x + σv, run here */
+		memcpy(h0, ae_model_encode(md, &g.work, x0, GB), sizeof(h0));
+		for (int i = 0; i < GB * n_in; i++)
+			g.work.x[i] = x0[i] + sigma * g.work.probe[i];
+		ae_model_encode(md, &g.work, g.work.x, GB);
+		for (int k = 0; k < GB * L; k++)
+			direct += (g.work.act[md->nencoder - 1][k] - h0[k]) * (g.work.act[md->nencoder - 1][k] - h0[k]);
+		memcpy(g.work.x, x0, sizeof(ae_real) * GB * n_in);
+		ae_model_forward(md, &g.work, g.work.x, GB);
+		p = ae_model_penalty(md, &g.work, g.work.x, GB, row_penalty);
 		for (int r = 0; r < GB; r++)
-			for (int i = 0; i < md->n_in; i++)
-			{
-				ae_real    *xi = g.work.x + r * md->n_in + i;
-				ae_real		save = *xi;
+			row_sum += row_penalty[r];
+		snprintf(what, sizeof(what), "contractive %s penalty", ae_act_name(act));
+		check_value(what, p, lambda * direct / (sigma * sigma) / GB, 1e-12);
+		CHECK(fabs(row_sum / GB - p) < 1e-12 * p, "contractive: the rows' shares average to the penalty");
+		printf("   (smallest |pre-activation| %.3e)\n", gap);
 
-				*xi = save + GRAD_H;
+		/* its expectation over the probes training draws: λ ‖J‖²_F, J by centred differences */
+		for (int r = 0; r < GB; r++)
+			for (int i = 0; i < n_in; i++)
+			{
+				ae_real    *xi = g.work.x + r * n_in + i;
+
+				*xi = x0[r * n_in + i] + GRAD_H;
 				ae_model_encode(md, &g.work, g.work.x, GB);
-				memcpy(g.pre, g.work.act[0], sizeof(ae_real) * GB * L0->nout);
-				*xi = save - GRAD_H;
+				memcpy(g.pre, g.work.act[md->nencoder - 1], sizeof(ae_real) * GB * L);
+				*xi = x0[r * n_in + i] - GRAD_H;
 				ae_model_encode(md, &g.work, g.work.x, GB);
-				*xi = save;
-				for (int j = 0; j < L0->nout; j++)
+				*xi = x0[r * n_in + i];
+				for (int j = 0; j < L; j++)
 				{
-					double		dji = (g.pre[r * L0->nout + j] - g.work.act[0][r * L0->nout + j]) /
+					double		dji = (g.pre[r * L + j] - g.work.act[md->nencoder - 1][r * L + j]) /
 						(2 * GRAD_H);
 
 					frob += dji * dji;
 				}
 			}
 		ae_model_forward(md, &g.work, g.work.x, GB);
-		p = ae_model_penalty(md, &g.work, g.work.x, GB, row_penalty);
-		for (int r = 0; r < GB; r++)
-			row_sum += row_penalty[r];
-		snprintf(what, sizeof(what), "contractive %s penalty", ae_act_name(act));
-		check_value(what, p, lambda * frob / GB, 1e-6);
-		CHECK(fabs(row_sum / GB - p) < 1e-12 * p, "contractive: the rows' shares average to the penalty");
-		printf("   (smallest |pre-activation| %.3e)\n", gap);
+		for (int d = 0; d < PROBE_DRAWS; d++)
+		{
+			fixed_probe(&g);
+			mean += ae_model_penalty(md, &g.work, g.work.x, GB, NULL) / PROBE_DRAWS;
+		}
+		snprintf(what, sizeof(what), "contractive %s mean of %d", ae_act_name(act), PROBE_DRAWS);
+		check_value(what, mean, lambda * frob / GB, PROBE_TOL);
 
-		check_params(&g, 0, what);
+		/* the gradients, at a fixed probe */
+		fixed_probe(&g);
+		avoid_kinks(&g);
+		snprintf(what, sizeof(what), "contractive %s penalty", ae_act_name(act));
+		check_params(&g, 0, PROBE_FLOOR, what);
 		snprintf(what, sizeof(what), "contractive %s objective", ae_act_name(act));
-		check_params(&g, 1, what);
+		check_params(&g, 1, GRAD_FLOOR, what);
+
+		md->opt.contractive = 0;
+		CHECK(ae_model_penalty(md, &g.work, g.work.x, GB, NULL) == 0, "contractive 0: no penalty");
+		md->opt.contractive = lambda;
+		memset(g.work.probe, 0, sizeof(ae_real) * GB * n_in);
+		CHECK(ae_model_penalty(md, &g.work, g.work.x, GB, NULL) == 0, "a zero probe: no penalty");
 	}
 	grad_model_free(&g);
 }
@@ -818,9 +930,9 @@ check_variational(int kind, double beta)
 		CHECK(rows_ok, "%s: each row's share is its unweighted KL", what);
 
 		snprintf(what, sizeof(what), "%s beta %g penalty", ae_kind_name(kind), beta);
-		check_params(&g, 0, what);
+		check_params(&g, 0, GRAD_FLOOR, what);
 		snprintf(what, sizeof(what), "%s beta %g objective", ae_kind_name(kind), beta);
-		check_params(&g, 1, what);
+		check_params(&g, 1, GRAD_FLOOR, what);
 	}
 	grad_model_free(&g);
 }
@@ -871,7 +983,7 @@ static const UnitTest tests[] = {
 	{"model gradients, tanh", test_model_tanh},
 	{"model gradients, elu", test_model_elu},
 	{"model gradients, sigmoid", test_model_sigmoid},
-	{"sparse penalty and objective", test_sparse},
+	{"sparse penalty and objective, sigmoid and linear latent", test_sparse},
 	{"contractive, tanh", test_contractive_tanh},
 	{"contractive, sigmoid", test_contractive_sigmoid},
 	{"contractive, elu", test_contractive_elu},
