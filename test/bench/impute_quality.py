@@ -1,7 +1,141 @@
 #!/usr/bin/env python3
 """Imputation quality of ae_impute against mean/mode, kNN, MICE and MissForest.
 
-HEADER_PLACEHOLDER
+Every method fills the same hidden cells of the same tables and is scored
+on those cells only (the GAIN convention).
+
+Data sets, complete rows only (a row with any empty field is dropped), built
+from the files in test/data; columns whose values are all integers become
+int, other numbers float8, anything else text (a category); a column with a
+single value over those rows is left out (nothing to impute).  Label columns
+(Class, diabetes, Attrition, digit...) are ordinary categorical columns.
+
+  set           source                                     rows  num  cat
+  penguins      penguins.csv                                333    4    3
+  attrition     attrition.csv                              1470   16   15
+  housevotes84  housevotes84.csv                            232    0   17
+  breastcancer  breastcancer.csv, without Id                683    9    1
+  pima          pima.csv                                    392    8    1
+  ionosphere    ionosphere.csv (V2, always 0, left out)     351   33    1
+  digits        digits.csv, rows 0, 3, 6, ... (every 3rd    599   59    1
+                image), pixels p0..p63 as int 0..16 (p0,
+                p31, p32, p39 and p56 are always 0 there,
+                left out), digit as a category
+  nab_temp      nab/machine_temperature_system_failure.csv 1890    7    1
+                cut into hours as anomaly_bench.py does:
+                blocks of 12 consecutive 5-minute readings,
+                a row per block with weekday (text), hour
+                (int), mean, sd, min, max, delta (last - first
+                reading) and jump (this hour's mean - the
+                previous hour's); the first hour, without a
+                jump, is dropped; no anomaly label
+
+Missingness conditions (--conditions), each with its own masks:
+
+  mcar20  each cell hidden with probability 0.2, independently (MCAR);
+  mcar40  the same with probability 0.4;
+  mnar    self-masking, missing not at random: a cell is hidden with
+          probability 0.05 + 0.35 * r, where r in (0, 1) is the cell's rank
+          in its column, (rank - 0.5) / rows, ties sharing their mean rank.
+          Numeric cells rank by value, so the largest values are hidden most
+          (probability near 0.40) and the smallest least (near 0.05);
+          categorical cells rank by their category's frequency in the
+          column, commonest first (equally frequent categories in sort
+          order), so the rarest categories are hidden most.  Every column
+          loses 22.5% of its cells in expectation.
+In all three a row whose every cell was drawn keeps one of them, chosen at
+random.  Masks are drawn with numpy's default_rng([seed, crc32(set),
+crc32(condition)]); seeds 1..N (--repeats N, default 3).
+
+Each masked table is loaded into PostgreSQL with a rowid column, and the
+methods fill it:
+
+  * ae kinds: for each of ae, denoising, sparse, contractive and vae, a model
+    with that kind's default options,
+        ae_train(<model>, '<table>', kind => '<kind>', exclude => ARRAY['rowid'],
+                 seed => <seed>)
+    (for ae, kind => NULL: exactly the call without a kind), then
+        SELECT (ae_impute(<model>, t)).* FROM <table> t ORDER BY rowid.
+    cvae is left out: it needs a condition column, which it takes as an
+    input and never reconstructs; every column here has hidden cells to
+    fill, so conditioning on one would exempt it from the protocol.
+  * mean: the mean of the observed cells of a numeric column, the most
+    frequent observed category of a categorical one (ties to the first in
+    sort order).
+  * kNN: sklearn KNNImputer, k=5.
+  * II-BR (II-BayesRidge): sklearn IterativeImputer with its default
+    estimator (BayesianRidge), max_iter=10, random_state=seed.
+  * MICE: IterativeImputer(sample_posterior=True, max_iter=10) run m=5 times
+    (random_state 1000*seed + k, k = 0..4), each imputation drawing from the
+    posterior; numeric cells are the mean of the five, categorical cells the
+    majority of the five imputed categories (a tie to the category whose
+    one-hot value, averaged over the five, is highest).
+  * kNN, II-BR and MICE share one encoding: numeric columns standardised
+    with the observed cells' mean and sd, categorical columns one-hot over
+    the observed categories, a hidden categorical cell being a block of NaN;
+    the imputed category is the argmax of the imputed block.  On the
+    observed rows each one-hot column is an exact linear function of its
+    siblings, which are missing in the same rows, so II-BR keeps a hidden
+    block at its starting point (the observed shares): its categorical fills
+    are the mode, or very nearly.  MICE's posterior draws scatter the block, so its
+    categories are noisy draws rather than the mode; neither is a fair bar
+    for categories.
+  * MissF (MissForest, Stekhoven and Buehlmann 2012), written here from
+    sklearn forests since IterativeImputer only regresses: start from
+    mean/mode; each round, for each column with hidden cells, fewest hidden
+    first, fit a RandomForestRegressor (numeric) or RandomForestClassifier
+    (categorical) (100 trees, max_features='sqrt' as missForest's default
+    mtry, random_state=seed, n_jobs=1) on the rows where the column is
+    observed, from every other column's current values (categories as
+    ordinal codes of their sorted values), and replace its hidden cells by
+    the prediction.  As missForest does, stop after the first round in
+    which neither the numeric change, sum((new - old)^2) / sum(new^2) over
+    the numeric columns, nor the categorical change, the share of hidden
+    categorical cells whose category changed, decreased, and keep the
+    imputation from before that round; at most 10 rounds.  Categories are
+    handled natively: the classifier predicts a category.
+Baseline predictions are not rounded; ae returns values of the column's own
+type, so its fills of integer columns come back rounded.
+
+Metrics, over the hidden cells only: RMSE over the hidden numeric cells
+after min-max scaling each column with the complete data's min and max
+(pooled over the set's columns, lower is better), and accuracy over the
+hidden categorical cells (higher is better).
+
+It prints, for each condition, the share of cells hidden and two tables,
+RMSE and accuracy, a row per data set and a column per method (mean over
+repeats; for ae also the sample std over repeats), then the mean over the
+data sets that have such cells, a line "ae better on": on how many sets ae
+(the default kind) beats each other method (on the means over repeats), and
+for each method the sets where ae loses to it and by how much (RMSE:
+relative difference; accuracy: percentage points).  Then the seconds each
+method took per data set (wall clock, all conditions and repeats; for ae
+kinds ae_train plus ae_impute).  It also checks what ae_impute returns
+(every hidden cell filled, observed cells unchanged, values of the column's
+type, the table's columns and rows) and lists anything wrong at the end.
+
+How to run: against a PostgreSQL 15 server where the ae extension is
+installed; connection settings come from the environment as for psql
+(PGHOST, PGPORT, PGUSER, PGDATABASE...).  Needs python3-psycopg2,
+python3-numpy and python3-sklearn (Debian packages).  From the repository
+root:
+
+    bash test/bench/run-impute.sh                 # installs, throwaway cluster, runs this
+    python3 test/bench/impute_quality.py          # against the server in the environment
+
+Options: --repeats N (default 3); --conditions, --datasets and --methods,
+comma-separated subsets (default all: mcar20,mcar40,mnar;
+penguins,attrition,housevotes84,breastcancer,pima,ionosphere,digits,nab_temp;
+ae,denoising,sparse,contractive,vae,mean,knn,ii,mice,missforest);
+--options '{...}' (ae_train options as JSON for every ae kind, to try other
+than the defaults; an option of one kind only is an error for the others, so
+pair it with --methods); --jobs N (default 2): the (set, condition, seed)
+jobs run in N worker processes, each with its own connection, table and
+models.  The full default run, 72 jobs, took 648 s (11 minutes) on 2 cores
+with another process busy on one of them part of the time; MissForest took
+70% of the compute, MICE 15%, the five ae kinds 12%.  Everything it creates lives in the schema
+ae_impute_bench and in models named imp_<set>_<condition>_<seed>_<kind>,
+all dropped at the end.
 """
 
 import argparse
@@ -9,13 +143,19 @@ import csv
 import datetime
 import io
 import math
+import multiprocessing
 import os
 import re
 import sys
+import textwrap
 import time
 import warnings
 import zlib
 from collections import Counter
+
+# one thread per process: the workers already use the cores
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 import numpy as np
 import psycopg2
@@ -30,7 +170,7 @@ from sklearn.impute import IterativeImputer, KNNImputer
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "data")
 SCHEMA = "ae_impute_bench"
-MODEL = "imp"
+MODEL = "imp"        # prefix of the models' names
 
 NAB_BLOCK = 12        # readings per row of the NAB set (an hour)
 DIGITS_EVERY = 3      # digits: rows whose index is a multiple of this
@@ -232,17 +372,13 @@ def load_table(cur, table, cols, hide):
     cur.execute("ANALYZE %s" % table)
 
 
-# ae_train's options (--options); the benchmark's figures use the defaults
-AE_OPTIONS = "{}"
-
-
-def run_ae(cur, table, cols, hide, kind, seed, problems, where):
-    """Trains a model of one kind and imputes; returns the predictions per
-    column, or raises psycopg2.Error."""
+def run_ae(cur, table, model, cols, hide, kind, seed, options, problems, where):
+    """Trains a model of one kind (ae: no kind given, the default) and
+    imputes; returns the predictions per column, or raises psycopg2.Error."""
     cur.execute("SELECT * FROM ae_train(%s, %s, kind => %s, exclude => ARRAY['rowid'], "
-                "seed => %s, options => %s)", (MODEL, table, kind, seed, AE_OPTIONS))
+                "seed => %s, options => %s)", (model, table, None if kind == "ae" else kind, seed, options))
     cur.fetchall()
-    cur.execute("SELECT (ae_impute(%%s, t)).* FROM %s t ORDER BY rowid" % table, (MODEL,))
+    cur.execute("SELECT (ae_impute(%%s, t)).* FROM %s t ORDER BY rowid" % table, (model,))
     names = [d[0] for d in cur.description]
     out = cur.fetchall()
 
@@ -500,7 +636,7 @@ def std_or_none(xs):
     return float(np.std(xs, ddof=1)) if len(xs) > 1 else None
 
 
-def print_condition(cond, names, methods, res, nseeds):
+def print_condition(cond, names, methods, res):
     """The two tables of one condition: RMSE and accuracy, a row per data set,
     a column per method, then the averages and ae's wins and losses."""
     label = CONDITIONS[cond][0]
@@ -516,7 +652,7 @@ def print_condition(cond, names, methods, res, nseeds):
         cells_key = "nnum" if metric == "rmse" else "ncat"
         print()
         print("   %s" % title)
-        hdr = "%-12s %5s %6s %6s" % ("data set", "cells", methods[0] and METHODS[methods[0]], "±sd") \
+        hdr = "%-12s %5s %6s %6s" % ("data set", "cells", METHODS[methods[0]], "±sd") \
             + "".join(" %6s" % METHODS[m] for m in methods[1:])
         print(hdr)
         print("-" * len(hdr))
@@ -546,16 +682,75 @@ def print_condition(cond, names, methods, res, nseeds):
         row = "%-12s %5s %6s %6s" % ("ae better on", "", "", "")
         row += "".join(" %6s" % ("%d/%d" % wins[m]) for m in methods[1:])
         print(row)
-        print("   ae loses (%s):" % ("RMSE above the method's, relative" if metric == "rmse"
-                                     else "accuracy below the method's, in points"))
+        print("   ae loses (%s):%s" % ("RMSE above the method's, relative" if metric == "rmse"
+                                       else "accuracy below the method's, in points",
+                                       "" if any(losses.values()) else " nowhere"))
         for m in methods[1:]:
             if not losses[m]:
                 continue
             if metric == "rmse":
-                items = ["%s %+.1f%%" % (d, 100 * (a / b - 1)) for d, a, b in losses[m]]
+                items = ["%s %+.2f%%" % (d, 100 * (a / b - 1)) for d, a, b in losses[m]]
             else:
-                items = ["%s %+.1f" % (d, 100 * (a - b)) for d, a, b in losses[m]]
-            print("     to %-7s %s" % (METHODS[m] + ":", ", ".join(items)))
+                items = ["%s %+.2f" % (d, 100 * (a - b)) for d, a, b in losses[m]]
+            print(textwrap.fill(", ".join(items), width=100,
+                                initial_indent="     to %-7s " % (METHODS[m] + ":"),
+                                subsequent_indent=" " * 16))
+
+
+# --------------------------------------------------------------------------
+# Jobs: one data set, condition and seed each, run in worker processes
+# --------------------------------------------------------------------------
+
+WORKER = {}   # per process: its connection and the data sets it has loaded
+
+
+def worker_init():
+    WORKER["conn"] = psycopg2.connect("")
+    WORKER["conn"].autocommit = True
+    WORKER["cols"] = {}
+
+
+def job_names(d, cond, seed):
+    """The table one job uses and its models' names by kind (distinct, so
+    jobs can run at once)."""
+    tag = "%s_%s_%d" % (d, cond, seed)
+    return "%s.%s" % (SCHEMA, qi(tag)), {k: "%s_%s_%s" % (MODEL, tag, k) for k in AE_KINDS}
+
+
+def run_job(job):
+    """Hides cells of one data set under one condition and seed, imputes
+    them with every method; returns the metrics, seconds and problems."""
+    d, cond, seed, methods, options = job
+    if d not in WORKER["cols"]:
+        WORKER["cols"][d] = load_dataset(d)
+    cols = WORKER["cols"][d]
+    cur = WORKER["conn"].cursor()
+    table, models = job_names(d, cond, seed)
+    rng = np.random.default_rng([seed, zlib.crc32(d.encode()), zlib.crc32(cond.encode())])
+    hide = make_mask(cols, cond, rng)
+    load_table(cur, table, cols, hide)
+    out = {"rmse": {}, "acc": {}, "seconds": {}, "problems": [], "share": float(hide.mean())}
+    for m in methods:
+        t0 = time.perf_counter()
+        if m in AE_KINDS:
+            where = "%s %s seed %d kind %s" % (d, cond, seed, m)
+            try:
+                pred = run_ae(cur, table, models[m], cols, hide, m, seed, options,
+                              out["problems"], where)
+            except psycopg2.Error as e:
+                out["problems"].append("%s: %s" % (where, str(e).strip().replace("\n", " | ")))
+                pred = None
+        else:
+            pred = BASELINES[m](cols, hide, seed)
+        out["seconds"][m] = time.perf_counter() - t0
+        if pred is not None:
+            out["rmse"][m], out["acc"][m], _, _ = metrics(cols, hide, pred)
+    nnum = int(sum(hide[:, j].sum() for j, c in enumerate(cols) if c.numeric))
+    ncat = int(sum(hide[:, j].sum() for j, c in enumerate(cols) if not c.numeric))
+    out["nnum"], out["ncat"] = nnum or None, ncat or None
+    cur.execute("DROP TABLE %s" % table)
+    cur.execute("DELETE FROM ae_models WHERE name = ANY(%s)", (list(models.values()),))
+    return job, out
 
 
 def main():
@@ -564,11 +759,11 @@ def main():
     ap.add_argument("--datasets", default=",".join(DATASETS))
     ap.add_argument("--conditions", default=",".join(CONDITIONS))
     ap.add_argument("--methods", default=",".join(METHODS))
+    ap.add_argument("--jobs", type=int, default=2,
+                    help="worker processes (each with its own connection)")
     ap.add_argument("--options", default="{}",
                     help="ae_train options as JSON, to try other than the defaults")
     args = ap.parse_args()
-    global AE_OPTIONS
-    AE_OPTIONS = args.options
 
     def pick(arg, known, what):
         xs = [x for x in arg.split(",") if x]
@@ -581,6 +776,11 @@ def main():
     conds = pick(args.conditions, CONDITIONS, "condition")
     methods = pick(args.methods, METHODS, "method")
     seeds = list(range(1, args.repeats + 1))
+    shapes = {}
+    for d in names:
+        cols = load_dataset(d)
+        shapes[d] = (len(cols[0].values), sum(c.numeric for c in cols),
+                     sum(not c.numeric for c in cols))
 
     conn = psycopg2.connect("")
     conn.autocommit = True
@@ -592,59 +792,57 @@ def main():
     server = cur.fetchone()[0]
     cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
     cur.execute("CREATE SCHEMA %s" % SCHEMA)
+    conn.close()
 
-    problems = []
-    results = {c: {} for c in conds}     # condition -> data set -> dict
-    seconds = {d: {m: 0.0 for m in methods} for d in names}
-    shapes = {}
+    # the biggest tables first, so that the last jobs are short ones
+    size = lambda d: shapes[d][0] * (shapes[d][1] + shapes[d][2])
+    jobs = [(d, c, s, methods, args.options) for d in sorted(names, key=size, reverse=True)
+            for c in conds for s in seeds]
+    done = []
     t_start = time.perf_counter()
     try:
-        for d in names:
-            cols = load_dataset(d)
-            n = len(cols[0].values)
-            shapes[d] = (n, sum(c.numeric for c in cols), sum(not c.numeric for c in cols))
-            table = "%s.%s" % (SCHEMA, d)
-            for cond in conds:
-                r = {"rmse": {m: [] for m in methods}, "acc": {m: [] for m in methods},
-                     "nnum": [], "ncat": [], "share": []}
-                for seed in seeds:
-                    rng = np.random.default_rng([seed, zlib.crc32(d.encode()),
-                                                 zlib.crc32(cond.encode())])
-                    hide = make_mask(cols, cond, rng)
-                    load_table(cur, table, cols, hide)
-                    for m in methods:
-                        t0 = time.perf_counter()
-                        if m in AE_KINDS:
-                            where = "%s %s seed %d kind %s" % (d, cond, seed, m)
-                            try:
-                                pred = run_ae(cur, table, cols, hide, m, seed, problems, where)
-                            except psycopg2.Error as e:
-                                problems.append("%s: %s" % (where, str(e).strip().replace("\n", " | ")))
-                                pred = None
-                        else:
-                            pred = BASELINES[m](cols, hide, seed)
-                        seconds[d][m] += time.perf_counter() - t0
-                        if pred is None:
-                            continue
-                        rmse, acc, nnum, ncat = metrics(cols, hide, pred)
-                        r["rmse"][m].append(rmse)
-                        r["acc"][m].append(acc)
-                    nnum = sum(hide[:, j].sum() for j, c in enumerate(cols) if c.numeric)
-                    ncat = sum(hide[:, j].sum() for j, c in enumerate(cols) if not c.numeric)
-                    r["nnum"].append(nnum if nnum else None)
-                    r["ncat"].append(ncat if ncat else None)
-                    r["share"].append(hide.mean())
-                    cur.execute("DROP TABLE %s" % table)
-                results[cond][d] = r
-            print("  %-12s done: %d rows, %d numeric + %d categorical columns, %.0f s (%s)"
-                  % (d, n, shapes[d][1], shapes[d][2], sum(seconds[d].values()),
-                     " ".join("%s %.1f" % (METHODS[m], seconds[d][m]) for m in methods)),
+        if args.jobs > 1:
+            pool = multiprocessing.Pool(args.jobs, initializer=worker_init)
+            it = pool.imap_unordered(run_job, jobs, chunksize=1)
+        else:
+            pool = None
+            worker_init()
+            it = map(run_job, jobs)
+        for job, out in it:
+            done.append((job, out))
+            print("  %3d/%d %-12s %-6s seed %d: %5.1f s (%s)"
+                  % (len(done), len(jobs), job[0], job[1], job[2], sum(out["seconds"].values()),
+                     " ".join("%s %.1f" % (METHODS[m], out["seconds"][m]) for m in methods)),
                   file=sys.stderr, flush=True)
+        if pool is not None:
+            pool.close()
+            pool.join()
     finally:
-        cur.execute("DELETE FROM ae_models WHERE name = %s", (MODEL,))
+        conn = psycopg2.connect("")
+        conn.autocommit = True
+        cur = conn.cursor()
+        cur.execute("DELETE FROM ae_models WHERE name = ANY(%s)",
+                    ([nm for j in jobs for nm in job_names(*j[:3])[1].values()],))
         cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
         conn.close()
     elapsed = time.perf_counter() - t_start
+
+    # condition -> data set -> lists over seeds (in seed order)
+    results = {c: {d: {"rmse": {m: [] for m in methods}, "acc": {m: [] for m in methods},
+                       "nnum": [], "ncat": [], "share": []} for d in names} for c in conds}
+    seconds = {d: {m: 0.0 for m in methods} for d in names}
+    problems = []
+    for job, out in sorted(done, key=lambda x: x[0][2]):
+        d, c, s = job[:3]
+        r = results[c][d]
+        for m in methods:
+            seconds[d][m] += out["seconds"][m]
+            if m in out["rmse"]:
+                r["rmse"][m].append(out["rmse"][m])
+                r["acc"][m].append(out["acc"][m])
+        for k in ("nnum", "ncat", "share"):
+            r[k].append(out[k])
+        problems += out["problems"]
 
     # ---- report ----
     print()
@@ -653,18 +851,19 @@ def main():
     print("%d repeats per condition (seeds %d..%d); every ae kind with its default options."
           % (len(seeds), seeds[0], seeds[-1]))
     print("Mean over repeats (±sd: sample std of ae's over repeats); cells: hidden cells per repeat.")
-    print("Columns: ae denoising sparse contractive vae (ae_train kinds), mean (mean/mode),")
-    print("kNN (k=5), II-BR (IterativeImputer, BayesianRidge), MICE (5 posterior draws),")
-    print("MissF (MissForest: chained random forests).")
+    print("Columns: ae denois(ing) sparse contr(active) vae: ae_train kinds; mean: mean/mode;")
+    print("kNN: k=5; II-BR: IterativeImputer with BayesianRidge; MICE: 5 posterior draws pooled;")
+    print("MissF: MissForest, chained random forests.")
     print()
     print("%-12s %6s %4s %4s" % ("data set", "rows", "num", "cat"))
     for d in names:
         print("%-12s %6d %4d %4d" % ((d,) + shapes[d]))
     for cond in conds:
-        print_condition(cond, names, methods, results[cond], len(seeds))
+        print_condition(cond, names, methods, results[cond])
 
     print()
-    print("Seconds per method (wall clock, all conditions and repeats; ae: ae_train + ae_impute):")
+    print("Seconds per method (wall clock in the worker, all conditions and repeats; ae kinds:")
+    print("ae_train + ae_impute):")
     hdr = "%-12s" % "data set" + "".join(" %6s" % METHODS[m] for m in methods)
     print(hdr)
     print("-" * len(hdr))
@@ -673,7 +872,8 @@ def main():
     print("-" * len(hdr))
     print("%-12s" % "total" + "".join(" %6.1f" % sum(seconds[d][m] for d in names)
                                       for m in methods))
-    print("Whole run: %.0f s." % elapsed)
+    print("Whole run: %.0f s wall clock, %d jobs in %d worker process%s."
+          % (elapsed, len(jobs), args.jobs, "es" if args.jobs > 1 else ""))
     if problems:
         print()
         print("Problems found in what ae returned:")
