@@ -5,8 +5,10 @@
 #   bash test/bench/run-bench.sh auc      anomaly_auc.sql only: ROC-AUC of ae_score
 #                                         against a z-score baseline on the test data sets
 #   bash test/bench/run-bench.sh speed    speed.sql only: ae_train and scoring throughput
-#   bash test/bench/run-bench.sh impute   run-impute.sh only: ae_impute against mean/mode,
-#                                         kNN and MICE on hidden cells (needs Python packages)
+#   bash test/bench/run-bench.sh impute   run-impute.sh only: ae_impute (each kind) against
+#                                         mean/mode, kNN, IterativeImputer, MICE and MissForest
+#                                         on cells hidden at random (20%, 40%) and not at
+#                                         random, 8 sets (needs Python packages)
 #   bash test/bench/run-bench.sh anomaly2 anomaly_bench.py only: ROC-AUC of ae_score against
 #                                         isolation forest, LOF, elliptic envelope and a
 #                                         z-score on 13 ODDS-style sets (needs Python packages)
@@ -26,8 +28,8 @@
 # and python3-torch and python3-numpy for vae), installed here when missing
 # (as root or with sudo).  The figures are for reading: nothing is asserted
 # about them, and the exit status only says whether the scripts ran.  The
-# speed benchmark takes a minute or two on 2 cores, the others under a
-# minute each.
+# speed benchmark takes a minute or two on 2 cores, impute about 11 minutes,
+# the others under a minute each.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # the throwaway cluster takes its locale from the environment: C.UTF-8 is on
