@@ -120,7 +120,7 @@ installed; connection settings come from the environment as for psql
 python3-numpy and python3-sklearn (Debian packages).  From the repository
 root:
 
-    bash test/bench/run-impute.sh                 # installs, throwaway cluster, runs this
+    bash test/bench/run-bench.sh impute           # installs, throwaway cluster, runs this
     python3 test/bench/impute_quality.py          # against the server in the environment
 
 Options: --repeats N (default 3); --conditions, --datasets and --methods,
