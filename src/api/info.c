@@ -131,6 +131,11 @@ model_json(const AeModel *m, size_t nbytes, int version)
 		}
 		appendStringInfoString(&s, ",\"weight\":");
 		append_number(&s, col->weight);
+		if (m->impute_shrink && col->out_width > 0)
+		{
+			appendStringInfoString(&s, ",\"impute_shrink\":");
+			append_number(&s, m->impute_shrink[c]);
+		}
 		appendStringInfo(&s, ",\"missing_indicator\":%s%s}",
 						 (col->flags & AE_COLFLAG_INDICATOR) ? "true" : "false",
 						 (col->flags & AE_COLFLAG_CONDITION) ? ",\"condition\":true" : "");

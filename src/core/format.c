@@ -166,6 +166,17 @@ write_body(Writer *w, const AeModel *m)
 				put_f32(w, (float) m->code_whiten[(size_t) i * L + j]);
 	}
 
+	/* a model without calibration is written with a neutral one: shrink 1 */
+	for (int c = 0; c < m->ncols; c++)
+	{
+		const AeColumn *col = &m->cols[c];
+
+		put_f32(w, m->impute_shrink ? (float) m->impute_shrink[c] : 1);
+		for (int k = 0; k < col->out_width; k++)
+			put_f32(w, m->impute_shrink ? (float) m->impute_prior[col->out_off + k]
+					: col->kind == AE_COL_NUMERIC ? 0 : 1.0f / (col->kind == AE_COL_BOOLEAN ? 2 : col->out_width));
+	}
+
 	put_uint(w, m->nparams, 4);
 	for (size_t i = 0; i < m->nparams; i++)
 		put_f32(w, (float) m->params[i]);
@@ -560,6 +571,49 @@ read_distance(Reader *r, AeModel *m, const AeAlloc *a)
 		}
 }
 
+/*
+ * Imputation calibration (version 6 on): per column its shrink, in [0, 1],
+ * and its prior over its outputs: a numeric mean, finite; a boolean's share
+ * of true or a categorical column's class shares, probabilities (the shares
+ * summing to 1).  Older models have none, and impute with the network's
+ * prediction as it is.
+ */
+static void
+read_impute(Reader *r, AeModel *m, int version, const AeAlloc *a)
+{
+	if (r->err != AE_OK || version < 6)
+		return;
+	check(r, ((size_t) m->ncols + m->n_out) * 4 <= r->len - r->pos);
+	if (r->err != AE_OK)
+		return;
+	m->impute_shrink = ae_alloc(a, sizeof(ae_real) * m->ncols);
+	m->impute_prior = ae_alloc(a, sizeof(ae_real) * (m->n_out > 0 ? m->n_out : 1));
+	if (!m->impute_shrink || !m->impute_prior)
+	{
+		r->err = AE_ENOMEM;
+		return;
+	}
+	for (int c = 0; c < m->ncols && r->err == AE_OK; c++)
+	{
+		const AeColumn *col = &m->cols[c];
+		float		shrink = get_f32(r);
+		double		sum = 0;
+
+		check(r, shrink >= 0 && shrink <= 1);
+		m->impute_shrink[c] = shrink;
+		for (int k = 0; k < col->out_width; k++)
+		{
+			float		f = get_f32(r);
+
+			check(r, col->kind == AE_COL_NUMERIC ? isfinite(f) : f >= 0 && f <= 1);
+			m->impute_prior[col->out_off + k] = f;
+			sum += f;
+		}
+		if (col->kind == AE_COL_CATEGORICAL && col->out_width > 0)
+			check(r, fabs(sum - 1) <= 1e-3);
+	}
+}
+
 static void
 read_params(Reader *r, AeModel *m, const AeAlloc *a)
 {
@@ -614,6 +668,7 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 		r.err = ae_model_layout(model);
 	read_metrics(&r, &model->metrics, model->opt.epochs, a);
 	read_distance(&r, model, a);
+	read_impute(&r, model, version, a);
 	read_params(&r, model, a);
 	return r.err;
 }

@@ -9,7 +9,9 @@
  *  16  4  CRC32C of bytes [8, 16) then [20, total): version, kind, length
  *         and body (versions 1 to 3: of bytes [20, total) alone)
  *  20     options, columns (with their encodings), metrics, the distance
- *         score's statistics (version 5, score distance only), parameters
+ *         score's statistics (version 5 on, score distance only), the
+ *         imputation calibration (version 6 on: per column its shrink, then
+ *         its prior over its outputs, f32 each), parameters
  *
  * The options end, from version 3, with noise, sparsity, sparsity_target,
  * contractive, beta (f64 each), score (1 byte), from version 5 the latent
@@ -30,9 +32,11 @@
  * 2 added options.mask, 3 the kinds' options, 4 the header's version, kind
  * and length to the CRC, 5 options.latent_activation and the distance
  * score (a model of another kind than vae or cvae from versions 1 to 4
- * scores by reconstruction); 1 to 4 are still read, 5 is written.
+ * scores by reconstruction), 6 the imputation calibration (a model of 1 to
+ * 5 imputes with the network's prediction as it is); 1 to 5 are still
+ * read, 6 is written.
  */
-#define AE_FORMAT_VERSION 5
+#define AE_FORMAT_VERSION 6
 #define AE_HEADER_SIZE 20
 
 /* CRC32C (Castagnoli) of n bytes, continuing from crc (start with 0). */

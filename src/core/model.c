@@ -261,6 +261,22 @@ ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a)
 	return AE_OK;
 }
 
+/* Hide a share of the observed values from the input; see model.h. */
+void
+ae_model_mask_inputs(const AeModel *model, const uint8_t *m, uint8_t *mi, int B, double share,
+					 AeRng *rng)
+{
+	for (int r = 0; r < B; r++)
+		for (int c = 0; c < model->ncols; c++)
+		{
+			size_t		i = (size_t) r * model->ncols + c;
+
+			/* a cvae's condition is always given */
+			mi[i] = m[i] && (c == model->cond_col ||
+							 !(share > 0 && ae_rng_uniform(rng) < share));
+		}
+}
+
 /* Encode values and masks as network inputs: missing inputs are neutral (0). */
 void
 ae_model_inputs(const AeModel *model, const ae_real *t, const uint8_t *m,

@@ -196,6 +196,12 @@ typedef struct AeModel
 	ae_real    *code_center;	/* (latent) their mean code */
 	ae_real    *code_whiten;	/* (latent, latent) lower triangular W, W Σ Wᵀ = I for the
 								 * codes' (ridged) covariance Σ; zero above the diagonal */
+
+	/* imputation: what ae_model_fit_impute measured; NULL in models of format 5 and older */
+	ae_real    *impute_shrink;	/* (ncols) weight of the network's prediction, in [0, 1] */
+	ae_real    *impute_prior;	/* (n_out) what it is blended with: a numeric column's mean
+								 * (network units), a boolean's share of true, a categorical
+								 * column's class shares */
 } AeModel;
 
 /* Rows of values t: (n, ncols) and masks m: (n, ncols) to train or validate on. */
@@ -244,6 +250,15 @@ void		ae_model_init_params(AeModel *model, AeRng *rng);
 
 /* Allocate scratch for batches of up to max_batch rows (probe buffers zeroed). */
 AeStatus	ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a);
+
+/*
+ * Denoising by masking: mi: (B, ncols) is m with each observed value hidden
+ * with probability share (a cvae's condition is always given).  Training
+ * hides them from the input while its loss still covers every observed
+ * value, so the network learns to fill in what it was not shown.
+ */
+void		ae_model_mask_inputs(const AeModel *model, const uint8_t *m, uint8_t *mi, int B,
+								 double share, AeRng *rng);
 
 /* x: (B, n_in) from t, m: (B, ncols). */
 void		ae_model_inputs(const AeModel *model, const ae_real *t, const uint8_t *m,
@@ -332,6 +347,35 @@ AeStatus	ae_model_fit_distance(AeModel *model, AeWork *w, const AeDataset *const
 
 /* The distance term of a code h: (latent): |W (h - center)|² / latent. */
 double		ae_model_code_distance(const AeModel *model, const ae_real *h);
+
+/*
+ * Imputation calibration, measured after training.  The priors come from
+ * the training rows' observed values.  Each column's shrink is measured on
+ * the validation rows (unseen in training; the first AE_IMPUTE_MAX_ROWS),
+ * hiding that column alone in each row that has it, as in a row missing one
+ * value: for a numeric column the least-squares weight of the prediction
+ * against the mean, for a boolean or categorical one the weight of the
+ * predicted probabilities against the class shares that maximises the
+ * hidden values' likelihood (on a grid of steps of 1/AE_IMPUTE_GRID), both
+ * in [0, 1].  A column with fewer than AE_IMPUTE_MIN_CELLS values measured,
+ * or a model without validation rows, keeps shrink 1: the network's
+ * prediction as it is.  Allocates impute_shrink and impute_prior from a;
+ * ticks per batch.
+ */
+#define AE_IMPUTE_MAX_ROWS 2048
+#define AE_IMPUTE_GRID 20
+#define AE_IMPUTE_MIN_CELLS 20
+#define AE_IMPUTE_PRIOR_CELLS 50
+AeStatus	ae_model_fit_impute(AeModel *model, AeWork *w, const AeDataset *train,
+								const AeDataset *val, const AeAlloc *a);
+
+/*
+ * The outputs out: (n_out) of a forward pass, calibrated for imputation
+ * into dst: (n_out): each column's prediction blended with its prior by
+ * its shrink (numeric values directly, probabilities of booleans and
+ * categories, returned as logits).  A model without calibration: a copy.
+ */
+void		ae_model_impute_outputs(const AeModel *model, const ae_real *out, ae_real *dst);
 
 /*
  * Loss of outputs out: (B, n_out) against t, m.  A row's loss is the

@@ -24,27 +24,6 @@ gather(const AeModel *model, const AeDataset *d, const int *idx, int B,
 	}
 }
 
-/*
- * Hide a share of the observed values from the input (denoising by
- * masking): mi is mb with each 1 turned to 0 with probability share.  The
- * loss still covers every observed value, so the model learns to fill in
- * what it was not shown.
- */
-static void
-mask_inputs(const AeModel *model, const uint8_t *mb, uint8_t *mi, int B, double share,
-			AeRng *rng)
-{
-	for (int r = 0; r < B; r++)
-		for (int c = 0; c < model->ncols; c++)
-		{
-			size_t		i = (size_t) r * model->ncols + c;
-
-			/* a cvae's condition is always given */
-			mi[i] = mb[i] && (c == model->cond_col ||
-							  !(share > 0 && ae_rng_uniform(rng) < share));
-		}
-}
-
 /* Denoising: Gaussian noise of the given deviation on the shown numeric inputs. */
 static void
 add_noise(const AeModel *model, ae_real *x, const uint8_t *mi, int B, double sd, AeRng *rng)
@@ -175,7 +154,7 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 			if (tick)
 				tick(tick_arg);
 			gather(model, train, idx + start, B, tb, mb);
-			mask_inputs(model, mb, mi, B, o->mask, rng);
+			ae_model_mask_inputs(model, mb, mi, B, o->mask, rng);
 			ae_model_inputs(model, tb, mi, w.x, B);
 			if (o->kind == AE_KIND_DENOISING && o->noise > 0)
 				add_noise(model, w.x, mi, B, o->noise, rng);
@@ -220,6 +199,8 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 	model->metrics.n_train = train->n;
 	model->metrics.n_val = val ? val->n : 0;
 	model->metrics.rows_used = model->metrics.n_train + model->metrics.n_val;
+	if ((st = ae_model_fit_impute(model, &w, train, has_val ? val : NULL, a)) != AE_OK)
+		return st;
 	if (o->score == AE_SCORE_DISTANCE)
 	{
 		const AeDataset *sets[2] = {train, val};

@@ -94,8 +94,11 @@ methods fill it:
     categorical cells whose category changed, decreased, and keep the
     imputation from before that round; at most 10 rounds.  Categories are
     handled natively: the classifier predicts a category.
-Baseline predictions are not rounded; ae returns values of the column's own
-type, so its fills of integer columns come back rounded.
+Every method's fills of an integer column are whole numbers, as they must be
+to be stored back in the column: ae_impute returns values of the column's own
+type, and the baselines' fills of int columns are rounded to the nearest
+integer (half away from zero) before scoring.  For reference each RMSE table
+is followed by the baselines' means without that rounding.
 
 Metrics, over the hidden cells only: RMSE over the hidden numeric cells
 after min-max scaling each column with the complete data's min and max
@@ -595,6 +598,14 @@ BASELINES = {"mean": mean_mode, "knn": knn, "ii": iterative_bayes_ridge,
 # Metrics
 # --------------------------------------------------------------------------
 
+def round_int_columns(cols, pred):
+    """A baseline's fills as they would be stored: int columns rounded to
+    the nearest integer, half away from zero."""
+    return [[math.copysign(math.floor(abs(v) + 0.5), v) if c.kind == "int" and v is not None
+             and not math.isnan(v) else v for v in col]
+            for c, col in zip(cols, pred)]
+
+
 def metrics(cols, hide, pred):
     """(RMSE over hidden numeric cells, min-max scaled with the complete data;
     accuracy over hidden categorical cells); None where there are none."""
@@ -669,6 +680,11 @@ def print_condition(cond, names, methods, res):
                                      fmt(mean_or_none([means[d][methods[0]] for d in have])), "")
         row += "".join(" %6s" % fmt(mean_or_none([means[d][m] for d in have])) for m in methods[1:])
         print(row)
+        raw = [m for m in methods if res[have[0]]["rmse_raw"][m]] if metric == "rmse" and have else []
+        if raw:
+            print("   baselines not rounded, mean of %d: %s" % (len(have), ", ".join(
+                "%s %s" % (METHODS[m], fmt(mean_or_none([mean_or_none(res[d]["rmse_raw"][m])
+                                                        for d in have]))) for m in raw)))
         if methods[0] != "ae" or len(methods) < 2:
             continue
         # ae (default) against each other method, set by set, on the means over repeats
@@ -729,7 +745,8 @@ def run_job(job):
     rng = np.random.default_rng([seed, zlib.crc32(d.encode()), zlib.crc32(cond.encode())])
     hide = make_mask(cols, cond, rng)
     load_table(cur, table, cols, hide)
-    out = {"rmse": {}, "acc": {}, "seconds": {}, "problems": [], "share": float(hide.mean())}
+    out = {"rmse": {}, "rmse_raw": {}, "acc": {}, "seconds": {}, "problems": [],
+           "share": float(hide.mean())}
     for m in methods:
         t0 = time.perf_counter()
         if m in AE_KINDS:
@@ -742,6 +759,8 @@ def run_job(job):
                 pred = None
         else:
             pred = BASELINES[m](cols, hide, seed)
+            out["rmse_raw"][m] = metrics(cols, hide, pred)[0]
+            pred = round_int_columns(cols, pred)
         out["seconds"][m] = time.perf_counter() - t0
         if pred is not None:
             out["rmse"][m], out["acc"][m], _, _ = metrics(cols, hide, pred)
@@ -829,6 +848,7 @@ def main():
 
     # condition -> data set -> lists over seeds (in seed order)
     results = {c: {d: {"rmse": {m: [] for m in methods}, "acc": {m: [] for m in methods},
+                       "rmse_raw": {m: [] for m in methods},
                        "nnum": [], "ncat": [], "share": []} for d in names} for c in conds}
     seconds = {d: {m: 0.0 for m in methods} for d in names}
     problems = []
@@ -840,6 +860,8 @@ def main():
             if m in out["rmse"]:
                 r["rmse"][m].append(out["rmse"][m])
                 r["acc"][m].append(out["acc"][m])
+            if m in out["rmse_raw"]:
+                r["rmse_raw"][m].append(out["rmse_raw"][m])
         for k in ("nnum", "ncat", "share"):
             r[k].append(out[k])
         problems += out["problems"]

@@ -1094,10 +1094,12 @@ test_train_numeric(void)
 
 	/*
 	 * 512 training rows in batches of 32 and 128 validation rows in batches
-	 * of 32: 16 + 4 ticks an epoch; the products are too small to pause in
+	 * of 32: 16 + 4 ticks an epoch, then 4 for each column of the imputation
+	 * calibration; the products are too small to pause in
 	 */
-	CHECK(ticks == NUM_EPOCHS * (16 + 4), "one tick per mini-batch and validation batch: %d, expected %d",
-		  ticks, NUM_EPOCHS * (16 + 4));
+	CHECK(ticks == NUM_EPOCHS * (16 + 4) + NUM_COLS * 4,
+		  "one tick per mini-batch and validation batch: %d, expected %d",
+		  ticks, NUM_EPOCHS * (16 + 4) + NUM_COLS * 4);
 
 	/* the same seed and data give bit-identical parameters */
 	st = train_numeric(&model2, cols2, t, m, 1, &reg, &ticks2);
@@ -1672,6 +1674,155 @@ test_train_contractive(void)
 	unit_region_free(&reg);
 	free(t);
 	free(m);
+}
+
+/*
+ * Imputation calibration: columns x0..x3 from two factors, b4 the sign of
+ * a factor, and two columns nothing predicts: x5, noise, and c6, a category
+ * drawn with shares 0.6, 0.3, 0.1.  The predictable columns keep most of
+ * the network's prediction, the unpredictable ones are pulled to their
+ * mean and class shares, and their hidden values are filled accordingly.
+ */
+#define CAL_ROWS 1280
+#define CAL_TRAIN 1024
+#define CAL_COLS 7
+
+static void
+test_impute_calibration(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * CAL_ROWS * CAL_COLS);
+	uint8_t    *m = malloc(CAL_ROWS * CAL_COLS);
+	double	   *f = malloc(sizeof(double) * 2 * CAL_ROWS);
+	AeColumn	cols[CAL_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+	AeRng		r;
+	AeWork		w;
+	AeStatus	st;
+	double		A[4][2] = {{1, 0}, {0, 1}, {0.7, 0.7}, {0.8, -0.5}};
+	double		shares[3] = {0.6, 0.3, 0.1};
+	double		sq_raw = 0,
+				sq_cal = 0,
+				sq_mean = 0;
+	int			mode_fills = 0;
+
+	unit_region_init(&reg);
+	ae_rng_seed(&r, 4242);
+	factors(&r, CAL_ROWS, f);
+	for (int i = 0; i < CAL_ROWS; i++)
+	{
+		ae_real    *tr = t + i * CAL_COLS;
+		double		u = ae_rng_uniform(&r);
+
+		for (int c = 0; c < 4; c++)
+			tr[c] = (ae_real) (A[c][0] * f[2 * i] + A[c][1] * f[2 * i + 1] + 0.1 * ae_rng_normal(&r));
+		tr[4] = f[2 * i] > 0;
+		tr[5] = (ae_real) ae_rng_normal(&r);
+		tr[6] = (ae_real) (u < shares[0] ? 0 : u < shares[0] + shares[1] ? 1 : 2);
+		for (int c = 0; c < CAL_COLS; c++)
+			m[i * CAL_COLS + c] = 1;
+	}
+	for (int c = 0; c < 4; c++)
+		standardise(t, CAL_ROWS, CAL_COLS, c);
+
+	memset(&model, 0, sizeof(model));
+	memset(cols, 0, sizeof(cols));
+	for (int c = 0; c < CAL_COLS; c++)
+	{
+		snprintf(cols[c].name, AE_NAME_MAX, "k%d", c);
+		cols[c].kind = AE_COL_NUMERIC;
+		cols[c].scale = 1;
+		cols[c].weight = 1;
+		cols[c].flags = AE_COLFLAG_INDICATOR;
+	}
+	cols[4].kind = AE_COL_BOOLEAN;
+	cols[6].kind = AE_COL_CATEGORICAL;
+	cols[6].ncat = 3;
+	cols[6].cats = grades;
+	train_options(&model.opt, NUM_EPOCHS);
+	model.opt.mask = 0.3;
+	model.opt.hidden[0] = 64;
+	model.opt.latent = 4;
+	model.ncols = CAL_COLS;
+	model.cols = cols;
+	st = train_rows(&model, t, m, CAL_ROWS, CAL_TRAIN, &reg);
+	CHECK(st == AE_OK, "calibration: training returns AE_OK (%s)", ae_status_message(st));
+	if (st != AE_OK || ae_work_init(&w, &model, 1, &reg.alloc) != AE_OK)
+		goto done;
+	printf("   shrink:");
+	for (int c = 0; c < CAL_COLS; c++)
+		printf(" %s %.2f", cols[c].name, model.impute_shrink[c]);
+	printf("\n");
+	for (int c = 0; c < 5; c++)
+		CHECK(model.impute_shrink[c] >= 0.8, "calibration: predictable column %s keeps shrink %.2f >= 0.8",
+			  cols[c].name, model.impute_shrink[c]);
+	/* 256 validation values per column pull a shrink of 0 up to 50 / 306 = 0.16 at least */
+	CHECK(model.impute_shrink[5] <= 0.5, "calibration: noise column shrink %.2f <= 0.5",
+		  model.impute_shrink[5]);
+	CHECK(model.impute_shrink[6] <= 0.5, "calibration: unpredictable category shrink %.2f <= 0.5",
+		  model.impute_shrink[6]);
+	for (int k = 0; k < 3; k++)
+		CHECK(fabs(model.impute_prior[cols[6].out_off + k] - shares[k]) < 0.05,
+			  "calibration: class %d's prior %.3f is near its share %.1f", k,
+			  model.impute_prior[cols[6].out_off + k], shares[k]);
+	CHECK(fabs(model.impute_prior[cols[4].out_off] - 0.5) < 0.06,
+		  "calibration: the boolean's prior %.3f is near its share of true",
+		  model.impute_prior[cols[4].out_off]);
+
+	/* fill x5 and c6 of the validation rows, hidden together */
+	for (int i = CAL_TRAIN; i < CAL_ROWS; i++)
+	{
+		const ae_real *tr = t + i * CAL_COLS;
+		uint8_t		mr[CAL_COLS] = {1, 1, 1, 1, 1, 0, 0};
+		ae_real		cal[16];
+		const ae_real *out;
+		int			best = 0;
+
+		ae_model_inputs(&model, tr, mr, w.x, 1);
+		out = ae_model_forward(&model, &w, w.x, 1);
+		ae_model_impute_outputs(&model, out, cal);
+		sq_raw += (out[cols[5].out_off] - tr[5]) * (out[cols[5].out_off] - tr[5]);
+		sq_cal += (cal[cols[5].out_off] - tr[5]) * (cal[cols[5].out_off] - tr[5]);
+		sq_mean += (model.impute_prior[cols[5].out_off] - tr[5]) *
+			(model.impute_prior[cols[5].out_off] - tr[5]);
+		for (int k = 1; k < cols[6].out_width; k++)
+			if (cal[cols[6].out_off + k] > cal[cols[6].out_off + best])
+				best = k;
+		mode_fills += best == 0;
+		/* the predictable columns' outputs barely move */
+		if (i == CAL_TRAIN)
+			CHECK(fabs(cal[cols[0].out_off] - out[cols[0].out_off]) <=
+				  0.2 * fabs(out[cols[0].out_off]) + 1e-6,
+				  "calibration: x0's fill %.3f stays near the network's %.3f",
+				  cal[cols[0].out_off], out[cols[0].out_off]);
+	}
+	printf("   hidden noise column, mean squared error: network %.3f, calibrated %.3f, mean %.3f;"
+		   " mode fills %d of %d\n", sq_raw / (CAL_ROWS - CAL_TRAIN), sq_cal / (CAL_ROWS - CAL_TRAIN),
+		   sq_mean / (CAL_ROWS - CAL_TRAIN), mode_fills, CAL_ROWS - CAL_TRAIN);
+	CHECK(sq_cal <= 1.02 * sq_mean, "calibration: the noise column's fills are within 2%% of the mean's error");
+	CHECK(mode_fills >= 0.9 * (CAL_ROWS - CAL_TRAIN),
+		  "calibration: the unpredictable category is filled with its commonest class (%d of %d)",
+		  mode_fills, CAL_ROWS - CAL_TRAIN);
+
+	/* a model without calibration (format 5 and older) fills with the network's outputs */
+	{
+		ae_real		out[16],
+					cal[16];
+		ae_real    *shrink = model.impute_shrink;
+
+		for (int k = 0; k < model.n_out; k++)
+			out[k] = (ae_real) (k - 3);
+		model.impute_shrink = NULL;
+		ae_model_impute_outputs(&model, out, cal);
+		CHECK(memcmp(out, cal, sizeof(ae_real) * model.n_out) == 0,
+			  "calibration: none, outputs copied as they are");
+		model.impute_shrink = shrink;
+	}
+done:
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+	free(f);
 }
 
 /*
@@ -2484,6 +2635,7 @@ static const UnitTest tests[] = {
 	{"encoder alone", test_encode},
 	{"training, numeric columns", test_train_numeric},
 	{"training, mixed columns", test_train_mixed},
+	{"imputation calibration", test_impute_calibration},
 	{"training, invalid arguments", test_train_invalid},
 	{"training, denoising", test_train_denoising},
 	{"training, sparse", test_train_sparse},

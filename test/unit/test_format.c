@@ -795,6 +795,7 @@ typedef struct Fields
 				seconds,
 				epochs_run,
 				best_epoch,
+				impute,			/* version 6: the imputation calibration */
 				nparams,
 				params;
 } Fields;
@@ -890,6 +891,10 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 	f->epochs_run = p;
 	f->best_epoch = p + 4;
 	p += 8 + 8 * m->metrics.epochs_run;
+	if (version >= 5 && m->opt.score == AE_SCORE_DISTANCE)
+		p += 8 + 4 * (size_t) m->opt.latent * (m->opt.latent + 3) / 2;
+	f->impute = p;
+	p += version >= 6 ? 4 * ((size_t) m->ncols + m->n_out) : 0;
 	f->nparams = p;
 	f->params = p + 4;
 }
@@ -1189,7 +1194,8 @@ serialize_version(const AeModel *m, int version, size_t *len)
 	Fields		f;
 	size_t		full_len,
 				from,
-				cut;
+				cut,
+				cut_impute;
 	uint8_t    *full = serialize(m, &full_len);
 	uint8_t    *buf;
 
@@ -1197,10 +1203,13 @@ serialize_version(const AeModel *m, int version, size_t *len)
 	/* the options a version lacks are the last before max_rows */
 	from = version >= 5 ? f.max_rows : version >= 3 ? f.latent_activation : version >= 2 ? f.noise : f.mask;
 	cut = f.max_rows - from;
-	*len = full_len - cut;
+	/* and before version 6 there is no imputation calibration */
+	cut_impute = version >= 6 ? 0 : f.nparams - f.impute;
+	*len = full_len - cut - cut_impute;
 	buf = malloc(*len);
 	memcpy(buf, full, from);
-	memcpy(buf + from, full + from + cut, full_len - from - cut);
+	memcpy(buf + from, full + from + cut, f.impute - from - cut);
+	memcpy(buf + f.impute - cut, full + f.impute + cut_impute, full_len - f.impute - cut_impute);
 	put_le(buf + 8, (uint64_t) version, 2);
 	put_le(buf + 12, *len, 4);
 	put_le(buf + 16, ae_model_crc(buf, *len, version), 4);
@@ -1467,9 +1476,10 @@ test_old_versions(void)
 		  "option offsets of versions 3 and 5 found by walking the format");
 	free(buf5);
 
-	for (int version = 4; version >= 1; version--)
+	for (int version = 5; version >= 1; version--)
 	{
-		static const size_t shorter[5] = {0, 50, 42, 1, 1};	/* bytes fewer than version 5 */
+		/* bytes fewer than version 6 in the options, then the calibration's */
+		static const size_t shorter_options[6] = {0, 50, 42, 1, 1, 0};
 		AeModel		back;
 		size_t		len,
 					len_again;
@@ -1486,7 +1496,8 @@ test_old_versions(void)
 		m.opt.score = AE_SCORE_RECONSTRUCTION;
 		buf = serialize_version(&m, version, &len);
 		buf5 = serialize(&m, &len5);
-		CHECK(len == len5 - shorter[version], "version %d: %zu bytes, version 5: %zu", version, len, len5);
+		CHECK(len == len5 - shorter_options[version] - 4 * ((size_t) m.ncols + m.n_out),
+			  "version %d: %zu bytes, version 6: %zu", version, len, len5);
 		CHECK(ae_model_crc_ok(buf, len), "version %d: ae_model_crc_ok", version);
 		st = ae_model_read(buf, len, &back, &reg.alloc);
 		CHECK(st == AE_OK, "version %d bytes read (%s)", version, ae_status_message(st));
@@ -1495,12 +1506,18 @@ test_old_versions(void)
 		{
 			const AeOptions *o = &back.opt;
 
-			/* what the model was trained with: a linear latent */
-			CHECK(o->kind == AE_KIND_SPARSE && o->latent_activation == AE_ACT_IDENTITY &&
-				  back.layers[back.nencoder - 1].act == AE_ACT_IDENTITY,
-				  "version %d: a sparse model with a linear latent", version);
-			m.opt.latent_activation = AE_ACT_IDENTITY;
-			ae_model_layout(&m);
+			/* no calibration before version 6: the network's fills as they are */
+			CHECK(back.impute_shrink == NULL && back.impute_prior == NULL,
+				  "version %d: no imputation calibration", version);
+			/* before version 5, what the model was trained with: a linear latent */
+			if (version < 5)
+			{
+				CHECK(o->kind == AE_KIND_SPARSE && o->latent_activation == AE_ACT_IDENTITY &&
+					  back.layers[back.nencoder - 1].act == AE_ACT_IDENTITY,
+					  "version %d: a sparse model with a linear latent", version);
+				m.opt.latent_activation = AE_ACT_IDENTITY;
+				ae_model_layout(&m);
+			}
 			if (version < 3)
 			{
 				CHECK(o->noise == 0 && o->sparsity == 0 && o->sparsity_target == 0 &&
@@ -1513,9 +1530,10 @@ test_old_versions(void)
 					m.opt.mask = 0;
 			}
 
-			/* everything else as written; written again, it is version 5's bytes */
-			compare_models(version == 4 ? "version 4" : version == 3 ? "version 3"
-						   : version == 2 ? "version 2" : "version 1", &m, &back);
+			/* everything else as written; written again, it is version 6's bytes */
+			compare_models(version == 5 ? "version 5" : version == 4 ? "version 4"
+						   : version == 3 ? "version 3" : version == 2 ? "version 2" : "version 1",
+						   &m, &back);
 			again = serialize(&back, &len_again);
 			free(buf5);
 			buf5 = serialize(&m, &len5);
@@ -1533,7 +1551,7 @@ test_old_versions(void)
 		buf5[10] = AE_KIND_DENOISING;
 		st = read_exact(buf, len);
 		CHECK(st == (version < 4 ? AE_OK : AE_ECRC) && read_exact(buf5, len5) == AE_ECRC,
-			  "kind changed: version %d %s, version 5 AE_ECRC", version, ae_status_message(st));
+			  "kind changed: version %d %s, version 6 AE_ECRC", version, ae_status_message(st));
 		free(buf);
 		free(buf5);
 	}
@@ -1833,7 +1851,8 @@ test_distance_stats(void)
 															   : ae_rng_normal(&rng));
 	}
 	buf = serialize(&m, &len);
-	stats = len - 4 - 4 * m.nparams - (8 + 4 * (size_t) L * (L + 3) / 2);
+	stats = len - 4 - 4 * m.nparams - 4 * ((size_t) m.ncols + m.n_out) -
+		(8 + 4 * (size_t) L * (L + 3) / 2);
 	CHECK(get_le_f64(buf + stats) == 0.75, "recon_mean found before the parameters");
 	CHECK(ae_model_read(buf, len, &back, &reg.alloc) == AE_OK && back.opt.score == AE_SCORE_DISTANCE,
 		  "a model scored by distance reads back");
@@ -1881,6 +1900,75 @@ test_distance_stats(void)
 	unit_region_free(&reg);
 }
 
+/*
+ * The imputation calibration (version 6): written and read back exactly,
+ * every value checked, and models of version 5 and older read without it.
+ */
+static void
+test_impute_stats(void)
+{
+	UnitRegion	reg;
+	AeModel		m,
+				back;
+	Fields		f;
+	size_t		len;
+	uint8_t    *buf;
+	int			same = 1;
+
+	unit_region_init(&reg);
+	build_mixed(&m, &reg.alloc);
+	m.impute_shrink = ae_alloc(&reg.alloc, sizeof(ae_real) * m.ncols);
+	m.impute_prior = ae_alloc(&reg.alloc, sizeof(ae_real) * m.n_out);
+	for (int c = 0; c < m.ncols; c++)
+	{
+		const AeColumn *col = &m.cols[c];
+
+		m.impute_shrink[c] = (ae_real) c / m.ncols;
+		for (int k = 0; k < col->out_width; k++)
+			m.impute_prior[col->out_off + k] = col->kind == AE_COL_NUMERIC ? -0.25f
+				: col->kind == AE_COL_BOOLEAN ? 0.75f : 1.0f / col->out_width;
+	}
+	buf = serialize(&m, &len);
+	find_fields(buf, &m, &f);
+	CHECK(get_le_f32(buf + f.impute) == 0 && get_le_f32(buf + f.impute + 4) == -0.25f,
+		  "the calibration found before the parameters: shrink then prior");
+	CHECK(ae_model_read(buf, len, &back, &reg.alloc) == AE_OK && back.impute_shrink != NULL,
+		  "a model with a calibration reads back");
+	if (back.impute_shrink)
+	{
+		for (int c = 0; c < m.ncols; c++)
+			same &= back.impute_shrink[c] == m.impute_shrink[c];
+		for (int k = 0; k < m.n_out; k++)
+			same &= back.impute_prior[k] == m.impute_prior[k];
+	}
+	CHECK(same, "every shrink and prior read back exactly");
+	{
+		size_t		num = f.impute,		/* column 0, numeric: shrink, mean */
+					boolean = num + 8,	/* column 1: shrink, share of true */
+					cat = boolean + 8;	/* column 2: shrink, 5 class shares */
+		const Crafted cases[] = {
+			{"shrink above 1", num, f32_bits(1.5f), 4},
+			{"shrink below 0", boolean, f32_bits(-0.125f), 4},
+			{"shrink NaN", cat, f32_bits(NAN), 4},
+			{"numeric mean NaN", num + 4, f32_bits(NAN), 4},
+			{"numeric mean infinite", num + 4, f32_bits(INFINITY), 4},
+			{"boolean share above 1", boolean + 4, f32_bits(1.25f), 4},
+			{"class share negative", cat + 4, f32_bits(-0.2f), 4},
+			{"class shares summing to 1.3", cat + 8, f32_bits(0.5f), 4},
+			{"class share NaN", cat + 12, f32_bits(NAN), 4},
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		{
+			AeStatus	st = read_crafted(buf, len, cases[i].off, cases[i].value, cases[i].nbytes);
+
+			CHECK(st == AE_ECORRUPT, "%s refused (%s)", cases[i].what, ae_status_message(st));
+		}
+	}
+	free(buf);
+	unit_region_free(&reg);
+}
+
 static const UnitTest tests[] = {
 	{"crc32c test vectors", test_crc},
 	{"round trips", test_round_trip},
@@ -1894,6 +1982,7 @@ static const UnitTest tests[] = {
 	{"a vocabulary of 3000 labels", test_big_vocabulary},
 	{"older format versions", test_old_versions},
 	{"the distance score's statistics", test_distance_stats},
+	{"the imputation calibration", test_impute_stats},
 	{"versions 4 and 5: the header under the CRC", test_header_crc},
 	{"models written by ae 0.1.0", test_released_models},
 	{"allocation failures", test_read_nomem},
