@@ -47,11 +47,12 @@ if [ "${1:-}" = "--in-cluster" ]; then
                                 || ', work_mem ' || current_setting('work_mem')
                                 || ', jit ' || current_setting('jit')"
     echo "$(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    # run NAME TITLE COMMAND...: the command, when NAME is the chosen benchmark or all
     run() {
         if [ "$which" = all ] || [ "$which" = "$1" ]; then
             echo
             echo "== $2"
-            shift
+            shift 2
             "$@"
         fi
     }
