@@ -99,7 +99,7 @@ ae_explain(PG_FUNCTION_ARGS)
 	for (int i = 0; i < nparts; i++)
 	{
 		int			c = parts[i].col;
-		int			a;
+		Datum		actual;
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 		bool		expected_null;
@@ -113,15 +113,14 @@ ae_explain(PG_FUNCTION_ARGS)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			continue;
 		}
-		a = map->attno[c];
 		expected = ae_rowmap_decode(map, model, c, out, &expected_null);
 
-		values[0] = CStringGetTextDatum(model->cols[c].name);
+		values[0] = CStringGetTextDatum(ae_column_label(&model->cols[c]));
 		values[1] = Float8GetDatum(parts[i].share);
-		if (map->isnull[a])
+		if (!ae_rowmap_get(map, model, c, &actual))
 			nulls[2] = true;
 		else
-			values[2] = CStringGetTextDatum(ae_rowmap_text(map, c, map->values[a]));
+			values[2] = CStringGetTextDatum(ae_rowmap_text(map, c, actual));
 		if (expected_null)
 			nulls[3] = true;
 		else

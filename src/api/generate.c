@@ -110,11 +110,21 @@ gen_emit(Gen *g, const ae_real *z, const ae_real *x, Datum cond, bool cond_null)
 		g->map.values[g->map.attno[model->cond_col]] = cond;
 		g->map.isnull[g->map.attno[model->cond_col]] = cond_null;
 	}
+	ae_rowmap_begin(&g->map, false);
+	for (int c = 0; c < model->ncols; c++)
+	{
+		bool		isnull;
+		Datum		v = ae_rowmap_decode(&g->map, model, c, out, &isnull);
+
+		ae_rowmap_store(&g->map, model, c, v, isnull);
+	}
+	ae_rowmap_finish(&g->map);
 	for (int c = 0; c < model->ncols; c++)
 	{
 		int			a = g->map.attno[c];
 
-		g->values[a] = ae_rowmap_decode(&g->map, model, c, out, &g->isnull[a]);
+		g->values[a] = g->map.values[a];
+		g->isnull[a] = g->map.isnull[a];
 	}
 	/* the tuplestore copies the row */
 	tuplestore_putvalues(g->rsinfo->setResult, g->rsinfo->setDesc, g->values, g->isnull);

@@ -41,12 +41,15 @@ ae_impute(PG_FUNCTION_ARGS)
 		ae_model_impute_outputs(model, out, calibrated);
 		out = calibrated;
 	}
+	ae_rowmap_begin(map, true);
 	for (int c = 0; c < model->ncols; c++)
-	{
-		int			a = map->attno[c];
-
 		if (!site->m[c])
-			map->values[a] = ae_rowmap_decode(map, model, c, out, &map->isnull[a]);
-	}
+		{
+			bool		isnull;
+			Datum		v = ae_rowmap_decode(map, model, c, out, &isnull);
+
+			ae_rowmap_store(map, model, c, v, isnull);
+		}
+	ae_rowmap_finish(map);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(map->tupdesc, map->values, map->isnull)));
 }

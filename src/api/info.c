@@ -131,6 +131,24 @@ model_json(const AeModel *m, size_t nbytes, int version)
 		}
 		appendStringInfoString(&s, ",\"weight\":");
 		append_number(&s, col->weight);
+		if (col->ndim > 0)
+		{
+			int			rest = col->elem;
+			int			sub[AE_MAX_DIMS];
+
+			for (int d = col->ndim - 1; d >= 0; d--)
+			{
+				sub[d] = rest % col->dims[d] + 1;
+				rest /= col->dims[d];
+			}
+			appendStringInfoString(&s, ",\"shape\":[");
+			for (int d = 0; d < col->ndim; d++)
+				appendStringInfo(&s, "%s%d", d ? "," : "", col->dims[d]);
+			appendStringInfoString(&s, "],\"element\":[");
+			for (int d = 0; d < col->ndim; d++)
+				appendStringInfo(&s, "%s%d", d ? "," : "", sub[d]);
+			appendStringInfoChar(&s, ']');
+		}
 		if (m->impute_shrink && col->out_width > 0)
 		{
 			appendStringInfoString(&s, ",\"impute_shrink\":");

@@ -60,11 +60,14 @@ ae_reconstruct(PG_FUNCTION_ARGS)
 	const ae_real *out = ae_site_forward(model, site, site->m);
 	AeRowMap   *map = site->map;
 
+	ae_rowmap_begin(map, false);
 	for (int c = 0; c < model->ncols; c++)
 	{
-		int			a = map->attno[c];
+		bool		isnull;
+		Datum		v = ae_rowmap_decode(map, model, c, out, &isnull);
 
-		map->values[a] = ae_rowmap_decode(map, model, c, out, &map->isnull[a]);
+		ae_rowmap_store(map, model, c, v, isnull);
 	}
+	ae_rowmap_finish(map);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(map->tupdesc, map->values, map->isnull)));
 }

@@ -142,6 +142,18 @@ write_body(Writer *w, const AeModel *m)
 		}
 	}
 
+	/* version 6: each column's array shape and place (ndim 0: a column of its own) */
+	for (int c = 0; c < m->ncols; c++)
+	{
+		const AeColumn *col = &m->cols[c];
+
+		put_uint(w, col->ndim, 1);
+		for (int d = 0; d < col->ndim; d++)
+			put_uint(w, col->dims[d], 4);
+		if (col->ndim > 0)
+			put_uint(w, col->elem, 4);
+	}
+
 	put_uint(w, (uint64_t) mt->rows_seen, 8);
 	put_uint(w, mt->rows_used, 4);
 	put_uint(w, mt->n_train, 4);
@@ -503,6 +515,40 @@ read_columns(Reader *r, AeModel *m, const AeAlloc *a)
 	}
 }
 
+/*
+ * Array elements (version 6 on): per column its number of dimensions, at
+ * most AE_MAX_DIMS; for an element its dimensions, each at least 1 and
+ * with at most AE_MAX_COLUMNS elements in all (each is a model column),
+ * and its place among them.  Only numbers come in arrays, and a cvae's
+ * condition is never an element.
+ */
+static void
+read_shapes(Reader *r, AeModel *m, int version)
+{
+	if (r->err != AE_OK || version < 6)
+		return;
+	for (int c = 0; r->err == AE_OK && c < m->ncols; c++)
+	{
+		AeColumn   *col = &m->cols[c];
+		int64_t		size = 1;
+
+		col->ndim = (int) get_uint(r, 1);
+		check(r, col->ndim <= AE_MAX_DIMS);
+		for (int d = 0; r->err == AE_OK && d < col->ndim; d++)
+		{
+			col->dims[d] = (int) get_uint(r, 4);
+			check(r, col->dims[d] >= 1 && col->dims[d] <= AE_MAX_COLUMNS);
+			size *= col->dims[d];
+			check(r, size <= AE_MAX_COLUMNS);
+		}
+		if (col->ndim == 0 || r->err != AE_OK)
+			continue;
+		col->elem = (int) get_uint(r, 4);
+		check(r, col->elem >= 0 && col->elem < size && col->kind == AE_COL_NUMERIC &&
+			  !(col->flags & AE_COLFLAG_CONDITION));
+	}
+}
+
 static void
 read_metrics(Reader *r, AeMetrics *mt, int epochs, const AeAlloc *a)
 {
@@ -664,6 +710,7 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 
 	read_options(&r, &model->opt, version);
 	read_columns(&r, model, a);
+	read_shapes(&r, model, version);
 	if (r.err == AE_OK)
 		r.err = ae_model_layout(model);
 	read_metrics(&r, &model->metrics, model->opt.epochs, a);

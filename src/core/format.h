@@ -8,7 +8,8 @@
  *  12  4  total length in bytes
  *  16  4  CRC32C of bytes [8, 16) then [20, total): version, kind, length
  *         and body (versions 1 to 3: of bytes [20, total) alone)
- *  20     options, columns (with their encodings), metrics, the distance
+ *  20     options, columns (with their encodings), from version 6 each
+ *         column's array shape and place, metrics, the distance
  *         score's statistics (version 5 on, score distance only), the
  *         imputation calibration (version 6 on: per column its shrink, then
  *         its prior over its outputs, f32 each), parameters
@@ -32,9 +33,9 @@
  * 2 added options.mask, 3 the kinds' options, 4 the header's version, kind
  * and length to the CRC, 5 options.latent_activation and the distance
  * score (a model of another kind than vae or cvae from versions 1 to 4
- * scores by reconstruction), 6 the imputation calibration (a model of 1 to
- * 5 imputes with the network's prediction as it is); 1 to 5 are still
- * read, 6 is written.
+ * scores by reconstruction), 6 array columns and the imputation
+ * calibration (a model of 1 to 5 has no arrays and imputes with the
+ * network's prediction as it is); 1 to 5 are still read, 6 is written.
  */
 #define AE_FORMAT_VERSION 6
 #define AE_HEADER_SIZE 20

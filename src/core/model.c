@@ -66,6 +66,25 @@ class_index(const AeColumn *col, ae_real t)
 	return t >= 0 && t < (ae_real) col->ncat + 1 ? (int) t : col->ncat;
 }
 
+/* An array element: a number, not a condition, in a shape of at most AE_MAX_COLUMNS, placed inside it. */
+static bool
+element_ok(const AeColumn *col)
+{
+	int64_t		size = 1;
+
+	if (col->kind != AE_COL_NUMERIC || (col->flags & AE_COLFLAG_CONDITION))
+		return false;
+	for (int d = 0; d < col->ndim; d++)
+	{
+		if (col->dims[d] < 1 || col->dims[d] > AE_MAX_COLUMNS)
+			return false;
+		size *= col->dims[d];
+		if (size > AE_MAX_COLUMNS)
+			return false;
+	}
+	return col->elem >= 0 && col->elem < size;
+}
+
 /* Append a layer of shape nin → nout to the model, tracking parameter offsets. */
 static AeStatus
 add_layer(AeModel *model, int nin, int nout, int act)
@@ -121,12 +140,26 @@ ae_model_layout(AeModel *model)
 		if (col->kind > AE_COL_CATEGORICAL || col->transform > AE_TF_LOG1P ||
 			(col->flags & ~(AE_COLFLAG_INDICATOR | AE_COLFLAG_CONDITION)) != 0)
 			return AE_ECORRUPT;
-		/* a name, unique among the columns: rows are mapped to columns by name */
+		/*
+		 * a name, unique among the columns (rows are mapped to columns by
+		 * name), but for the elements of one array: those share its shape,
+		 * each at its own place in it, and are numbers
+		 */
 		if (col->name[0] == 0 || memchr(col->name, 0, AE_NAME_MAX) == NULL)
 			return AE_ECORRUPT;
+		if (col->ndim < 0 || col->ndim > AE_MAX_DIMS ||
+			(col->ndim > 0 && !element_ok(col)))
+			return AE_ECORRUPT;
 		for (int p = 0; p < c; p++)
-			if (strcmp(model->cols[p].name, col->name) == 0)
+		{
+			const AeColumn *other = &model->cols[p];
+
+			if (strcmp(other->name, col->name) != 0)
+				continue;
+			if (col->ndim == 0 || other->ndim != col->ndim || other->elem == col->elem ||
+				memcmp(other->dims, col->dims, sizeof(int) * col->ndim) != 0)
 				return AE_ECORRUPT;
+		}
 		if (col->kind == AE_COL_CATEGORICAL &&
 			(col->ncat < 0 || col->ncat > AE_MAX_CATEGORIES || (col->ncat > 0 && col->cats == NULL)))
 			return AE_ECORRUPT;

@@ -100,6 +100,8 @@ typedef enum AeTransform
 #define AE_COLFLAG_INDICATOR 0x01	/* a missing-indicator input follows the column's inputs */
 #define AE_COLFLAG_CONDITION 0x02	/* cvae: an input to encoder and decoder, not reconstructed */
 
+#define AE_MAX_DIMS 3			/* dimensions of an array column */
+
 typedef struct AeColumn
 {
 	char		name[AE_NAME_MAX];
@@ -114,6 +116,10 @@ typedef struct AeColumn
 	float		weight;			/* multiplies the column's loss */
 	int			ncat;			/* categorical: vocabulary size (an "other" class follows) */
 	char	  **cats;			/* categorical: ncat NUL-terminated values */
+	/* an element of an array column (numeric): ndim > 0, the array's shape and its place */
+	int			ndim;			/* 0: a column of its own */
+	int			dims[AE_MAX_DIMS];
+	int			elem;			/* 0-based, in row-major order */
 
 	/* derived by ae_model_layout */
 	int			in_off;

@@ -7,6 +7,7 @@
 #include "funcapi.h"
 #include "parser/parse_coerce.h"
 #include "rows/rowmap.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
@@ -54,6 +55,73 @@ ae_category_index(const AeColumn *col, const int *order, const char *label)
 	return col->ncat;
 }
 
+/* "[48]", "[8][8]": a shape as users see it. */
+static char *
+shape_text(int ndim, const int *dims)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (int d = 0; d < ndim; d++)
+		appendStringInfo(&s, "[%d]", dims[d]);
+	return s.data;
+}
+
+/*
+ * Map element column c onto array attribute att: the attribute must be an
+ * array of numbers, and every element column of one name must agree on the
+ * shape (a model's bytes are checked, not trusted).
+ */
+static void
+map_element(AeRowMap *map, const AeModel *model, int c, Form_pg_attribute att)
+{
+	const AeColumn *col = &model->cols[c];
+	AeRowArray *arr = NULL;
+	Oid			elemtype = InvalidOid;
+	Oid			fn;
+	bool		varlena;
+
+	map->sqltype[c] = ae_array_elem_sqltype(att->atttypid, &elemtype);
+	if (!ae_sqltype_fits(map->sqltype[c], col->kind, col->sqltype))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of type %s does not match the model's %s[] column",
+						col->name, format_type_be(att->atttypid), ae_sqltype_name(col->sqltype)),
+				 errhint("Cast the column to %s[] in a view or subquery.",
+						 ae_sqltype_name(col->sqltype))));
+	for (int k = 0; k < map->narrays; k++)
+		if (map->arrays[k].attno == map->attno[c])
+			arr = &map->arrays[k];
+	if (arr == NULL)
+	{
+		arr = &map->arrays[map->narrays++];
+		arr->attno = map->attno[c];
+		arr->elemtype = elemtype;
+		get_typlenbyvalalign(elemtype, &arr->elmlen, &arr->elmbyval, &arr->elmalign);
+		arr->ndim = col->ndim;
+		memcpy(arr->dims, col->dims, sizeof(arr->dims));
+		arr->nelems = 1;
+		for (int d = 0; d < col->ndim; d++)
+			arr->nelems *= col->dims[d];
+		arr->out_elems = palloc(sizeof(Datum) * arr->nelems);
+		arr->out_nulls = palloc(sizeof(bool) * arr->nelems);
+	}
+	else if (arr->ndim != col->ndim || memcmp(arr->dims, col->dims, sizeof(int) * col->ndim) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid ae model: the elements of array column \"%s\" disagree on its shape",
+						col->name),
+				 errhint("The bytea must be a model returned by ae_fit or stored by ae_train, unaltered.")));
+	map->array_of[c] = (int) (arr - map->arrays);
+	/* decoded elements are made as the element's base type: the array's typmod applies */
+	getTypeOutputInfo(elemtype, &fn, &varlena);
+	fmgr_info(fn, &map->out_fn[c]);
+	map->base_typmod[c] = att->atttypmod;
+	if (map->base_typmod[c] >= 0 &&
+		find_typmod_coercion_function(getBaseType(elemtype), &fn) == COERCION_PATH_FUNC)
+		fmgr_info(fn, &map->typmod_fn[c]);
+}
+
 /* Map model columns onto a row type by name. */
 void
 ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typmod)
@@ -79,6 +147,9 @@ ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typmod)
 	map->cxt = CurrentMemoryContext;
 	map->values = palloc(sizeof(Datum) * Max(td->natts, 1));
 	map->isnull = palloc(sizeof(bool) * Max(td->natts, 1));
+	map->array_of = palloc(sizeof(int) * n);
+	map->arrays = palloc0(sizeof(AeRowArray) * n);
+	map->narrays = 0;
 
 	for (int c = 0; c < n; c++)
 	{
@@ -101,6 +172,12 @@ ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typmod)
 					 errmsg("row of type %s has no column \"%s\"",
 							format_type_be(typid), col->name),
 					 errhint("Score rows that have every column the model was trained on; ae_info(model) lists them.")));
+		map->array_of[c] = -1;
+		if (col->ndim > 0)
+		{
+			map_element(map, model, c, att);
+			continue;
+		}
 		map->sqltype[c] = ae_sqltype_of(att->atttypid);
 		if (!ae_sqltype_fits(map->sqltype[c], col->kind, col->sqltype))
 			ereport(ERROR,
@@ -140,9 +217,41 @@ finish_value(const AeRowMap *map, int c, Datum value, bool isnull)
 	if (!isnull && OidIsValid(map->typmod_fn[c].fn_oid))
 		value = FunctionCall3((FmgrInfo *) &map->typmod_fn[c], value,
 							  Int32GetDatum(map->base_typmod[c]), BoolGetDatum(false));
-	if (map->domain[c])
+	if (map->domain[c] && map->array_of[c] < 0)
 		domain_check(value, isnull, att->atttypid, &map->domain_extra[c], map->cxt);
 	return value;
+}
+
+/*
+ * Take the row's value of an array attribute apart, checking that it has
+ * the model's shape (NULL or empty: every element missing).
+ */
+static void
+take_apart(AeRowMap *map, AeRowArray *arr)
+{
+	ArrayType  *a;
+	bool		same;
+	int			n;
+
+	arr->elems = NULL;
+	if (map->isnull[arr->attno])
+		return;
+	a = DatumGetArrayTypeP(map->values[arr->attno]);
+	if (ARR_NDIM(a) == 0)
+		return;
+	same = ARR_NDIM(a) == arr->ndim;
+	for (int d = 0; same && d < arr->ndim; d++)
+		same = ARR_DIMS(a)[d] == arr->dims[d];
+	if (!same)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("array column \"%s\" has shape %s, the model was trained on %s",
+						NameStr(TupleDescAttr(map->tupdesc, arr->attno)->attname),
+						shape_text(ARR_NDIM(a), ARR_DIMS(a)), shape_text(arr->ndim, arr->dims)),
+				 errhint("Give the model arrays of its shape: filter rows with cardinality(), or pad or cut the arrays in a view.")));
+	memcpy(arr->lbound, ARR_LBOUND(a), sizeof(int) * arr->ndim);
+	deconstruct_array(a, arr->elemtype, arr->elmlen, arr->elmbyval, arr->elmalign,
+					  &arr->elems, &arr->nulls, &n);
 }
 
 /* Deform a row and encode its modelled columns. */
@@ -158,12 +267,25 @@ ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = row;
 	heap_deform_tuple(&tuple, map->tupdesc, map->values, map->isnull);
+	for (int k = 0; k < map->narrays; k++)
+		take_apart(map, &map->arrays[k]);
 
 	for (int c = 0; c < model->ncols; c++)
 	{
 		int			a = map->attno[c];
 
-		m[c] = !map->isnull[a] && ae_rowmap_encode_value(map, model, c, map->values[a], &t[c]);
+		if (map->array_of[c] >= 0)
+		{
+			const AeRowArray *arr = &map->arrays[map->array_of[c]];
+			int			e = model->cols[c].elem;
+
+			m[c] = arr->elems != NULL && !arr->nulls[e] &&
+				ae_rowmap_encode_value(map, model, c, arr->elems[e], &t[c]);
+		}
+		else
+			m[c] = !map->isnull[a] && ae_rowmap_encode_value(map, model, c, map->values[a], &t[c]);
+		if (!m[c])
+			t[c] = 0;
 		observed += m[c];
 	}
 	return observed;
@@ -244,6 +366,81 @@ ae_rowmap_decode(const AeRowMap *map, const AeModel *model, int c,
 										 map->in_ioparam[c], att->atttypmod);
 			}
 	}
+}
+
+/* Start a row of decoded values; see rowmap.h. */
+void
+ae_rowmap_begin(AeRowMap *map, bool keep_row)
+{
+	for (int k = 0; k < map->narrays; k++)
+	{
+		AeRowArray *arr = &map->arrays[k];
+
+		for (int e = 0; e < arr->nelems; e++)
+		{
+			bool		kept = keep_row && arr->elems != NULL && !arr->nulls[e];
+
+			arr->out_elems[e] = kept ? arr->elems[e] : (Datum) 0;
+			arr->out_nulls[e] = !kept;
+		}
+		if (!keep_row || arr->elems == NULL)
+			for (int d = 0; d < arr->ndim; d++)
+				arr->lbound[d] = 1;
+	}
+}
+
+/* Store a decoded value of model column c; see rowmap.h. */
+void
+ae_rowmap_store(AeRowMap *map, const AeModel *model, int c, Datum value, bool isnull)
+{
+	if (map->array_of[c] >= 0)
+	{
+		AeRowArray *arr = &map->arrays[map->array_of[c]];
+
+		arr->out_elems[model->cols[c].elem] = value;
+		arr->out_nulls[model->cols[c].elem] = isnull;
+		return;
+	}
+	map->values[map->attno[c]] = value;
+	map->isnull[map->attno[c]] = isnull;
+}
+
+/* Assemble the arrays of a row of decoded values; see rowmap.h. */
+void
+ae_rowmap_finish(AeRowMap *map)
+{
+	for (int k = 0; k < map->narrays; k++)
+	{
+		AeRowArray *arr = &map->arrays[k];
+		Form_pg_attribute att = TupleDescAttr(map->tupdesc, arr->attno);
+		Datum		value;
+
+		value = PointerGetDatum(construct_md_array(arr->out_elems, arr->out_nulls, arr->ndim,
+												   arr->dims, arr->lbound, arr->elemtype,
+												   arr->elmlen, arr->elmbyval, arr->elmalign));
+		if (get_typtype(att->atttypid) == TYPTYPE_DOMAIN)
+			domain_check(value, false, att->atttypid, NULL, NULL);
+		map->values[arr->attno] = value;
+		map->isnull[arr->attno] = false;
+	}
+}
+
+/* The last row's value of model column c; see rowmap.h. */
+bool
+ae_rowmap_get(const AeRowMap *map, const AeModel *model, int c, Datum *value)
+{
+	if (map->array_of[c] >= 0)
+	{
+		const AeRowArray *arr = &map->arrays[map->array_of[c]];
+		int			e = model->cols[c].elem;
+
+		if (arr->elems == NULL || arr->nulls[e])
+			return false;
+		*value = arr->elems[e];
+		return true;
+	}
+	*value = map->values[map->attno[c]];
+	return !map->isnull[map->attno[c]];
 }
 
 /* A value of column c as text. */

@@ -16,6 +16,26 @@
 #include "fmgr.h"
 #include "rows/types.h"
 
+/* An array attribute of the row, and the model's element columns in it. */
+typedef struct AeRowArray
+{
+	int			attno;			/* 0-based */
+	Oid			elemtype;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	int			ndim;			/* the model's shape */
+	int			dims[AE_MAX_DIMS];
+	int			nelems;
+	/* the last row's array, taken apart by encode (elems NULL: NULL or empty) */
+	Datum	   *elems;
+	bool	   *nulls;
+	int			lbound[AE_MAX_DIMS];
+	/* the array being assembled by ae_rowmap_store */
+	Datum	   *out_elems;
+	bool	   *out_nulls;
+} AeRowArray;
+
 typedef struct AeRowMap
 {
 	Oid			typid;
@@ -34,6 +54,9 @@ typedef struct AeRowMap
 	MemoryContext cxt;			/* where the map lives */
 	Datum	   *values;			/* (natts) the last row, deformed */
 	bool	   *isnull;			/* (natts) */
+	int		   *array_of;		/* (ncols) index in arrays of an element column, -1 */
+	AeRowArray *arrays;			/* (narrays) */
+	int			narrays;
 } AeRowMap;
 
 /* Map model columns onto a row type; errors name a missing or ill-typed column. */
@@ -43,13 +66,24 @@ void		ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typm
 int			ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
 							 ae_real *t, uint8 *m);
 
+/*
+ * Rows out of decoded values, for impute, reconstruct and generate: begin
+ * (keep_row: arrays start as the last encoded row's, else all NULL), store
+ * each decoded column's value, then finish, which assembles the arrays
+ * into values.  A scalar column's value goes straight into values.
+ */
+void		ae_rowmap_begin(AeRowMap *map, bool keep_row);
+void		ae_rowmap_store(AeRowMap *map, const AeModel *model, int c, Datum value, bool isnull);
+void		ae_rowmap_finish(AeRowMap *map);
+
 /* Encode one non-null value of model column c into *t; false when it counts as missing. */
 bool		ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c,
 								   Datum value, ae_real *t);
 
 /*
  * Decode model column c from network outputs out: (n_out) into a Datum of
- * the row's column type: numbers unscaled (integers rounded), booleans
+ * the row's column type (an array element's: of the element type):
+ * numbers unscaled (integers rounded), booleans
  * thresholded, categories the most likely vocabulary value (never "other");
  * a cvae's condition column keeps the row's own value.  The column's
  * typmod (numeric(6,2), varchar(n), timestamp(p)) is applied and its
@@ -58,6 +92,9 @@ bool		ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c,
  */
 Datum		ae_rowmap_decode(const AeRowMap *map, const AeModel *model, int c,
 							 const ae_real *out, bool *isnull);
+
+/* The last encoded row's value of model column c (an element for an array's); false if NULL. */
+bool		ae_rowmap_get(const AeRowMap *map, const AeModel *model, int c, Datum *value);
 
 /* The value of column c of the last row (or decoded) as text. */
 char	   *ae_rowmap_text(const AeRowMap *map, int c, Datum value);

@@ -5,6 +5,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "rows/types.h"
 #include "datatype/timestamp.h"
@@ -53,6 +54,23 @@ ae_sqltype_of(Oid typid)
 		default:
 			return type_is_enum(base) ? AE_SQL_ENUM : AE_SQL_UNSUPPORTED;
 	}
+}
+
+/* The code of an array type's numeric element type; see types.h. */
+AeSqlType
+ae_array_elem_sqltype(Oid typid, Oid *elemtype)
+{
+	Oid			elem = get_element_type(getBaseType(typid));
+	AeSqlType	t;
+
+	if (!OidIsValid(elem))
+		return AE_SQL_UNSUPPORTED;
+	t = ae_sqltype_of(elem);
+	if (ae_sqltype_family(t) != AE_FAMILY_NUMBER)
+		return AE_SQL_UNSUPPORTED;
+	if (elemtype)
+		*elemtype = elem;
+	return t;
 }
 
 /* The family of a type code. */
@@ -298,4 +316,27 @@ ae_model_check_columns(const AeModel *model)
 			if (!valid_text(col->cats[k], strlen(col->cats[k])))
 				bad_model("a category is not valid in the database encoding", col->name);
 	}
+}
+
+/* A column's name as users see it; see types.h. */
+char *
+ae_column_label(const AeColumn *col)
+{
+	StringInfoData s;
+	int			rest = col->elem;
+	int			sub[AE_MAX_DIMS];
+
+	if (col->ndim == 0)
+		return pstrdup(col->name);
+	/* row-major: the last subscript varies fastest */
+	for (int d = col->ndim - 1; d >= 0; d--)
+	{
+		sub[d] = rest % col->dims[d] + 1;
+		rest /= col->dims[d];
+	}
+	initStringInfo(&s);
+	appendStringInfoString(&s, col->name);
+	for (int d = 0; d < col->ndim; d++)
+		appendStringInfo(&s, "[%d]", sub[d]);
+	return s.data;
 }

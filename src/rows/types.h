@@ -53,6 +53,16 @@ AeSqlType	ae_sqltype_of(Oid typid);
 /* The family of a type code. */
 AeTypeFamily ae_sqltype_family(AeSqlType t);
 
+/*
+ * For an array of numbers (real[], float8[], int[], numeric[]..., or a
+ * domain over one): its element type's code, and the element type in
+ * *elemtype when not NULL; AE_SQL_UNSUPPORTED for anything else.
+ */
+AeSqlType	ae_array_elem_sqltype(Oid typid, Oid *elemtype);
+
+/* A column's name as users see it: "recent", or an element "recent[17]", "pixels[3][5]". */
+char	   *ae_column_label(const AeColumn *col);
+
 /* The column kind a type is modelled as unless told otherwise. */
 AeColKind	ae_sqltype_kind(AeSqlType t);
 

@@ -4,7 +4,9 @@
  * Column choice: the `columns` option names them in order; otherwise every
  * column of a supported type except those in `exclude` and the source
  * table's primary-key, identity and serial columns.  Columns of other types
- * are skipped with a NOTICE, and so are columns with no value at all.
+ * are skipped with a NOTICE, and so are columns with no value at all.  An
+ * array of numbers is one numeric column per element, its shape taken from
+ * the first row that has the array; every row's array must have it.
  *
  * Encodings, measured on the sample:
  *   numeric (numbers and times): log1p for non-negative, heavily
@@ -33,6 +35,7 @@
 #include "rows/types.h"
 #include "train/fit.h"
 #include "train/options.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -71,6 +74,15 @@ typedef struct FitColumn
 	bool		long_labels;	/* some label is longer than AE_MAX_LABEL */
 	int64		observed;
 	int			src;			/* position among the chosen columns (in raw) */
+	/* an element of an array column: its shape and place, as in AeColumn */
+	int			ndim;			/* 0: a column of its own */
+	int			dims[AE_MAX_DIMS];
+	int			elem;
+	int			nelems;			/* elements in the array */
+	Oid			elemtype;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
 } FitColumn;
 
 /* Attribute index of a column name, -1 when absent. */
@@ -193,9 +205,144 @@ make_column(TupleDesc td, int a, AeFitConfig *cfg)
 	return fc;
 }
 
+/* The display name of a chosen column: its name, or an element's "name[i][j]". */
+static char *
+fit_label(const FitColumn *fc)
+{
+	AeColumn	col;
+
+	memset(&col, 0, sizeof(col));
+	strlcpy(col.name, fc->name, AE_NAME_MAX);
+	col.ndim = fc->ndim;
+	memcpy(col.dims, fc->dims, sizeof(col.dims));
+	col.elem = fc->elem;
+	return ae_column_label(&col);
+}
+
+/* "[48]", "[8][8]": a shape as users see it. */
+static char *
+shape_text(int ndim, const int *dims)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (int d = 0; d < ndim; d++)
+		appendStringInfo(&s, "[%d]", dims[d]);
+	return s.data;
+}
+
+/*
+ * Check an array value of attribute fc->attno against the shape the model
+ * takes (fc's), naming the column when it differs; the elements and their
+ * NULLs into *elems, *nulls (*elems NULL for an empty array).
+ */
+static void
+deconstruct_checked(const FitColumn *fc, Datum value, Datum **elems, bool **nulls)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(value);
+	int			n;
+	bool		same = ARR_NDIM(arr) == fc->ndim;
+
+	*elems = NULL;
+	if (ARR_NDIM(arr) == 0)
+		return;					/* an empty array: every element missing, like NULL */
+	for (int d = 0; same && d < fc->ndim; d++)
+		same = ARR_DIMS(arr)[d] == fc->dims[d];
+	if (!same)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("array column \"%s\" has shape %s in one row and %s in another",
+						fc->name, shape_text(ARR_NDIM(arr), ARR_DIMS(arr)),
+						shape_text(fc->ndim, fc->dims)),
+				 errhint("Every row's array must have one shape: filter rows with cardinality(), or pad or cut the arrays in a view.")));
+	deconstruct_array(arr, fc->elemtype, fc->elmlen, fc->elmbyval, fc->elmalign, elems, nulls, &n);
+}
+
+/*
+ * The element columns of array attribute a: its shape from the first row of
+ * the sample that has a value (none: NIL, a column with no values).
+ */
+static List *
+array_columns(TupleDesc td, int a, AeSample *sample)
+{
+	Form_pg_attribute att = TupleDescAttr(td, a);
+	FitColumn	proto;
+	List	   *cols = NIL;
+
+	memset(&proto, 0, sizeof(proto));
+	proto.attno = a;
+	proto.name = pstrdup(NameStr(att->attname));
+	proto.kind = AE_COL_NUMERIC;
+	proto.sqltype = ae_array_elem_sqltype(att->atttypid, &proto.elemtype);
+	get_typlenbyvalalign(proto.elemtype, &proto.elmlen, &proto.elmbyval, &proto.elmalign);
+	for (uint32 i = 0; i < sample->nkept && proto.ndim == 0; i++)
+	{
+		bool		isnull;
+		Datum		v = heap_getattr(sample->rows[i], a + 1, td, &isnull);
+		ArrayType  *arr;
+		int64		n = 1;
+
+		if (isnull)
+			continue;
+		arr = DatumGetArrayTypeP(v);
+		if (ARR_NDIM(arr) == 0)
+			continue;			/* an empty array: no elements, like NULL */
+		if (ARR_NDIM(arr) > AE_MAX_DIMS)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("array column \"%s\" has %d dimensions, more than %d",
+							proto.name, ARR_NDIM(arr), AE_MAX_DIMS),
+					 errhint("Reshape it in a view.")));
+		for (int d = 0; d < ARR_NDIM(arr); d++)
+			n *= ARR_DIMS(arr)[d];
+		if (n > AE_MAX_COLUMNS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("array column \"%s\" has %lld elements, more than %d",
+							proto.name, (long long) n, AE_MAX_COLUMNS),
+					 errhint("Model a slice of it, selected in a view.")));
+		proto.ndim = ARR_NDIM(arr);
+		memcpy(proto.dims, ARR_DIMS(arr), sizeof(int) * proto.ndim);
+		proto.nelems = (int) n;
+	}
+	for (int k = 0; k < proto.nelems; k++)
+	{
+		FitColumn  *fc = palloc(sizeof(FitColumn));
+
+		*fc = proto;
+		fc->elem = k;
+		cols = lappend(cols, fc);
+	}
+	return cols;
+}
+
+/* Is attribute a an array of numbers? */
+static bool
+is_number_array(TupleDesc td, int a)
+{
+	return ae_array_elem_sqltype(TupleDescAttr(td, a)->atttypid, NULL) != AE_SQL_UNSUPPORTED;
+}
+
+/* The columns attribute a stands for: itself, or an array's elements. */
+static List *
+attribute_columns(TupleDesc td, int a, AeFitConfig *cfg, AeSample *sample)
+{
+	if (is_number_array(td, a))
+	{
+		if (ae_name_in(cfg->categorical, NameStr(TupleDescAttr(td, a)->attname)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("array column \"%s\" cannot be categorical",
+							NameStr(TupleDescAttr(td, a)->attname)),
+					 errhint("Arrays are modelled as numbers, element by element.")));
+		return array_columns(td, a, sample);
+	}
+	return list_make1(make_column(td, a, cfg));
+}
+
 /* Choose the columns to model; see the file comment. */
 static List *
-choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
+choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg, AeSample *sample)
 {
 	List	   *chosen = NIL;
 	ListCell   *lc;
@@ -216,13 +363,14 @@ choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
 						 errhint("Check the spelling; column names are case-sensitive.")));
 			if (ae_name_in(cfg->exclude, name))
 				continue;
-			if (ae_sqltype_of(TupleDescAttr(td, a)->atttypid) == AE_SQL_UNSUPPORTED)
+			if (ae_sqltype_of(TupleDescAttr(td, a)->atttypid) == AE_SQL_UNSUPPORTED &&
+				!is_number_array(td, a))
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("column \"%s\" has unsupported type %s", name,
 								format_type_be(TupleDescAttr(td, a)->atttypid)),
-						 errhint("Supported types are numbers, boolean, text, enums, dates and timestamps; cast the column in a view.")));
-			chosen = lappend(chosen, make_column(td, a, cfg));
+						 errhint("Supported types are numbers, boolean, text, enums, dates, timestamps and arrays of numbers; cast the column in a view.")));
+			chosen = list_concat(chosen, attribute_columns(td, a, cfg, sample));
 		}
 	}
 	else
@@ -238,14 +386,14 @@ choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
 			if (att->attisdropped || ae_name_in(cfg->exclude, NameStr(att->attname)) ||
 				bms_is_member(a, keys))
 				continue;
-			if (ae_sqltype_of(att->atttypid) == AE_SQL_UNSUPPORTED)
+			if (ae_sqltype_of(att->atttypid) == AE_SQL_UNSUPPORTED && !is_number_array(td, a))
 			{
 				appendStringInfo(&skipped, "%s%s (%s)", skipped.len ? ", " : "",
 								 quote_identifier(NameStr(att->attname)),
 								 format_type_be(att->atttypid));
 				continue;
 			}
-			chosen = lappend(chosen, make_column(td, a, cfg));
+			chosen = list_concat(chosen, attribute_columns(td, a, cfg, sample));
 		}
 		if (skipped.len)
 			ereport(NOTICE,
@@ -255,7 +403,7 @@ choose_columns(TupleDesc td, Oid typid, AeFitConfig *cfg)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("no usable columns to train on in %s", format_type_be(typid)),
-				 errhint("Supported types are numbers, boolean, text, enums, dates and timestamps; name columns with the columns option or cast them in a view.")));
+				 errhint("Supported types are numbers, boolean, text, enums, dates, timestamps and arrays of numbers; name columns with the columns option or cast them in a view.")));
 	return chosen;
 }
 
@@ -533,6 +681,11 @@ check_condition(List *kept, int ncols, const char *condition, Oid typid)
 	foreach(lc, kept)
 		if (strcmp(((FitColumn *) lfirst(lc))->name, condition) == 0)
 		{
+			if (((FitColumn *) lfirst(lc))->ndim > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("condition column \"%s\" is an array", condition),
+						 errhint("Condition on a column of its own: a number, boolean, text or enum.")));
 			if (ncols < 2)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -611,11 +764,16 @@ read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw)
 	bool	   *isnull = palloc(sizeof(bool) * Max(td->natts, 1));
 	int			n = 0;
 	ListCell   *lc;
+	/* a row's arrays, taken apart: freed row by row */
+	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "ae fit row",
+												 ALLOCSET_SMALL_SIZES);
 
 	for (uint32 i = 0; i < sample->nkept; i++)
 	{
 		double	   *r = raw + (size_t) n * ncols;
 		int			observed = 0;
+		Datum	   *elems = NULL;
+		bool	   *enulls = NULL;
 
 		heap_deform_tuple(sample->rows[i], td, values, isnull);
 		foreach(lc, chosen)
@@ -623,7 +781,20 @@ read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw)
 			FitColumn  *fc = lfirst(lc);
 			int			c = foreach_current_index(lc);
 
-			if (isnull[fc->attno])
+			/* an array's elements follow each other: take it apart at the first */
+			if (fc->ndim > 0 && fc->elem == 0)
+			{
+				MemoryContext old = MemoryContextSwitchTo(rowcxt);
+
+				elems = NULL;
+				if (!isnull[fc->attno])
+					deconstruct_checked(fc, values[fc->attno], &elems, &enulls);
+				MemoryContextSwitchTo(old);
+			}
+			if (fc->ndim > 0)
+				r[c] = elems == NULL || enulls[fc->elem] ? NAN
+					: ae_datum_to_double(elems[fc->elem], fc->sqltype);
+			else if (isnull[fc->attno])
 				r[c] = NAN;
 			else if (fc->kind == AE_COL_CATEGORICAL)
 				r[c] = label_id(fc, values[fc->attno]);
@@ -638,9 +809,11 @@ read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw)
 				((FitColumn *) lfirst(lc))->observed += !isnan(r[foreach_current_index(lc)]);
 			n++;
 		}
+		MemoryContextReset(rowcxt);
 		if (i % 1024 == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
+	MemoryContextDelete(rowcxt);
 	return n;
 }
 
@@ -688,7 +861,7 @@ ae_fit_sample(AeSample *sample)
 	resolve_kind_defaults(&cfg.opt);
 
 	td = sample->desc;
-	chosen = choose_columns(td, sample->typid, &cfg);
+	chosen = choose_columns(td, sample->typid, &cfg, sample);
 	nread = list_length(chosen);
 	check_cells(sample->nkept, nread);
 	raw = huge_alloc(sizeof(double), sample->nkept, nread);
@@ -713,7 +886,7 @@ ae_fit_sample(AeSample *sample)
 
 		fc->src = foreach_current_index(lc);
 		if (fc->observed == 0)
-			appendStringInfo(&empty, "%s%s", empty.len ? ", " : "", quote_identifier(fc->name));
+			appendStringInfo(&empty, "%s%s", empty.len ? ", " : "", fit_label(fc));
 		else if (fc->kind == AE_COL_CATEGORICAL && !ae_name_in(cfg.columns, fc->name) &&
 				 !(cfg.condition && strcmp(cfg.condition, fc->name) == 0) &&
 				 label_coverage(fc, cfg.max_categories) < 0.75)
@@ -756,6 +929,9 @@ ae_fit_sample(AeSample *sample)
 		strlcpy(col->name, fc->name, AE_NAME_MAX);
 		col->sqltype = fc->sqltype;
 		col->kind = fc->kind;
+		col->ndim = fc->ndim;
+		memcpy(col->dims, fc->dims, sizeof(col->dims));
+		col->elem = fc->elem;
 		if (fc->kind == AE_COL_CATEGORICAL)
 		{
 			int		   *id_to_class = build_vocabulary(fc, col, cfg.max_categories);

@@ -61,6 +61,9 @@ choose_attributes(AeSample *s, const AeFitConfig *cfg)
 		if (att->attisdropped)
 			continue;
 		t = ae_sqltype_of(att->atttypid);
+		/* an array of numbers: kept whole, its elements are columns */
+		if (t == AE_SQL_UNSUPPORTED)
+			t = ae_array_elem_sqltype(att->atttypid, NULL);
 		if (t == AE_SQL_UNSUPPORTED || ae_name_in(cfg->exclude, NameStr(att->attname)) ||
 			(cfg->columns != NIL && !ae_name_in(cfg->columns, NameStr(att->attname))))
 			continue;

@@ -788,6 +788,7 @@ typedef struct Fields
 	size_t		cat_len0,		/* column 2's first category: length, then bytes */
 				cat_bytes1,		/* column 2's second category's bytes */
 				size_m;			/* column 4's second category's bytes ("M") */
+	size_t		shapes;			/* version 6: the array shapes */
 	size_t		rows_seen,
 				rows_used,
 				n_train,
@@ -882,6 +883,9 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 			p += 4 + get_le(buf + p, 4);
 		}
 	}
+	f->shapes = p;
+	for (int c = 0; version >= 6 && c < m->ncols; c++)
+		p += 1 + (m->cols[c].ndim > 0 ? 4 * (size_t) m->cols[c].ndim + 4 : 0);
 	f->rows_seen = p;
 	f->rows_used = p + 8;
 	f->n_train = p + 12;
@@ -1194,8 +1198,7 @@ serialize_version(const AeModel *m, int version, size_t *len)
 	Fields		f;
 	size_t		full_len,
 				from,
-				cut,
-				cut_impute;
+				cut;
 	uint8_t    *full = serialize(m, &full_len);
 	uint8_t    *buf;
 
@@ -1203,13 +1206,27 @@ serialize_version(const AeModel *m, int version, size_t *len)
 	/* the options a version lacks are the last before max_rows */
 	from = version >= 5 ? f.max_rows : version >= 3 ? f.latent_activation : version >= 2 ? f.noise : f.mask;
 	cut = f.max_rows - from;
-	/* and before version 6 there is no imputation calibration */
-	cut_impute = version >= 6 ? 0 : f.nparams - f.impute;
-	*len = full_len - cut - cut_impute;
-	buf = malloc(*len);
-	memcpy(buf, full, from);
-	memcpy(buf + from, full + from + cut, f.impute - from - cut);
-	memcpy(buf + f.impute - cut, full + f.impute + cut_impute, full_len - f.impute - cut_impute);
+	/* and before version 6 there are no array shapes and no imputation calibration */
+	{
+		size_t		starts[3] = {from, f.shapes, f.impute};
+		size_t		ends[3] = {f.max_rows, version >= 6 ? f.shapes : f.rows_seen,
+		version >= 6 ? f.impute : f.nparams};
+		size_t		pos = 0;
+
+		cut = 0;
+		for (int k = 0; k < 3; k++)
+			cut += ends[k] - starts[k];
+		*len = full_len - cut;
+		buf = malloc(*len);
+		for (int k = 0; k <= 3; k++)
+		{
+			size_t		lo = k == 0 ? 0 : ends[k - 1],
+						hi = k == 3 ? full_len : starts[k];
+
+			memcpy(buf + pos, full + lo, hi - lo);
+			pos += hi - lo;
+		}
+	}
 	put_le(buf + 8, (uint64_t) version, 2);
 	put_le(buf + 12, *len, 4);
 	put_le(buf + 16, ae_model_crc(buf, *len, version), 4);
@@ -1496,7 +1513,7 @@ test_old_versions(void)
 		m.opt.score = AE_SCORE_RECONSTRUCTION;
 		buf = serialize_version(&m, version, &len);
 		buf5 = serialize(&m, &len5);
-		CHECK(len == len5 - shorter_options[version] - 4 * ((size_t) m.ncols + m.n_out),
+		CHECK(len == len5 - shorter_options[version] - m.ncols - 4 * ((size_t) m.ncols + m.n_out),
 			  "version %d: %zu bytes, version 6: %zu", version, len, len5);
 		CHECK(ae_model_crc_ok(buf, len), "version %d: ae_model_crc_ok", version);
 		st = ae_model_read(buf, len, &back, &reg.alloc);
@@ -1969,6 +1986,61 @@ test_impute_stats(void)
 	unit_region_free(&reg);
 }
 
+/*
+ * Array elements (version 6): a model whose numeric column 0 and a second
+ * numeric column are elements 0 and 5 of a [2][3] array reads back with
+ * their shapes and places, and every checked field refuses bad values.
+ */
+static void
+test_array_shapes(void)
+{
+	UnitRegion	reg;
+	AeModel		m,
+				back;
+	Fields		f;
+	size_t		len;
+	uint8_t    *buf;
+	AeStatus	st;
+
+	unit_region_init(&reg);
+	build_mixed(&m, &reg.alloc);
+	m.cols[0].ndim = 2;
+	m.cols[0].dims[0] = 2;
+	m.cols[0].dims[1] = 3;
+	m.cols[0].elem = 5;
+	buf = serialize(&m, &len);
+	find_fields(buf, &m, &f);
+	CHECK(buf[f.shapes] == 2 && get_le(buf + f.shapes + 1, 4) == 2 &&
+		  get_le(buf + f.shapes + 5, 4) == 3 && get_le(buf + f.shapes + 9, 4) == 5 &&
+		  buf[f.shapes + 13] == 0, "the shapes block found after the columns");
+	st = ae_model_read(buf, len, &back, &reg.alloc);
+	CHECK(st == AE_OK && back.cols[0].ndim == 2 && back.cols[0].dims[0] == 2 &&
+		  back.cols[0].dims[1] == 3 && back.cols[0].elem == 5 && back.cols[1].ndim == 0,
+		  "an array element reads back with its shape and place (%s)", ae_status_message(st));
+	{
+		size_t		col0 = f.shapes,
+					col1 = f.shapes + 14;	/* the boolean column */
+		const Crafted cases[] = {
+			{"ndim 4", col0, 4, 1},
+			{"a dimension of 0", col0 + 1, 0, 4},
+			{"a dimension over the column limit", col0 + 5, AE_MAX_COLUMNS + 1, 4},
+			{"a shape of more elements than columns allowed", col0 + 1, 1000, 4},
+			{"the place past the end", col0 + 9, 6, 4},
+			{"the place negative", col0 + 9, 0xffffffffu, 4},
+			{"a boolean column as an element", col1, 1, 1},
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		{
+			st = read_crafted(buf, len, cases[i].off, cases[i].value, cases[i].nbytes);
+			CHECK(st == AE_ECORRUPT || st == AE_ESHORT, "%s refused (%s)", cases[i].what,
+				  ae_status_message(st));
+		}
+	}
+	free(buf);
+	unit_region_free(&reg);
+}
+
 static const UnitTest tests[] = {
 	{"crc32c test vectors", test_crc},
 	{"round trips", test_round_trip},
@@ -1983,6 +2055,7 @@ static const UnitTest tests[] = {
 	{"older format versions", test_old_versions},
 	{"the distance score's statistics", test_distance_stats},
 	{"the imputation calibration", test_impute_stats},
+	{"array shapes", test_array_shapes},
 	{"versions 4 and 5: the header under the CRC", test_header_crc},
 	{"models written by ae 0.1.0", test_released_models},
 	{"allocation failures", test_read_nomem},
