@@ -14,6 +14,7 @@
  */
 #include "core/adam.h"
 #include "core/dense.h"
+#include "core/lstm.h"
 #include "core/model.h"
 #include "core/rng.h"
 #include "unit.h"
@@ -135,6 +136,102 @@ test_dense_kernels(void)
 
 		worst_f = fmax(worst_f, ef);
 		worst_b = fmax(worst_b, fmax(ei, fmax(ew, eb)));
+	}
+	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
+		   worst_f, worst_b, KERNEL_TOL);
+	unit_region_free(&reg);
+}
+
+/* ae_lstm_forward/backward (cblas) against the naive loops, with sequences of every length. */
+static void
+test_lstm_kernels(void)
+{
+	static const int shapes[][4] = {
+		/* T, B, NI, H */
+		{1, 1, 1, 1}, {4, 3, 2, 5}, {12, 8, 1, 16}, {7, 33, 5, 9}, {3, 2, 40, 3}
+	};
+	UnitRegion	reg;
+	double		worst_f = 0,
+				worst_b = 0;
+
+	unit_region_init(&reg);
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+	{
+		int			T = shapes[s][0],
+					B = shapes[s][1],
+					NI = shapes[s][2],
+					H = shapes[s][3];
+		size_t		G = 4 * (size_t) H,
+					nx = (size_t) T * B * NI,
+					ns = (size_t) (T + 1) * B * H,
+					ng = (size_t) T * B * G;
+		const AeAlloc *a = &reg.alloc;
+		int		   *len = ae_alloc(a, sizeof(int) * B);
+		ae_real    *x = ae_alloc(a, sizeof(ae_real) * nx),
+				   *wx = ae_alloc(a, sizeof(ae_real) * G * NI),
+				   *wh = ae_alloc(a, sizeof(ae_real) * G * H),
+				   *b = ae_alloc(a, sizeof(ae_real) * G),
+				   *dh = ae_alloc(a, sizeof(ae_real) * ns),
+				   *dcl = ae_alloc(a, sizeof(ae_real) * B * H),
+				   *work = ae_alloc(a, sizeof(ae_real) * ae_lstm_work_size(T, B, H));
+		ae_real    *h[2],
+				   *c[2],
+				   *g[2],
+				   *dx[2],
+				   *dh0[2],
+				   *dc0[2],
+				   *dwx[2],
+				   *dwh[2],
+				   *db[2];
+		double		ef,
+					eb;
+
+		for (int r = 0; r < B; r++)
+			len[r] = 1 + r % T;
+		fill(x, nx);
+		fill(wx, G * NI);
+		fill(wh, G * H);
+		fill(b, G);
+		fill(dh, ns);
+		fill(dcl, (size_t) B * H);
+		for (int k = 0; k < 2; k++)
+		{
+			h[k] = ae_alloc(a, sizeof(ae_real) * ns);
+			c[k] = ae_alloc(a, sizeof(ae_real) * ns);
+			g[k] = ae_alloc(a, sizeof(ae_real) * ng);
+			dx[k] = ae_alloc(a, sizeof(ae_real) * nx);
+			dh0[k] = ae_alloc(a, sizeof(ae_real) * B * H);
+			dc0[k] = ae_alloc(a, sizeof(ae_real) * B * H);
+			dwx[k] = ae_alloc(a, sizeof(ae_real) * G * NI);
+			dwh[k] = ae_alloc(a, sizeof(ae_real) * G * H);
+			db[k] = ae_alloc(a, sizeof(ae_real) * G);
+			fill(h[k], (size_t) B * H);		/* the same initial state in both */
+			fill(dwx[k], G * NI);		/* gradients start nonzero: both add into them */
+			fill(dwh[k], G * H);
+			fill(db[k], G);
+		}
+		memcpy(h[1], h[0], sizeof(ae_real) * B * H);
+		memset(c[0], 0, sizeof(ae_real) * B * H);
+		memset(c[1], 0, sizeof(ae_real) * B * H);
+		memcpy(dwx[1], dwx[0], sizeof(ae_real) * G * NI);
+		memcpy(dwh[1], dwh[0], sizeof(ae_real) * G * H);
+		memcpy(db[1], db[0], sizeof(ae_real) * G);
+
+		ae_lstm_forward(h[0], c[0], g[0], x, len, wx, wh, b, T, B, NI, H);
+		ae_lstm_forward_naive(h[1], c[1], g[1], x, len, wx, wh, b, T, B, NI, H);
+		ae_lstm_backward(dx[0], dh0[0], dc0[0], dwx[0], dwh[0], db[0], dh, dcl, h[0], c[0], g[0],
+						 x, len, wx, wh, T, B, NI, H, work);
+		ae_lstm_backward_naive(dx[1], dh0[1], dc0[1], dwx[1], dwh[1], db[1], dh, dcl, h[1], c[1],
+							   g[1], x, len, wx, wh, T, B, NI, H, work);
+		ef = fmax(scaled_diff(h[0], h[1], ns), scaled_diff(c[0], c[1], ns));
+		eb = fmax(fmax(scaled_diff(dx[0], dx[1], nx), scaled_diff(dwx[0], dwx[1], G * NI)),
+				  fmax(fmax(scaled_diff(dwh[0], dwh[1], G * H), scaled_diff(db[0], db[1], G)),
+					   fmax(scaled_diff(dh0[0], dh0[1], (size_t) B * H),
+							scaled_diff(dc0[0], dc0[1], (size_t) B * H))));
+		CHECK(ef < KERNEL_TOL, "lstm forward T%d B%d NI%d H%d: scaled error %.2e", T, B, NI, H, ef);
+		CHECK(eb < KERNEL_TOL, "lstm backward T%d B%d NI%d H%d: scaled error %.2e", T, B, NI, H, eb);
+		worst_f = fmax(worst_f, ef);
+		worst_b = fmax(worst_b, eb);
 	}
 	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
 		   worst_f, worst_b, KERNEL_TOL);
@@ -2623,6 +2720,7 @@ test_train_diverged(void)
 static const UnitTest tests[] = {
 	{"dense kernels against naive loops", test_dense_kernels},
 	{"dense forward, known values", test_dense_known},
+	{"lstm kernels against naive loops", test_lstm_kernels},
 	{"rows per block of a long product", test_ticker_rows},
 	{"dense kernels in blocks of rows", test_dense_ticked},
 	{"adam steps by hand", test_adam_step},

@@ -16,15 +16,18 @@
  * with its sigmoid code and with the linear latent of formats 1 to 4,
  * contractive with tanh, sigmoid, elu and relu at a fixed probe (and the
  * mean over many probes against the encoder's Jacobian), vae with beta 1
- * and 2.5, and cvae, the variational kinds with a fixed nonzero eps.
+ * and 2.5, and cvae, the variational kinds with a fixed nonzero eps; the
+ * LSTM layer, both paths, with sequences of different lengths.
  */
 #include "core/dense.h"
 #include "core/loss.h"
+#include "core/lstm.h"
 #include "core/model.h"
 #include "core/rng.h"
 #include "unit.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #ifndef AE_REAL_DOUBLE
@@ -974,6 +977,127 @@ test_cvae(void)
 	check_variational(AE_KIND_CVAE, 0.7);
 }
 
+/* ---- LSTM layer ---- */
+
+#define LT 5
+#define LB 3
+#define LI 2
+#define LH 3
+#define LG (4 * LH)
+
+typedef struct LstmCase
+{
+	int			len[LB];
+	ae_real		x[LT * LB * LI],
+				wx[LG * LI],
+				wh[LG * LH],
+				b[LG],
+				h[(LT + 1) * LB * LH],
+				c[(LT + 1) * LB * LH],
+				gates[LT * LB * LG],
+				coef_h[(LT + 1) * LB * LH],	/* the loss's weight on every state h_t */
+				coef_c[LB * LH];	/* and on the final cell state */
+	bool		naive;
+} LstmCase;
+
+/* Scalar loss of an LSTM run: sum(coef_h * h) + sum(coef_c * c_T), h_0 and c_0 in h, c. */
+static double
+lstm_loss(LstmCase *k)
+{
+	double		s = 0;
+
+	(k->naive ? ae_lstm_forward_naive : ae_lstm_forward) (k->h, k->c, k->gates, k->x, k->len,
+														   k->wx, k->wh, k->b, LT, LB, LI, LH);
+	for (int i = 0; i < (LT + 1) * LB * LH; i++)
+		s += k->coef_h[i] * k->h[i];
+	for (int i = 0; i < LB * LH; i++)
+		s += k->coef_c[i] * k->c[LT * LB * LH + i];
+	return s;
+}
+
+/* Largest relative error of grad against finite differences of lstm_loss over v[0..n). */
+static double
+lstm_fd(LstmCase *k, ae_real *v, const ae_real *grad, int n)
+{
+	double		worst = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		double		save = v[i],
+					lp,
+					lm;
+
+		v[i] = save + GRAD_H;
+		lp = lstm_loss(k);
+		v[i] = save - GRAD_H;
+		lm = lstm_loss(k);
+		v[i] = save;
+		worst = fmax(worst, rel_err(grad[i], (lp - lm) / (2 * GRAD_H)));
+	}
+	return worst;
+}
+
+/*
+ * Both LSTM paths' backward against finite differences of the forward: x,
+ * both weights, the bias and the initial state, with sequences of 5, 3 and
+ * 1 steps (the shorter carry their state to the end).
+ */
+static void
+test_lstm(void)
+{
+	static LstmCase k;
+	static ae_real dx[LT * LB * LI],
+				dwx[LG * LI],
+				dwh[LG * LH],
+				db[LG],
+				dh0[LB * LH],
+				dc0[LB * LH],
+				work[LT * LB * LG + 3 * LB * LH];
+
+	k.len[0] = LT;
+	k.len[1] = 3;
+	k.len[2] = 1;
+	fill(k.x, LT * LB * LI, -1, 1);
+	fill(k.wx, LG * LI, -0.8, 0.8);
+	fill(k.wh, LG * LH, -0.8, 0.8);
+	fill(k.b, LG, -0.5, 0.5);
+	fill(k.h, LB * LH, -0.5, 0.5);	/* h_0 */
+	fill(k.c, LB * LH, -0.5, 0.5);	/* c_0 */
+	fill(k.coef_h, (LT + 1) * LB * LH, -1, 1);
+	fill(k.coef_c, LB * LH, -1, 1);
+	CHECK(ae_lstm_work_size(LT, LB, LH) == sizeof(work) / sizeof(work[0]), "lstm work size");
+	for (int naive = 0; naive <= 1; naive++)
+	{
+		char		what[64];
+
+		k.naive = naive;
+		lstm_loss(&k);
+		memset(dwx, 0, sizeof(dwx));
+		memset(dwh, 0, sizeof(dwh));
+		memset(db, 0, sizeof(db));
+		(naive ? ae_lstm_backward_naive : ae_lstm_backward) (dx, dh0, dc0, dwx, dwh, db, k.coef_h,
+															  k.coef_c, k.h, k.c, k.gates, k.x,
+															  k.len, k.wx, k.wh, LT, LB, LI, LH,
+															  work);
+		snprintf(what, sizeof(what), "lstm %s: input", naive ? "naive" : "fast");
+		report(what, lstm_fd(&k, k.x, dx, LT * LB * LI), LT * LB * LI);
+		snprintf(what, sizeof(what), "lstm %s: input weights", naive ? "naive" : "fast");
+		report(what, lstm_fd(&k, k.wx, dwx, LG * LI), LG * LI);
+		snprintf(what, sizeof(what), "lstm %s: recurrent weights", naive ? "naive" : "fast");
+		report(what, lstm_fd(&k, k.wh, dwh, LG * LH), LG * LH);
+		snprintf(what, sizeof(what), "lstm %s: bias", naive ? "naive" : "fast");
+		report(what, lstm_fd(&k, k.b, db, LG), LG);
+		snprintf(what, sizeof(what), "lstm %s: initial h", naive ? "naive" : "fast");
+		report(what, lstm_fd(&k, k.h, dh0, LB * LH), LB * LH);
+		snprintf(what, sizeof(what), "lstm %s: initial c", naive ? "naive" : "fast");
+		report(what, lstm_fd(&k, k.c, dc0, LB * LH), LB * LH);
+	}
+	/* a sequence that ended carries its state: h_T of the one-step sequence is its h_1 */
+	lstm_loss(&k);
+	CHECK(memcmp(k.h + LT * LB * LH + 2 * LH, k.h + LB * LH + 2 * LH, sizeof(ae_real) * LH) == 0,
+		  "a sequence of 1 step keeps h_1 to the end");
+}
+
 static const UnitTest tests[] = {
 	{"dense layer", test_dense},
 	{"activations", test_activations},
@@ -990,6 +1114,7 @@ static const UnitTest tests[] = {
 	{"contractive, relu", test_contractive_relu},
 	{"vae penalty and objective", test_vae},
 	{"cvae penalty and objective", test_cvae},
+	{"lstm layer, sequences of 5, 3 and 1 steps", test_lstm},
 };
 
 /* Run every gradient check. */
