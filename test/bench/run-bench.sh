@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks under test/bench, in a throwaway cluster.
 #
-#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 15 minutes)
+#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 16 minutes)
 #   bash test/bench/run-bench.sh anomaly  anomaly_bench.py: ROC-AUC of ae_score (every kind)
 #                                         against isolation forest, LOF, elliptic envelope
 #                                         and a z-score on 13 ODDS-style sets (about a minute)
+#   bash test/bench/run-bench.sh nab      nab_windows.py: every reading of the 13 NAB series
+#                                         scored by its window of 48 readings (an array
+#                                         column), against isolation forest and a rolling
+#                                         z-score (about a minute)
 #   bash test/bench/run-bench.sh impute   impute_quality.py: ae_impute (every kind) against
 #                                         mean/mode, kNN, IterativeImputer, MICE and MissForest
 #                                         on 8 sets, cells hidden at random (20%, 40%) and not
@@ -57,6 +61,7 @@ if [ "${1:-}" = "--in-cluster" ]; then
         fi
     }
     run anomaly anomaly_bench.py "$py" test/bench/anomaly_bench.py "$@"
+    run nab nab_windows.py "$py" test/bench/nab_windows.py "$@"
     run impute impute_quality.py "$py" test/bench/impute_quality.py "$@"
     run speed speed.sql "${psql[@]}" -f test/bench/speed.sql
     run vae vae_reference.py "$py" test/bench/vae_reference.py "$@"
@@ -67,9 +72,9 @@ fi
 which=${1:-all}
 [ $# -gt 0 ] && shift
 case "$which" in
-    all | anomaly | impute | speed | vae | pictures | kernels) ;;
+    all | anomaly | nab | impute | speed | vae | pictures | kernels) ;;
     *)
-        echo "usage: $0 [all|anomaly|impute|speed|vae|pictures|kernels] [script arguments]" >&2
+        echo "usage: $0 [all|anomaly|nab|impute|speed|vae|pictures|kernels] [script arguments]" >&2
         exit 2
         ;;
 esac
@@ -85,7 +90,7 @@ if [ "$which" != kernels ]; then
     "$py" -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
     "$py" -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
     case "$which" in
-        all | anomaly | impute)
+        all | anomaly | nab | impute)
             "$py" -c 'import sklearn' 2>/dev/null || need+=(python3-sklearn)
             ;;
     esac
