@@ -7,7 +7,7 @@
 #                                         and a z-score on 13 ODDS-style sets (about a minute)
 #   bash test/bench/run-bench.sh nab      nab_windows.py: every reading of the 13 NAB series
 #                                         scored by its window of 48 readings (an array
-#                                         column), against isolation forest and a rolling
+#                                         column; ae, vae, lstm), against isolation forest and a rolling
 #                                         z-score (about 3 minutes)
 #   bash test/bench/run-bench.sh impute   impute_quality.py: ae_impute (every kind) against
 #                                         mean/mode, kNN, IterativeImputer, MICE and MissForest
