@@ -5,16 +5,12 @@
  */
 #include "core/lstm.h"
 
+#include "core/dense.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
-
-static inline ae_real
-sigmoid(ae_real v)
-{
-	return (ae_real) (1 / (1 + exp(-(double) v)));
-}
 
 /* Does sequence r take step t? */
 static inline bool
@@ -32,13 +28,10 @@ static void
 cell_forward(ae_real *z, const ae_real *hp, const ae_real *cp, ae_real *hn, ae_real *cn,
 			 int H, bool step)
 {
-	for (int j = 0; j < H; j++)
-	{
-		z[j] = sigmoid(z[j]);
-		z[H + j] = sigmoid(z[H + j]);
-		z[2 * H + j] = (ae_real) tanh(z[2 * H + j]);
-		z[3 * H + j] = sigmoid(z[3 * H + j]);
-	}
+	/* the activations' own loops (one exp in the element type each): libm's tanh is slower */
+	ae_act_forward(AE_ACT_SIGMOID, z, 2 * (size_t) H);
+	ae_act_forward(AE_ACT_TANH, z + 2 * H, H);
+	ae_act_forward(AE_ACT_SIGMOID, z + 3 * H, H);
 	if (!step)
 	{
 		memcpy(hn, hp, sizeof(ae_real) * H);
@@ -46,20 +39,21 @@ cell_forward(ae_real *z, const ae_real *hp, const ae_real *cp, ae_real *hn, ae_r
 		return;
 	}
 	for (int j = 0; j < H; j++)
-	{
-		cn[j] = z[H + j] * cp[j] + z[j] * z[2 * H + j];
-		hn[j] = z[3 * H + j] * (ae_real) tanh(cn[j]);
-	}
+		hn[j] = cn[j] = z[H + j] * cp[j] + z[j] * z[2 * H + j];
+	ae_act_forward(AE_ACT_TANH, hn, H);
+	for (int j = 0; j < H; j++)
+		hn[j] *= z[3 * H + j];
 }
 
 /*
  * One row's step backward: from the gradients on its new state, dht and
  * dc (replaced in place by the gradient on the previous cell state), the
- * gradient on the gates' pre-activations dz: (4H).
+ * gradient on the gates' pre-activations dz: (4H); tanh_cn: tanh of the
+ * new cell state.
  */
 static void
 cell_backward(ae_real *dz, ae_real *dc, const ae_real *dht, const ae_real *g,
-			  const ae_real *cp, const ae_real *cn, int H)
+			  const ae_real *cp, const ae_real *tanh_cn, int H)
 {
 	for (int j = 0; j < H; j++)
 	{
@@ -67,7 +61,7 @@ cell_backward(ae_real *dz, ae_real *dc, const ae_real *dht, const ae_real *g,
 					f = g[H + j],
 					gg = g[2 * H + j],
 					o = g[3 * H + j],
-					tc = (ae_real) tanh(cn[j]),
+					tc = tanh_cn[j],
 					dcn = dc[j] + dht[j] * o * (1 - tc * tc);
 
 		dz[j] = dcn * gg * i * (1 - i);
@@ -139,6 +133,9 @@ ae_lstm_backward(ae_real *dx, ae_real *dh0, ae_real *dc0, ae_real *dwx, ae_real 
 		ae_real    *dz = dz_all + (size_t) t * B * G;
 		const ae_real *ht = h + (size_t) t * BH;
 
+		/* tanh of the step's cell states, in rec until the recurrent product needs it */
+		memcpy(rec, c + (size_t) (t + 1) * BH, sizeof(ae_real) * BH);
+		ae_act_forward(AE_ACT_TANH, rec, BH);
 		for (int r = 0; r < B; r++)
 		{
 			ae_real    *dht = dh_next + (size_t) r * H;
@@ -153,8 +150,7 @@ ae_lstm_backward(ae_real *dx, ae_real *dh0, ae_real *dc0, ae_real *dwx, ae_real 
 				continue;
 			}
 			cell_backward(dz + r * G, dc + (size_t) r * H, dht, gates + ((size_t) t * B + r) * G,
-						  c + (size_t) t * BH + (size_t) r * H,
-						  c + (size_t) (t + 1) * BH + (size_t) r * H, H);
+						  c + (size_t) t * BH + (size_t) r * H, rec + (size_t) r * H, H);
 		}
 		/* dWh += dzᵀ · h_{t-1};  the gradient on h_{t-1} of the rows that stepped */
 		ae_gemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int) G, H, B,
@@ -235,7 +231,8 @@ ae_lstm_backward_naive(ae_real *dx, ae_real *dh0, ae_real *dc0, ae_real *dwx, ae
 				BH = (size_t) B * H;
 	ae_real    *dz = work,		/* one step's */
 			   *dh_next = work + B * G,
-			   *dc = dh_next + BH;
+			   *dc = dh_next + BH,
+			   *tc = dc + BH;		/* tanh of the step's cell states */
 
 	memset(dh_next, 0, sizeof(ae_real) * BH);
 	for (size_t k = 0; k < BH; k++)
@@ -245,6 +242,8 @@ ae_lstm_backward_naive(ae_real *dx, ae_real *dh0, ae_real *dc0, ae_real *dwx, ae
 		const ae_real *xt = x + (size_t) t * B * NI,
 				   *ht = h + (size_t) t * BH;
 
+		for (size_t k = 0; k < BH; k++)
+			tc[k] = (ae_real) tanh((double) c[(size_t) (t + 1) * BH + k]);
 		for (int r = 0; r < B; r++)
 		{
 			ae_real    *dht = dh_next + (size_t) r * H;
@@ -262,8 +261,7 @@ ae_lstm_backward_naive(ae_real *dx, ae_real *dh0, ae_real *dc0, ae_real *dwx, ae
 				continue;
 			}
 			cell_backward(dzr, dc + (size_t) r * H, dht, gates + ((size_t) t * B + r) * G,
-						  c + (size_t) t * BH + (size_t) r * H,
-						  c + (size_t) (t + 1) * BH + (size_t) r * H, H);
+						  c + (size_t) t * BH + (size_t) r * H, tc + (size_t) r * H, H);
 			for (size_t k = 0; k < G; k++)
 			{
 				db[k] += dzr[k];

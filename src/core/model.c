@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char *const kind_names[AE_KIND_COUNT] = {
-	"ae", "denoising", "sparse", "contractive", "vae", "cvae"
+	"ae", "denoising", "sparse", "contractive", "vae", "cvae", "lstm"
 };
 
 /* Name of a kind. */
@@ -193,6 +193,8 @@ ae_model_layout(AeModel *model)
 	model->n_in = nin;
 	model->n_out = nout;
 	model->dec_in = o->latent + cond_width;
+	if (o->kind == AE_KIND_LSTM)
+		return ae_seq_layout(model);
 
 	/*
 	 * encoder n_in → hidden… → latent (2 · latent: means and log-variances
@@ -241,6 +243,11 @@ ae_model_alloc_params(AeModel *model, const AeAlloc *a)
 void
 ae_model_init_params(AeModel *model, AeRng *rng)
 {
+	if (model->opt.kind == AE_KIND_LSTM)
+	{
+		ae_seq_init_params(model, rng);
+		return;
+	}
 	for (int l = 0; l < model->nlayers; l++)
 	{
 		const AeLayer *L = &model->layers[l];
@@ -281,6 +288,8 @@ ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a)
 	w->dz = ae_alloc(a, sizeof(ae_real) * B * model->dec_in);
 	if (!w->x || !w->dout || !w->d1 || !w->d2 || !w->eps || !w->z || !w->dz)
 		return AE_ENOMEM;
+	if (model->opt.kind == AE_KIND_LSTM)
+		return ae_seq_work_init(w, model, max_batch, a);
 	if (model->opt.kind == AE_KIND_CONTRACTIVE)
 	{
 		w->probe = ae_alloc(a, sizeof(ae_real) * B * model->n_in);
@@ -406,8 +415,12 @@ copy_condition(const AeModel *model, AeWork *w, const ae_real *x, int B)
 const ae_real *
 ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B)
 {
-	const ae_real *h = forward_layers(model, w, w->act, x, B, 0, model->nencoder);
+	const ae_real *h;
 	int			L = model->opt.latent;
+
+	if (model->opt.kind == AE_KIND_LSTM)
+		return ae_seq_forward(model, w, x, B);
+	h = forward_layers(model, w, w->act, x, B, 0, model->nencoder);
 
 	/* decoder input: the latent code, or mean + sigma * eps; then the condition */
 	for (int r = 0; r < B; r++)
@@ -431,6 +444,8 @@ ae_model_decode(const AeModel *model, AeWork *w, const ae_real *z, const ae_real
 {
 	int			L = model->opt.latent;
 
+	if (model->opt.kind == AE_KIND_LSTM)
+		return ae_seq_decode(model, w, z, B);
 	for (int r = 0; r < B; r++)
 		memcpy(w->z + (size_t) r * model->dec_in, z + (size_t) r * L, sizeof(ae_real) * L);
 	copy_condition(model, w, x, B);
@@ -441,6 +456,8 @@ ae_model_decode(const AeModel *model, AeWork *w, const ae_real *z, const ae_real
 const ae_real *
 ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 {
+	if (model->opt.kind == AE_KIND_LSTM)
+		return ae_seq_encode(model, w, x, B);
 	return forward_layers(model, w, w->act, x, B, 0, model->nencoder);
 }
 
@@ -448,6 +465,8 @@ ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 const ae_real *
 ae_model_latent(const AeModel *model, const AeWork *w)
 {
+	if (model->opt.kind == AE_KIND_LSTM)
+		return w->z;
 	return w->act[model->nencoder - 1];
 }
 
@@ -805,6 +824,11 @@ ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
 	ae_real    *d = w->d1;
 	ae_real    *next = w->d2;
 
+	if (o->kind == AE_KIND_LSTM)
+	{
+		ae_seq_backward(model, w, dout, B, grads);
+		return;
+	}
 	memcpy(d, dout, sizeof(ae_real) * (size_t) B * model->n_out);
 	for (int l = model->nlayers - 1; l >= 0; l--)
 	{

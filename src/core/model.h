@@ -31,10 +31,11 @@ typedef enum AeKind
 	AE_KIND_SPARSE = 2,			/* sigmoid code, its units' mean activations pulled to a target by KL */
 	AE_KIND_CONTRACTIVE = 3,	/* penalty on the whole encoder's Jacobian (expected squared norm) */
 	AE_KIND_VAE = 4,			/* variational: latent mean and log-variance, KL to N(0, I) */
-	AE_KIND_CVAE = 5			/* variational, encoder and decoder given a condition column */
+	AE_KIND_CVAE = 5,			/* variational, encoder and decoder given a condition column */
+	AE_KIND_LSTM = 6			/* a sequence (an array column) read and rewritten by LSTMs */
 } AeKind;
 
-#define AE_KIND_COUNT 6
+#define AE_KIND_COUNT 7
 
 /* Does a kind have a variational latent (mean and log-variance)? */
 #define AE_KIND_IS_VARIATIONAL(k) ((k) == AE_KIND_VAE || (k) == AE_KIND_CVAE)
@@ -178,6 +179,35 @@ typedef struct AeMetrics
 	float	   *val_loss;		/* (epochs_run) mean row loss; NaN without validation rows */
 } AeMetrics;
 
+/*
+ * The lstm kind's network (seq.c): its sequence has T steps, the elements
+ * of its one array column, each step's input that element's value and
+ * missing indicator (ni of them).  Offsets of its parameters in params:
+ *   encoder LSTM (H units) over the steps: enc_wx (4H, ni), enc_wh (4H, H), enc_b (4H);
+ *   latent = lat_w (L, H) · h_T + lat_b;
+ *   decoder's initial state h_0 = tanh(init_w (H, L) · latent + init_b), c_0 = 0;
+ *   decoder LSTM given the latent at every step: dec_wx (4H, L), dec_wh, dec_b;
+ *   each step's value = out_w (1, H) · h_t + out_b.
+ */
+typedef struct AeSeqLayout
+{
+	int			T;
+	int			H;
+	int			ni;
+	size_t		enc_wx,
+				enc_wh,
+				enc_b,
+				lat_w,
+				lat_b,
+				init_w,
+				init_b,
+				dec_wx,
+				dec_wh,
+				dec_b,
+				out_w,
+				out_b;
+} AeSeqLayout;
+
 typedef struct AeModel
 {
 	AeOptions	opt;
@@ -192,6 +222,7 @@ typedef struct AeModel
 	int			cond_col;		/* cvae: the condition column, -1 otherwise */
 	int			dec_in;			/* inputs of the first decoder layer: latent + condition width */
 	AeLayer		layers[AE_MAX_LAYERS];
+	AeSeqLayout seq;			/* the lstm kind's network (no layers) */
 	size_t		nparams;
 
 	ae_real    *params;			/* (nparams) every W and b, one buffer */
@@ -235,6 +266,22 @@ typedef struct AeWork
 	ae_real    *probe_x;		/* (max_batch, n_in) x + σ·v */
 	ae_real    *probe_act[AE_MAX_LAYERS];	/* (max_batch, layer nout) encoder layers' outputs */
 	AeTicker	ticker;			/* long products pause here; no tick after ae_work_init */
+	/* the lstm kind's (NULL for others); time-major (T, B, ·) like lstm.h */
+	ae_real    *seq_x;			/* (T, B, ni) the steps' inputs */
+	ae_real    *enc_h,
+			   *enc_c;			/* (T + 1, B, H) */
+	ae_real    *enc_g;			/* (T, B, 4H) */
+	ae_real    *dec_x;			/* (T, B, L) the latent, at every step */
+	ae_real    *dec_h,
+			   *dec_c;			/* (T + 1, B, H) */
+	ae_real    *dec_g;			/* (T, B, 4H) */
+	ae_real    *seq_y;			/* (T, B) the steps' values */
+	ae_real    *seq_out;		/* (B, T) the same, row-major: the model's outputs */
+	ae_real    *seq_dh;			/* (T + 1, B, H) gradients on states */
+	ae_real    *seq_dx;			/* (T, B, L) gradients on the decoder's inputs */
+	ae_real    *seq_work;		/* ae_lstm_work_size(T, B, H) */
+	ae_real    *seq_d1,
+			   *seq_d2;			/* (B, max(H, L)) */
 } AeWork;
 
 /*
@@ -256,6 +303,23 @@ void		ae_model_init_params(AeModel *model, AeRng *rng);
 
 /* Allocate scratch for batches of up to max_batch rows (probe buffers zeroed). */
 AeStatus	ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a);
+
+/*
+ * The lstm kind (seq.c), called by the model's functions of the same name
+ * when opt.kind is AE_KIND_LSTM: layout (every column an element, in order,
+ * of one 1-D array; opt.hidden[0] the LSTM's units), initialisation,
+ * scratch, forward (returns the outputs (B, T)), encoder alone (returns
+ * the latent (B, L), also left in w->z), decoder from latent points, and
+ * backward (adds into grads).
+ */
+AeStatus	ae_seq_layout(AeModel *model);
+void		ae_seq_init_params(AeModel *model, AeRng *rng);
+AeStatus	ae_seq_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a);
+const ae_real *ae_seq_forward(const AeModel *model, AeWork *w, const ae_real *x, int B);
+const ae_real *ae_seq_encode(const AeModel *model, AeWork *w, const ae_real *x, int B);
+const ae_real *ae_seq_decode(const AeModel *model, AeWork *w, const ae_real *z, int B);
+void		ae_seq_backward(const AeModel *model, AeWork *w, const ae_real *dout, int B,
+							ae_real *grads);
 
 /*
  * Denoising by masking: mi: (B, ncols) is m with each observed value hidden

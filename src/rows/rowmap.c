@@ -148,6 +148,7 @@ ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typmod)
 	map->values = palloc(sizeof(Datum) * Max(td->natts, 1));
 	map->isnull = palloc(sizeof(bool) * Max(td->natts, 1));
 	map->array_of = palloc(sizeof(int) * n);
+	map->ragged = model->opt.kind == AE_KIND_LSTM;
 	map->arrays = palloc0(sizeof(AeRowArray) * n);
 	map->narrays = 0;
 
@@ -234,20 +235,31 @@ take_apart(AeRowMap *map, AeRowArray *arr)
 	int			n;
 
 	arr->elems = NULL;
+	arr->offset = 0;
 	if (map->isnull[arr->attno])
 		return;
 	a = DatumGetArrayTypeP(map->values[arr->attno]);
 	if (ARR_NDIM(a) == 0)
 		return;
 	same = ARR_NDIM(a) == arr->ndim;
+	/* a shorter sequence takes the last steps, the ones before it missing */
+	if (map->ragged && same && ARR_DIMS(a)[0] <= arr->dims[0])
+	{
+		arr->offset = arr->dims[0] - ARR_DIMS(a)[0];
+		arr->lbound[0] = ARR_LBOUND(a)[0];
+		deconstruct_array(a, arr->elemtype, arr->elmlen, arr->elmbyval, arr->elmalign,
+						  &arr->elems, &arr->nulls, &n);
+		return;
+	}
 	for (int d = 0; same && d < arr->ndim; d++)
 		same = ARR_DIMS(a)[d] == arr->dims[d];
 	if (!same)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("array column \"%s\" has shape %s, the model was trained on %s",
+				 errmsg("array column \"%s\" has shape %s, the model was trained on %s%s",
 						NameStr(TupleDescAttr(map->tupdesc, arr->attno)->attname),
-						shape_text(ARR_NDIM(a), ARR_DIMS(a)), shape_text(arr->ndim, arr->dims)),
+						shape_text(ARR_NDIM(a), ARR_DIMS(a)), shape_text(arr->ndim, arr->dims),
+						map->ragged ? " steps at most" : ""),
 				 errhint("Give the model arrays of its shape: filter rows with cardinality(), or pad or cut the arrays in a view.")));
 	memcpy(arr->lbound, ARR_LBOUND(a), sizeof(int) * arr->ndim);
 	deconstruct_array(a, arr->elemtype, arr->elmlen, arr->elmbyval, arr->elmalign,
@@ -277,9 +289,9 @@ ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
 		if (map->array_of[c] >= 0)
 		{
 			const AeRowArray *arr = &map->arrays[map->array_of[c]];
-			int			e = model->cols[c].elem;
+			int			e = model->cols[c].elem - arr->offset;
 
-			m[c] = arr->elems != NULL && !arr->nulls[e] &&
+			m[c] = arr->elems != NULL && e >= 0 && !arr->nulls[e] &&
 				ae_rowmap_encode_value(map, model, c, arr->elems[e], &t[c]);
 		}
 		else
@@ -378,9 +390,10 @@ ae_rowmap_begin(AeRowMap *map, bool keep_row)
 
 		for (int e = 0; e < arr->nelems; e++)
 		{
-			bool		kept = keep_row && arr->elems != NULL && !arr->nulls[e];
+			int			own = e - arr->offset;
+			bool		kept = keep_row && arr->elems != NULL && own >= 0 && !arr->nulls[own];
 
-			arr->out_elems[e] = kept ? arr->elems[e] : (Datum) 0;
+			arr->out_elems[e] = kept ? arr->elems[own] : (Datum) 0;
 			arr->out_nulls[e] = !kept;
 		}
 		if (!keep_row || arr->elems == NULL)
@@ -415,8 +428,14 @@ ae_rowmap_finish(AeRowMap *map)
 		Form_pg_attribute att = TupleDescAttr(map->tupdesc, arr->attno);
 		Datum		value;
 
-		value = PointerGetDatum(construct_md_array(arr->out_elems, arr->out_nulls, arr->ndim,
-												   arr->dims, arr->lbound, arr->elemtype,
+		int			dims[AE_MAX_DIMS];
+
+		/* a shorter sequence comes back as long as it came, its own steps */
+		memcpy(dims, arr->dims, sizeof(dims));
+		dims[0] -= arr->offset;
+		value = PointerGetDatum(construct_md_array(arr->out_elems + arr->offset,
+												   arr->out_nulls + arr->offset, arr->ndim,
+												   dims, arr->lbound, arr->elemtype,
 												   arr->elmlen, arr->elmbyval, arr->elmalign));
 		if (get_typtype(att->atttypid) == TYPTYPE_DOMAIN)
 			domain_check(value, false, att->atttypid, NULL, NULL);
@@ -432,9 +451,9 @@ ae_rowmap_get(const AeRowMap *map, const AeModel *model, int c, Datum *value)
 	if (map->array_of[c] >= 0)
 	{
 		const AeRowArray *arr = &map->arrays[map->array_of[c]];
-		int			e = model->cols[c].elem;
+		int			e = model->cols[c].elem - arr->offset;
 
-		if (arr->elems == NULL || arr->nulls[e])
+		if (arr->elems == NULL || e < 0 || arr->nulls[e])
 			return false;
 		*value = arr->elems[e];
 		return true;

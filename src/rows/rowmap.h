@@ -31,6 +31,7 @@ typedef struct AeRowArray
 	Datum	   *elems;
 	bool	   *nulls;
 	int			lbound[AE_MAX_DIMS];
+	int			offset;			/* a shorter sequence (lstm): the step of its first element */
 	/* the array being assembled by ae_rowmap_store */
 	Datum	   *out_elems;
 	bool	   *out_nulls;
@@ -55,6 +56,7 @@ typedef struct AeRowMap
 	Datum	   *values;			/* (natts) the last row, deformed */
 	bool	   *isnull;			/* (natts) */
 	int		   *array_of;		/* (ncols) index in arrays of an element column, -1 */
+	bool		ragged;			/* the lstm kind: a 1-D array may be shorter than its shape */
 	AeRowArray *arrays;			/* (narrays) */
 	int			narrays;
 } AeRowMap;

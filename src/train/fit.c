@@ -234,10 +234,12 @@ shape_text(int ndim, const int *dims)
 /*
  * Check an array value of attribute fc->attno against the shape the model
  * takes (fc's), naming the column when it differs; the elements and their
- * NULLs into *elems, *nulls (*elems NULL for an empty array).
+ * NULLs into *elems, *nulls (*elems NULL for an empty array).  ragged (the
+ * lstm kind): a 1-D array may be shorter, and its elements are the last of
+ * the shape; returns the place of its first (0 when it has the shape).
  */
-static void
-deconstruct_checked(const FitColumn *fc, Datum value, Datum **elems, bool **nulls)
+static int
+deconstruct_checked(const FitColumn *fc, Datum value, Datum **elems, bool **nulls, bool ragged)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(value);
 	int			n;
@@ -245,7 +247,14 @@ deconstruct_checked(const FitColumn *fc, Datum value, Datum **elems, bool **null
 
 	*elems = NULL;
 	if (ARR_NDIM(arr) == 0)
-		return;					/* an empty array: every element missing, like NULL */
+		return 0;				/* an empty array: every element missing, like NULL */
+	/* a sequence may be shorter: it takes the last steps, the ones before it missing */
+	if (ragged && same && ARR_DIMS(arr)[0] <= fc->dims[0])
+	{
+		deconstruct_array(arr, fc->elemtype, fc->elmlen, fc->elmbyval, fc->elmalign, elems,
+						  nulls, &n);
+		return fc->dims[0] - n;
+	}
 	for (int d = 0; same && d < fc->ndim; d++)
 		same = ARR_DIMS(arr)[d] == fc->dims[d];
 	if (!same)
@@ -256,6 +265,7 @@ deconstruct_checked(const FitColumn *fc, Datum value, Datum **elems, bool **null
 						shape_text(fc->ndim, fc->dims)),
 				 errhint("Every row's array must have one shape: filter rows with cardinality(), or pad or cut the arrays in a view.")));
 	deconstruct_array(arr, fc->elemtype, fc->elmlen, fc->elmbyval, fc->elmalign, elems, nulls, &n);
+	return 0;
 }
 
 /*
@@ -263,7 +273,7 @@ deconstruct_checked(const FitColumn *fc, Datum value, Datum **elems, bool **null
  * the sample that has a value (none: NIL, a column with no values).
  */
 static List *
-array_columns(TupleDesc td, int a, AeSample *sample)
+array_columns(TupleDesc td, int a, AeSample *sample, bool ragged)
 {
 	Form_pg_attribute att = TupleDescAttr(td, a);
 	FitColumn	proto;
@@ -275,7 +285,7 @@ array_columns(TupleDesc td, int a, AeSample *sample)
 	proto.kind = AE_COL_NUMERIC;
 	proto.sqltype = ae_array_elem_sqltype(att->atttypid, &proto.elemtype);
 	get_typlenbyvalalign(proto.elemtype, &proto.elmlen, &proto.elmbyval, &proto.elmalign);
-	for (uint32 i = 0; i < sample->nkept && proto.ndim == 0; i++)
+	for (uint32 i = 0; i < sample->nkept && (ragged || proto.ndim == 0); i++)
 	{
 		bool		isnull;
 		Datum		v = heap_getattr(sample->rows[i], a + 1, td, &isnull);
@@ -301,6 +311,15 @@ array_columns(TupleDesc td, int a, AeSample *sample)
 					 errmsg("array column \"%s\" has %lld elements, more than %d",
 							proto.name, (long long) n, AE_MAX_COLUMNS),
 					 errhint("Model a slice of it, selected in a view.")));
+		if (ragged && ARR_NDIM(arr) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("array column \"%s\" has %d dimensions; kind lstm reads sequences",
+							proto.name, ARR_NDIM(arr)),
+					 errhint("Give it a 1-D array of readings.")));
+		/* a sequence column's steps: its longest array's */
+		if (proto.ndim > 0 && n <= proto.nelems)
+			continue;
 		proto.ndim = ARR_NDIM(arr);
 		memcpy(proto.dims, ARR_DIMS(arr), sizeof(int) * proto.ndim);
 		proto.nelems = (int) n;
@@ -335,7 +354,7 @@ attribute_columns(TupleDesc td, int a, AeFitConfig *cfg, AeSample *sample)
 					 errmsg("array column \"%s\" cannot be categorical",
 							NameStr(TupleDescAttr(td, a)->attname)),
 					 errhint("Arrays are modelled as numbers, element by element.")));
-		return array_columns(td, a, sample);
+		return array_columns(td, a, sample, cfg->opt.kind == AE_KIND_LSTM);
 	}
 	return list_make1(make_column(td, a, cfg));
 }
@@ -646,15 +665,26 @@ resolve_defaults(AeFitConfig *cfg, int width, int n_train)
 	if (!cfg->hidden_set)
 	{
 		o->nhidden = 1;
-		o->hidden[0] = Min(Max(2 * width, 16), 256);
+		o->hidden[0] = o->kind == AE_KIND_LSTM ? AE_DEFAULT_LSTM_UNITS : Min(Max(2 * width, 16), 256);
 	}
+	else if (o->kind == AE_KIND_LSTM && o->nhidden != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kind lstm takes one hidden size, its LSTMs' units, not %d", o->nhidden),
+				 errhint("Give hidden => ARRAY[32], for example.")));
 	if (o->latent < 0)
 		o->latent = Min(Max((width + 3) / 4, 2), 32);
 	if (o->batch_size < 0)
 		o->batch_size = pow2_clamp(n_train / 64.0, 32, 256);
 	steps_per_epoch = (n_train + o->batch_size - 1) / o->batch_size;
 	if (o->epochs < 0)
-		o->epochs = Min(Max((3000 + steps_per_epoch - 1) / steps_per_epoch, 10), 300);
+	{
+		/* an LSTM step costs a sequence's length in dense steps: fewer of them */
+		int			steps = o->kind == AE_KIND_LSTM ? AE_LSTM_STEPS : 3000;
+
+		o->epochs = Min(Max((steps + steps_per_epoch - 1) / steps_per_epoch,
+							o->kind == AE_KIND_LSTM ? 3 : 10), 300);
+	}
 	if (isnan(o->learning_rate))
 		o->learning_rate = 2e-3;
 	if (isnan(o->weight_decay))
@@ -699,6 +729,68 @@ check_condition(List *kept, int ncols, const char *condition, Oid typid)
 			 errmsg("condition column \"%s\" is not among the modelled columns of %s",
 					condition, format_type_be(typid)),
 			 errhint("Name an existing column of a supported type, with values, and do not exclude it.")));
+}
+
+/*
+ * The lstm kind models one sequence: every modelled column an element of
+ * one 1-D array (other columns joining as conditions is still to come).
+ */
+static void
+check_sequence(List *kept)
+{
+	FitColumn  *first = linitial(kept);
+	const char *array = "readings";
+	ListCell   *lc;
+
+	foreach(lc, kept)
+		if (((FitColumn *) lfirst(lc))->ndim == 1)
+		{
+			array = ((FitColumn *) lfirst(lc))->name;
+			break;
+		}
+	foreach(lc, kept)
+	{
+		FitColumn  *fc = lfirst(lc);
+
+		if (fc->ndim != 1 || fc->attno != first->attno)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("kind lstm models one sequence column, an array; \"%s\" is %s",
+							fc->name, fc->ndim == 0 ? "not an array" : "a second one"),
+					 errhint("Name the array column alone: columns => ARRAY['%s'].", array)));
+	}
+	if (list_length(kept) != first->nelems)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kind lstm needs a value at every step of \"%s\"; some steps have none",
+						first->name),
+				 errhint("Train on rows whose sequences reach every step.")));
+}
+
+/*
+ * A sequence's steps share one encoding, since one LSTM reads them all:
+ * measured over every step's values at once.
+ */
+static void
+measure_sequence(AeColumn *shared, const double *raw, int n, int nread, List *kept)
+{
+	int			T = list_length(kept);
+	double	   *all = palloc(sizeof(double) * n * T);
+	ListCell   *lc;
+
+	foreach(lc, kept)
+	{
+		FitColumn  *fc = lfirst(lc);
+		int			k = foreach_current_index(lc);
+
+		for (int i = 0; i < n; i++)
+			all[(size_t) k * n + i] = raw[(size_t) i * nread + fc->src];
+	}
+	memset(shared, 0, sizeof(*shared));
+	shared->kind = AE_COL_NUMERIC;
+	strlcpy(shared->name, ((FitColumn *) linitial(kept))->name, AE_NAME_MAX);
+	measure_column(shared, all, n * T, 1);
+	pfree(all);
 }
 
 /* Each kind's own options: its defaults, and zero for options of other kinds; its latent activation. */
@@ -757,7 +849,7 @@ fit_tick(void *arg)
  * the number of rows kept.
  */
 static int
-read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw)
+read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw, bool ragged)
 {
 	int			ncols = list_length(chosen);
 	Datum	   *values = palloc(sizeof(Datum) * Max(td->natts, 1));
@@ -774,6 +866,7 @@ read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw)
 		int			observed = 0;
 		Datum	   *elems = NULL;
 		bool	   *enulls = NULL;
+		int			offset = 0;
 
 		heap_deform_tuple(sample->rows[i], td, values, isnull);
 		foreach(lc, chosen)
@@ -787,13 +880,14 @@ read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw)
 				MemoryContext old = MemoryContextSwitchTo(rowcxt);
 
 				elems = NULL;
+				offset = 0;
 				if (!isnull[fc->attno])
-					deconstruct_checked(fc, values[fc->attno], &elems, &enulls);
+					offset = deconstruct_checked(fc, values[fc->attno], &elems, &enulls, ragged);
 				MemoryContextSwitchTo(old);
 			}
 			if (fc->ndim > 0)
-				r[c] = elems == NULL || enulls[fc->elem] ? NAN
-					: ae_datum_to_double(elems[fc->elem], fc->sqltype);
+				r[c] = elems == NULL || fc->elem < offset || enulls[fc->elem - offset] ? NAN
+					: ae_datum_to_double(elems[fc->elem - offset], fc->sqltype);
 			else if (isnull[fc->attno])
 				r[c] = NAN;
 			else if (fc->kind == AE_COL_CATEGORICAL)
@@ -848,6 +942,7 @@ ae_fit_sample(AeSample *sample)
 	size_t		size;
 	StringInfoData empty,
 				distinct;
+	AeColumn	shared;			/* the lstm kind: its sequence's encoding */
 
 	ae_options_parse(sample->options, &cfg);
 	if (isnan(cfg.opt.val_share))
@@ -865,7 +960,7 @@ ae_fit_sample(AeSample *sample)
 	nread = list_length(chosen);
 	check_cells(sample->nkept, nread);
 	raw = huge_alloc(sizeof(double), sample->nkept, nread);
-	n = read_sample(sample, td, chosen, raw);
+	n = read_sample(sample, td, chosen, raw, cfg.opt.kind == AE_KIND_LSTM);
 	if (n == 0)
 	{
 		/* like avg() of no values: NULL, so one empty group spares the others */
@@ -910,6 +1005,8 @@ ae_fit_sample(AeSample *sample)
 	ncols = list_length(kept);
 	if (cfg.condition)
 		check_condition(kept, ncols, cfg.condition, sample->typid);
+	if (cfg.opt.kind == AE_KIND_LSTM)
+		check_sequence(kept);
 
 	/* per-column encodings, and the raw cells turned into network units */
 	model = palloc0(sizeof(AeModel));
@@ -917,6 +1014,8 @@ ae_fit_sample(AeSample *sample)
 	model->cols = palloc0(sizeof(AeColumn) * ncols);
 	ts = huge_alloc(sizeof(ae_real), n, ncols);
 	ms = huge_alloc(sizeof(uint8), n, ncols);
+	if (cfg.opt.kind == AE_KIND_LSTM)
+		measure_sequence(&shared, raw, n, nread, kept);
 	foreach(lc, kept)
 	{
 		FitColumn  *fc = lfirst(lc);
@@ -940,7 +1039,20 @@ ae_fit_sample(AeSample *sample)
 				if (!isnan(cell[i]))
 					cell[i] = id_to_class[(int) cell[i]];
 		}
-		measure_column(col, cell, n, 1);
+		if (cfg.opt.kind == AE_KIND_LSTM)
+		{
+			col->lo = shared.lo;
+			col->hi = shared.hi;
+			col->center = shared.center;
+			col->scale = shared.scale;
+			col->transform = shared.transform;
+			col->weight = shared.weight;
+			if (col->transform == AE_TF_LOG1P)
+				for (int i = 0; i < n; i++)
+					cell[i] = log1p(cell[i]);
+		}
+		else
+			measure_column(col, cell, n, 1);
 		if (cfg.condition && strcmp(cfg.condition, fc->name) == 0)
 			col->flags |= AE_COLFLAG_CONDITION;		/* given, never hidden */
 		else if (fc->observed < n || cfg.opt.mask > 0)
@@ -986,7 +1098,8 @@ ae_fit_sample(AeSample *sample)
 
 	/* architecture from the data, then train */
 	model->opt = cfg.opt;
-	model->opt.nhidden = 0;
+	model->opt.nhidden = model->opt.kind == AE_KIND_LSTM ? 1 : 0;	/* an LSTM's units */
+	model->opt.hidden[0] = 1;
 	model->opt.latent = 1;		/* provisional: this layout only measures the outputs */
 	model->opt.activation = 0;
 	if (model->opt.score < 0)

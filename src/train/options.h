@@ -18,6 +18,8 @@
 #define AE_DEFAULT_MASK 0.3
 #define AE_DEFAULT_MAX_CATEGORIES 100
 #define AE_DEFAULT_NOISE 0.2
+#define AE_DEFAULT_LSTM_UNITS 32	/* the lstm kind's LSTMs' units */
+#define AE_LSTM_STEPS 600			/* the lstm kind's default training steps, about */
 #define AE_DEFAULT_SPARSITY 0.1
 #define AE_DEFAULT_SPARSITY_TARGET 0.05
 #define AE_DEFAULT_CONTRACTIVE 0.01

@@ -20,13 +20,13 @@ Methods, side by side in one run:
               with default options, seeds 42, 1, 2 (the mean of the three);
               score ae_score(<model>, row);
   * vae:      the same with kind => 'vae', seed 42;
+  * lstm:     the same with kind => 'lstm', seed 42: an LSTM reads the window
+              step by step;
   * z-score:  the rolling z-score of the reading, |x_t - mean| / sd over the
               W - 1 readings before it (sd floored at 1e-9);
   * IF:       sklearn IsolationForest (defaults) on the windows as vectors,
               random_state 42, 1, 2 (the mean of the three); score =
               -score_samples.
-
-The lstm kind will join as a column when it exists.
 
 How to run: against a PostgreSQL 15 server where the ae extension is
 installed (connection settings from the environment, as for psql):
@@ -136,7 +136,7 @@ def main():
     cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
     cur.execute("CREATE SCHEMA %s" % SCHEMA)
     res = {}
-    secs = {"ae": 0.0, "vae": 0.0, "IF": 0.0, "z": 0.0}
+    secs = {"ae": 0.0, "vae": 0.0, "lstm": 0.0, "IF": 0.0, "z": 0.0}
     models = []
     try:
         for name, folder, path in chosen:
@@ -157,6 +157,11 @@ def main():
             r["vae"] = roc_auc_score(label, ae_scores(cur, table, model, "vae", 42))
             secs["vae"] += time.perf_counter() - t0
             t0 = time.perf_counter()
+            model = "nab_%s_lstm" % name
+            models.append(model)
+            r["lstm"] = roc_auc_score(label, ae_scores(cur, table, model, "lstm", 42))
+            secs["lstm"] += time.perf_counter() - t0
+            t0 = time.perf_counter()
             r["z"] = roc_auc_score(label, rolling_z(win))
             secs["z"] += time.perf_counter() - t0
             t0 = time.perf_counter()
@@ -174,13 +179,13 @@ def main():
     print("NAB series, each reading scored by the window of the last %d readings (itself"
           % W)
     print("included); ROC-AUC of the score against \"inside a labelled anomaly window\".")
-    print("ae: default options, mean of seeds 42, 1, 2 (min-max); vae: defaults, seed 42;")
+    print("ae: default options, mean of seeds 42, 1, 2 (min-max); vae, lstm: defaults, seed 42;")
     print("z-score: rolling, of the reading against the %d before it; IF: isolation forest on"
           % (W - 1))
     print("the windows, mean of 3 seeds.")
     print()
-    hdr = "%-18s %6s %5s  %-21s %6s %6s %6s" % ("series", "rows", "anom", "ae (min-max)",
-                                               "vae", "IF", "z")
+    hdr = "%-18s %6s %5s  %-21s %6s %6s %6s %6s" % ("series", "rows", "anom", "ae (min-max)",
+                                                   "vae", "lstm", "IF", "z")
     for group, title in (("realKnownCause", "real failures"),
                          ("artificialWithAnomaly", "planted anomalies")):
         names = [s[0] for s in chosen if s[1] == group and s[0] in res]
@@ -191,18 +196,18 @@ def main():
         print("-" * len(hdr))
         for n in names:
             r = res[n]
-            print("%-18s %6d %5d  %.3f (%.3f-%.3f)    %6.3f %6.3f %6.3f"
+            print("%-18s %6d %5d  %.3f (%.3f-%.3f)    %6.3f %6.3f %6.3f %6.3f"
                   % (n, r["rows"], r["anom"], np.mean(r["ae3"]), min(r["ae3"]), max(r["ae3"]),
-                     r["vae"], np.mean(r["if3"]), r["z"]))
+                     r["vae"], r["lstm"], np.mean(r["if3"]), r["z"]))
         print("-" * len(hdr))
-        print("%-18s %6s %5s  %.3f                  %6.3f %6.3f %6.3f"
+        print("%-18s %6s %5s  %.3f                  %6.3f %6.3f %6.3f %6.3f"
               % ("mean of %d" % len(names), "", "", np.mean([np.mean(res[n]["ae3"]) for n in names]),
-                 np.mean([res[n]["vae"] for n in names]),
+                 np.mean([res[n]["vae"] for n in names]), np.mean([res[n]["lstm"] for n in names]),
                  np.mean([np.mean(res[n]["if3"]) for n in names]),
                  np.mean([res[n]["z"] for n in names])))
         print()
-    print("Seconds: ae %.1f (3 models per series, train + score), vae %.1f, IF %.1f, z %.1f"
-          % (secs["ae"], secs["vae"], secs["IF"], secs["z"]))
+    print("Seconds: ae %.1f (3 models per series, train + score), vae %.1f, lstm %.1f, IF %.1f, z %.1f"
+          % (secs["ae"], secs["vae"], secs["lstm"], secs["IF"], secs["z"]))
     return 0
 
 

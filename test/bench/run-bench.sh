@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks under test/bench, in a throwaway cluster.
 #
-#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 16 minutes)
+#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 18 minutes)
 #   bash test/bench/run-bench.sh anomaly  anomaly_bench.py: ROC-AUC of ae_score (every kind)
 #                                         against isolation forest, LOF, elliptic envelope
 #                                         and a z-score on 13 ODDS-style sets (about a minute)
 #   bash test/bench/run-bench.sh nab      nab_windows.py: every reading of the 13 NAB series
 #                                         scored by its window of 48 readings (an array
-#                                         column), against isolation forest and a rolling
-#                                         z-score (about a minute)
+#                                         column; ae, vae, lstm), against isolation forest and a rolling
+#                                         z-score (about 3 minutes)
 #   bash test/bench/run-bench.sh impute   impute_quality.py: ae_impute (every kind) against
 #                                         mean/mode, kNN, IterativeImputer, MICE and MissForest
 #                                         on 8 sets, cells hidden at random (20%, 40%) and not

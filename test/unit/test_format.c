@@ -2041,6 +2041,84 @@ test_array_shapes(void)
 	unit_region_free(&reg);
 }
 
+/*
+ * An lstm model (kind 6: every column an element of one 1-D array) reads
+ * back as written; its kind on columns that are not one sequence, or a
+ * sequence column in the wrong order, is refused.
+ */
+static void
+test_lstm_model(void)
+{
+	UnitRegion	reg;
+	AeModel		m,
+				back;
+	AeColumn	cols[5];
+	size_t		len;
+	uint8_t    *buf;
+	AeStatus	st;
+	Fields		f;
+
+	unit_region_init(&reg);
+	memset(&m, 0, sizeof(m));
+	memset(cols, 0, sizeof(cols));
+	for (int c = 0; c < 5; c++)
+	{
+		strcpy(cols[c].name, "steps");
+		cols[c].kind = AE_COL_NUMERIC;
+		cols[c].sqltype = 4;	/* real */
+		cols[c].scale = 2;
+		cols[c].center = 1;
+		cols[c].weight = 1;
+		cols[c].hi = 3;
+		cols[c].flags = AE_COLFLAG_INDICATOR;
+		cols[c].ndim = 1;
+		cols[c].dims[0] = 5;
+		cols[c].elem = c;
+	}
+	m.opt.kind = AE_KIND_LSTM;
+	m.opt.activation = AE_ACT_TANH;
+	m.opt.nhidden = 1;
+	m.opt.hidden[0] = 4;
+	m.opt.latent = 2;
+	m.opt.epochs = 3;
+	m.opt.batch_size = 8;
+	m.opt.learning_rate = 1e-3;
+	m.opt.max_rows = 10;
+	m.opt.score = AE_SCORE_RECONSTRUCTION;
+	m.ncols = 5;
+	m.cols = cols;
+	st = ae_model_layout(&m);
+	CHECK(st == AE_OK && m.nparams == m.seq.out_b + 1 && m.n_in == 10 && m.n_out == 5,
+		  "an lstm model lays out: %zu parameters (%s)", m.nparams, ae_status_message(st));
+	if (st != AE_OK || ae_model_alloc_params(&m, &reg.alloc) != AE_OK)
+		goto done;
+	random_params(&m);
+	buf = serialize(&m, &len);
+	st = ae_model_read(buf, len, &back, &reg.alloc);
+	CHECK(st == AE_OK && back.opt.kind == AE_KIND_LSTM && back.nparams == m.nparams &&
+		  memcmp(back.params, m.params, sizeof(ae_real) * m.nparams) == 0,
+		  "an lstm model reads back with its parameters (%s)", ae_status_message(st));
+	find_fields(buf, &m, &f);
+	{
+		const Crafted cases[] = {
+			{"a step out of order", f.shapes + 9 + 5, 4, 4},	/* column 0's place */
+			{"a step of another shape", f.shapes + 1, 6, 4},
+			{"a sequence column without shape", f.shapes, 0, 1},
+			{"two hidden sizes", f.nhidden, 2, 1},
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		{
+			st = read_crafted(buf, len, cases[i].off, cases[i].value, cases[i].nbytes);
+			CHECK(st == AE_ECORRUPT || st == AE_ESHORT, "lstm: %s refused (%s)", cases[i].what,
+				  ae_status_message(st));
+		}
+	}
+	free(buf);
+done:
+	unit_region_free(&reg);
+}
+
 static const UnitTest tests[] = {
 	{"crc32c test vectors", test_crc},
 	{"round trips", test_round_trip},
@@ -2056,6 +2134,7 @@ static const UnitTest tests[] = {
 	{"the distance score's statistics", test_distance_stats},
 	{"the imputation calibration", test_impute_stats},
 	{"array shapes", test_array_shapes},
+	{"an lstm model", test_lstm_model},
 	{"versions 4 and 5: the header under the CRC", test_header_crc},
 	{"models written by ae 0.1.0", test_released_models},
 	{"allocation failures", test_read_nomem},

@@ -1098,6 +1098,99 @@ test_lstm(void)
 		  "a sequence of 1 step keeps h_1 to the end");
 }
 
+/* ---- the lstm kind: the whole sequence autoencoder ---- */
+
+#define ST 6					/* steps: the array's elements */
+
+/*
+ * Every parameter of an lstm model (encoder LSTM, latent, decoder's initial
+ * state, decoder LSTM, output layer) against centred differences of the
+ * reconstruction loss, over a batch with missing steps (fed as 0 with
+ * their indicator, left out of the loss).
+ */
+static void
+test_lstm_model(void)
+{
+	AeColumn	cols[ST];
+	AeModel		md;
+	AeWork		w;
+	UnitRegion	reg;
+	AeRng		init_rng;
+	ae_real		t[GB * ST];
+	uint8_t		m[GB * ST];
+	ae_real    *grads;
+	double		worst = 0;
+
+	unit_region_init(&reg);
+	memset(cols, 0, sizeof(cols));
+	memset(&md, 0, sizeof(md));
+	for (int c = 0; c < ST; c++)
+	{
+		strcpy(cols[c].name, "seq");
+		cols[c].kind = AE_COL_NUMERIC;
+		cols[c].scale = 1;
+		cols[c].weight = 1;
+		cols[c].flags = AE_COLFLAG_INDICATOR;
+		cols[c].ndim = 1;
+		cols[c].dims[0] = ST;
+		cols[c].elem = c;
+	}
+	md.opt.kind = AE_KIND_LSTM;
+	md.opt.score = AE_SCORE_RECONSTRUCTION;
+	md.opt.activation = AE_ACT_TANH;
+	md.opt.nhidden = 1;
+	md.opt.hidden[0] = 3;
+	md.opt.latent = 2;
+	md.ncols = ST;
+	md.cols = cols;
+	if (!CHECK(ae_model_layout(&md) == AE_OK, "layout of an lstm model") ||
+		!CHECK(ae_model_alloc_params(&md, &reg.alloc) == AE_OK, "alloc params"))
+		goto done;
+	CHECK(md.n_in == 2 * ST && md.n_out == ST && md.seq.ni == 2,
+		  "lstm: inputs a value and an indicator per step, an output per step");
+	ae_rng_seed(&init_rng, 7);
+	ae_model_init_params(&md, &init_rng);
+	/* the dense biases start at zero: give them generic values */
+	fill(md.params + md.seq.lat_b, md.opt.latent, -0.3, 0.3);
+	fill(md.params + md.seq.init_b, md.seq.H, -0.3, 0.3);
+	md.params[md.seq.out_b] = 0.2;
+	CHECK(ae_work_init(&w, &md, GB, &reg.alloc) == AE_OK, "lstm work init");
+	grads = ae_alloc(&reg.alloc, sizeof(ae_real) * md.nparams);
+	for (int r = 0; r < GB; r++)
+		for (int c = 0; c < ST; c++)
+		{
+			t[r * ST + c] = sin(r + 0.7 * c) + 0.1 * ae_rng_normal(&rng);
+			m[r * ST + c] = ae_rng_uniform(&rng) >= 0.2;
+		}
+	m[0] = 0;
+	m[1 * ST + ST - 1] = 0;
+	ae_model_inputs(&md, t, m, w.x, GB);
+	{
+		const ae_real *out = ae_model_forward(&md, &w, w.x, GB);
+		double		f = ae_model_loss(&md, out, t, m, GB, w.dout, NULL);
+
+		CHECK(isfinite(f) && f > 0, "lstm objective finite and positive: %g", f);
+		memset(grads, 0, sizeof(ae_real) * md.nparams);
+		ae_model_backward(&md, &w, w.x, w.dout, GB, grads);
+	}
+	for (size_t i = 0; i < md.nparams; i++)
+	{
+		double		save = md.params[i],
+					lp,
+					lm;
+
+		md.params[i] = save + GRAD_H;
+		lp = ae_model_loss(&md, ae_model_forward(&md, &w, w.x, GB), t, m, GB, NULL, NULL);
+		md.params[i] = save - GRAD_H;
+		lm = ae_model_loss(&md, ae_model_forward(&md, &w, w.x, GB), t, m, GB, NULL, NULL);
+		md.params[i] = save;
+		worst = fmax(worst, rel_err(grads[i], (lp - lm) / (2 * GRAD_H)));
+	}
+	report("lstm model, every parameter", worst, (int) md.nparams);
+done:
+	unit_region_free(&reg);
+}
+
 static const UnitTest tests[] = {
 	{"dense layer", test_dense},
 	{"activations", test_activations},
@@ -1115,6 +1208,7 @@ static const UnitTest tests[] = {
 	{"vae penalty and objective", test_vae},
 	{"cvae penalty and objective", test_cvae},
 	{"lstm layer, sequences of 5, 3 and 1 steps", test_lstm},
+	{"lstm kind, the whole model", test_lstm_model},
 };
 
 /* Run every gradient check. */
