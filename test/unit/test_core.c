@@ -13,6 +13,7 @@
  * tick between blocks, a longjmp out of one), and training that diverges.
  */
 #include "core/adam.h"
+#include "core/conv.h"
 #include "core/dense.h"
 #include "core/lstm.h"
 #include "core/model.h"
@@ -230,6 +231,82 @@ test_lstm_kernels(void)
 							scaled_diff(dc0[0], dc0[1], (size_t) B * H))));
 		CHECK(ef < KERNEL_TOL, "lstm forward T%d B%d NI%d H%d: scaled error %.2e", T, B, NI, H, ef);
 		CHECK(eb < KERNEL_TOL, "lstm backward T%d B%d NI%d H%d: scaled error %.2e", T, B, NI, H, eb);
+		worst_f = fmax(worst_f, ef);
+		worst_b = fmax(worst_b, eb);
+	}
+	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
+		   worst_f, worst_b, KERNEL_TOL);
+	unit_region_free(&reg);
+}
+
+/* ae_conv_forward/backward (im2col + cblas) against the naive loops. */
+static void
+test_conv_kernels(void)
+{
+	static const int shapes[][8] = {
+		/* B, C, H, W, K, k, s, p */
+		{1, 1, 1, 1, 1, 1, 1, 0}, {3, 2, 8, 8, 16, 3, 2, 1}, {2, 16, 4, 4, 32, 3, 2, 1},
+		{4, 3, 7, 5, 4, 3, 1, 1}, {2, 1, 28, 28, 8, 5, 2, 2}
+	};
+	UnitRegion	reg;
+	double		worst_f = 0,
+				worst_b = 0;
+
+	unit_region_init(&reg);
+	for (size_t sh = 0; sh < sizeof(shapes) / sizeof(shapes[0]); sh++)
+	{
+		int			B = shapes[sh][0],
+					C = shapes[sh][1],
+					H = shapes[sh][2],
+					W = shapes[sh][3],
+					K = shapes[sh][4],
+					k = shapes[sh][5],
+					s = shapes[sh][6],
+					p = shapes[sh][7];
+		size_t		nx = (size_t) B * C * H * W,
+					nw = (size_t) K * C * k * k,
+					ny = (size_t) B * K * ae_conv_out(H, k, s, p) * ae_conv_out(W, k, s, p);
+		const AeAlloc *a = &reg.alloc;
+		ae_real    *x = ae_alloc(a, sizeof(ae_real) * nx),
+				   *w = ae_alloc(a, sizeof(ae_real) * nw),
+				   *b = ae_alloc(a, sizeof(ae_real) * K),
+				   *dy = ae_alloc(a, sizeof(ae_real) * ny),
+				   *cols = ae_alloc(a, sizeof(ae_real) * ae_conv_cols_size(C, H, W, k, s, p)),
+				   *y[2],
+				   *dx[2],
+				   *dw[2],
+				   *db[2];
+		double		ef,
+					eb;
+
+		fill(x, nx);
+		fill(w, nw);
+		fill(b, K);
+		fill(dy, ny);
+		for (int q = 0; q < 2; q++)
+		{
+			y[q] = ae_alloc(a, sizeof(ae_real) * ny);
+			dx[q] = ae_alloc(a, sizeof(ae_real) * nx);
+			dw[q] = ae_alloc(a, sizeof(ae_real) * nw);
+			db[q] = ae_alloc(a, sizeof(ae_real) * K);
+			for (size_t i = 0; i < nx; i++)
+				dx[q][i] = -7;	/* overwritten by both */
+		}
+		fill(dw[0], nw);		/* added into by both */
+		memcpy(dw[1], dw[0], sizeof(ae_real) * nw);
+		fill(db[0], K);
+		memcpy(db[1], db[0], sizeof(ae_real) * K);
+		ae_conv_forward(y[0], x, w, b, B, C, H, W, K, k, s, p, cols);
+		ae_conv_forward_naive(y[1], x, w, b, B, C, H, W, K, k, s, p);
+		ae_conv_backward(dx[0], dw[0], db[0], dy, x, w, B, C, H, W, K, k, s, p, cols);
+		ae_conv_backward_naive(dx[1], dw[1], db[1], dy, x, w, B, C, H, W, K, k, s, p);
+		ef = scaled_diff(y[0], y[1], ny);
+		eb = fmax(scaled_diff(dx[0], dx[1], nx),
+				  fmax(scaled_diff(dw[0], dw[1], nw), scaled_diff(db[0], db[1], K)));
+		CHECK(ef < KERNEL_TOL, "conv forward %dx%dx%d k%d s%d p%d -> %d: scaled error %.2e",
+			  C, H, W, k, s, p, K, ef);
+		CHECK(eb < KERNEL_TOL, "conv backward %dx%dx%d k%d s%d p%d -> %d: scaled error %.2e",
+			  C, H, W, k, s, p, K, eb);
 		worst_f = fmax(worst_f, ef);
 		worst_b = fmax(worst_b, eb);
 	}
@@ -2721,6 +2798,7 @@ static const UnitTest tests[] = {
 	{"dense kernels against naive loops", test_dense_kernels},
 	{"dense forward, known values", test_dense_known},
 	{"lstm kernels against naive loops", test_lstm_kernels},
+	{"convolution kernels against naive loops", test_conv_kernels},
 	{"rows per block of a long product", test_ticker_rows},
 	{"dense kernels in blocks of rows", test_dense_ticked},
 	{"adam steps by hand", test_adam_step},

@@ -19,6 +19,7 @@
  * and 2.5, and cvae, the variational kinds with a fixed nonzero eps; the
  * LSTM layer, both paths, with sequences of different lengths.
  */
+#include "core/conv.h"
 #include "core/dense.h"
 #include "core/loss.h"
 #include "core/lstm.h"
@@ -1191,6 +1192,179 @@ done:
 	unit_region_free(&reg);
 }
 
+/* ---- convolution and upsampling ---- */
+
+typedef struct ConvCase
+{
+	int			B,
+				C,
+				H,
+				W,
+				K,
+				k,
+				s,
+				p,
+				naive;
+	ae_real    *x,
+			   *w,
+			   *b,
+			   *y,
+			   *coef,
+			   *cols;
+} ConvCase;
+
+/* sum(coef * conv(x)) */
+static double
+conv_loss(ConvCase *c)
+{
+	int			n = c->B * c->K * ae_conv_out(c->H, c->k, c->s, c->p) * ae_conv_out(c->W, c->k, c->s, c->p);
+	double		f = 0;
+
+	if (c->naive)
+		ae_conv_forward_naive(c->y, c->x, c->w, c->b, c->B, c->C, c->H, c->W, c->K, c->k, c->s, c->p);
+	else
+		ae_conv_forward(c->y, c->x, c->w, c->b, c->B, c->C, c->H, c->W, c->K, c->k, c->s, c->p,
+						c->cols);
+	for (int i = 0; i < n; i++)
+		f += c->coef[i] * c->y[i];
+	return f;
+}
+
+static double
+conv_fd(ConvCase *c, ae_real *v, const ae_real *grad, int n)
+{
+	double		worst = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		double		save = v[i],
+					lp,
+					lm;
+
+		v[i] = save + GRAD_H;
+		lp = conv_loss(c);
+		v[i] = save - GRAD_H;
+		lm = conv_loss(c);
+		v[i] = save;
+		worst = fmax(worst, rel_err(grad[i], (lp - lm) / (2 * GRAD_H)));
+	}
+	return worst;
+}
+
+/*
+ * Both convolution paths' backward against finite differences (input,
+ * weights, bias), with stride 1 and 2, padding 0 and 1, odd and even
+ * sides; then upsampling to an even and an odd size.
+ */
+static void
+test_conv(void)
+{
+	static const int shapes[][8] = {
+		/* B, C, H, W, K, k, s, p */
+		{2, 2, 5, 4, 3, 3, 1, 1}, {2, 1, 7, 6, 2, 3, 2, 1}, {1, 3, 4, 4, 2, 2, 2, 0}
+	};
+	UnitRegion	reg;
+
+	unit_region_init(&reg);
+	for (int sh = 0; sh < 3; sh++)
+		for (int naive = 0; naive <= 1; naive++)
+		{
+			ConvCase	c = {0};
+			int			nx,
+						nw,
+						ny;
+			const AeAlloc *a = &reg.alloc;
+			ae_real    *dx,
+					   *dw,
+					   *db;
+			char		what[80];
+
+			c.B = shapes[sh][0];
+			c.C = shapes[sh][1];
+			c.H = shapes[sh][2];
+			c.W = shapes[sh][3];
+			c.K = shapes[sh][4];
+			c.k = shapes[sh][5];
+			c.s = shapes[sh][6];
+			c.p = shapes[sh][7];
+			c.naive = naive;
+			nx = c.B * c.C * c.H * c.W;
+			nw = c.K * c.C * c.k * c.k;
+			ny = c.B * c.K * ae_conv_out(c.H, c.k, c.s, c.p) * ae_conv_out(c.W, c.k, c.s, c.p);
+			dx = ae_alloc(a, sizeof(ae_real) * nx);
+			dw = ae_alloc(a, sizeof(ae_real) * nw);
+			db = ae_alloc(a, sizeof(ae_real) * c.K);
+			c.x = ae_alloc(a, sizeof(ae_real) * nx);
+			c.w = ae_alloc(a, sizeof(ae_real) * nw);
+			c.b = ae_alloc(a, sizeof(ae_real) * c.K);
+			c.y = ae_alloc(a, sizeof(ae_real) * ny);
+			c.coef = ae_alloc(a, sizeof(ae_real) * ny);
+			c.cols = ae_alloc(a, sizeof(ae_real) * ae_conv_cols_size(c.C, c.H, c.W, c.k, c.s, c.p));
+			fill(c.x, nx, -1, 1);
+			fill(c.w, nw, -1, 1);
+			fill(c.b, c.K, -1, 1);
+			fill(c.coef, ny, -1, 1);
+			memset(dw, 0, sizeof(ae_real) * nw);
+			memset(db, 0, sizeof(ae_real) * c.K);
+			if (naive)
+				ae_conv_backward_naive(dx, dw, db, c.coef, c.x, c.w, c.B, c.C, c.H, c.W, c.K, c.k,
+									   c.s, c.p);
+			else
+				ae_conv_backward(dx, dw, db, c.coef, c.x, c.w, c.B, c.C, c.H, c.W, c.K, c.k, c.s,
+								 c.p, c.cols);
+			snprintf(what, sizeof(what), "conv %s %dx%d s%d p%d: input", naive ? "naive" : "fast",
+					 c.H, c.W, c.s, c.p);
+			report(what, conv_fd(&c, c.x, dx, nx), nx);
+			snprintf(what, sizeof(what), "conv %s %dx%d s%d p%d: weights", naive ? "naive" : "fast",
+					 c.H, c.W, c.s, c.p);
+			report(what, conv_fd(&c, c.w, dw, nw), nw);
+			snprintf(what, sizeof(what), "conv %s %dx%d s%d p%d: bias", naive ? "naive" : "fast",
+					 c.H, c.W, c.s, c.p);
+			report(what, conv_fd(&c, c.b, db, c.K), c.K);
+		}
+	/* upsampling: sum(coef * up(x)) is linear in x, its gradient the adjoint's output */
+	for (int odd = 0; odd <= 1; odd++)
+	{
+		int			B = 2,
+					C = 2,
+					H = 3,
+					W = 2,
+					OH = 2 * H - odd,
+					OW = 2 * W - odd;
+		int			nx = B * C * H * W,
+					ny = B * C * OH * OW;
+		const AeAlloc *a = &reg.alloc;
+		ae_real    *x = ae_alloc(a, sizeof(ae_real) * nx),
+				   *dx = ae_alloc(a, sizeof(ae_real) * nx),
+				   *y = ae_alloc(a, sizeof(ae_real) * ny),
+				   *coef = ae_alloc(a, sizeof(ae_real) * ny);
+		double		worst = 0;
+
+		fill(x, nx, -1, 1);
+		fill(coef, ny, -1, 1);
+		ae_upsample_backward(dx, coef, B, C, H, W, OH, OW);
+		for (int i = 0; i < nx; i++)
+		{
+			double		save = x[i],
+						lp = 0,
+						lm = 0;
+
+			x[i] = save + GRAD_H;
+			ae_upsample_forward(y, x, B, C, H, W, OH, OW);
+			for (int q = 0; q < ny; q++)
+				lp += coef[q] * y[q];
+			x[i] = save - GRAD_H;
+			ae_upsample_forward(y, x, B, C, H, W, OH, OW);
+			for (int q = 0; q < ny; q++)
+				lm += coef[q] * y[q];
+			x[i] = save;
+			worst = fmax(worst, rel_err(dx[i], (lp - lm) / (2 * GRAD_H)));
+		}
+		report(odd ? "upsample to an odd size, cropped" : "upsample by 2", worst, nx);
+	}
+	unit_region_free(&reg);
+}
+
 static const UnitTest tests[] = {
 	{"dense layer", test_dense},
 	{"activations", test_activations},
@@ -1209,6 +1383,7 @@ static const UnitTest tests[] = {
 	{"cvae penalty and objective", test_cvae},
 	{"lstm layer, sequences of 5, 3 and 1 steps", test_lstm},
 	{"lstm kind, the whole model", test_lstm_model},
+	{"convolution and upsampling", test_conv},
 };
 
 /* Run every gradient check. */
