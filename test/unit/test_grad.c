@@ -81,6 +81,31 @@ report(const char *what, double max_err, int ncoords)
 		  what, max_err, GRAD_TOL);
 }
 
+/*
+ * Largest relative error of grad against centred differences of loss(arg)
+ * over v[0..n): the check every layer test below shares.
+ */
+static double
+fd_worst(double (*loss) (void *), void *arg, ae_real *v, const ae_real *grad, int n)
+{
+	double		worst = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		double		save = v[i],
+					lp,
+					lm;
+
+		v[i] = save + GRAD_H;
+		lp = loss(arg);
+		v[i] = save - GRAD_H;
+		lm = loss(arg);
+		v[i] = save;
+		worst = fmax(worst, rel_err(grad[i], (lp - lm) / (2 * GRAD_H)));
+	}
+	return worst;
+}
+
 /* ---- dense layer ---- */
 
 typedef struct DenseCase
@@ -1016,26 +1041,17 @@ lstm_loss(LstmCase *k)
 	return s;
 }
 
-/* Largest relative error of grad against finite differences of lstm_loss over v[0..n). */
+/* lstm_loss as fd_worst calls it. */
+static double
+lstm_loss_arg(void *k)
+{
+	return lstm_loss(k);
+}
+
 static double
 lstm_fd(LstmCase *k, ae_real *v, const ae_real *grad, int n)
 {
-	double		worst = 0;
-
-	for (int i = 0; i < n; i++)
-	{
-		double		save = v[i],
-					lp,
-					lm;
-
-		v[i] = save + GRAD_H;
-		lp = lstm_loss(k);
-		v[i] = save - GRAD_H;
-		lm = lstm_loss(k);
-		v[i] = save;
-		worst = fmax(worst, rel_err(grad[i], (lp - lm) / (2 * GRAD_H)));
-	}
-	return worst;
+	return fd_worst(lstm_loss_arg, k, v, grad, n);
 }
 
 /*
@@ -1230,25 +1246,17 @@ conv_loss(ConvCase *c)
 	return f;
 }
 
+/* conv_loss as fd_worst calls it. */
+static double
+conv_loss_arg(void *c)
+{
+	return conv_loss(c);
+}
+
 static double
 conv_fd(ConvCase *c, ae_real *v, const ae_real *grad, int n)
 {
-	double		worst = 0;
-
-	for (int i = 0; i < n; i++)
-	{
-		double		save = v[i],
-					lp,
-					lm;
-
-		v[i] = save + GRAD_H;
-		lp = conv_loss(c);
-		v[i] = save - GRAD_H;
-		lm = conv_loss(c);
-		v[i] = save;
-		worst = fmax(worst, rel_err(grad[i], (lp - lm) / (2 * GRAD_H)));
-	}
-	return worst;
+	return fd_worst(conv_loss_arg, c, v, grad, n);
 }
 
 /*
