@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char *const kind_names[AE_KIND_COUNT] = {
-	"ae", "denoising", "sparse", "contractive", "vae", "cvae", "lstm"
+	"ae", "denoising", "sparse", "contractive", "vae", "cvae", "lstm", "conv"
 };
 
 /* Name of a kind. */
@@ -195,6 +195,8 @@ ae_model_layout(AeModel *model)
 	model->dec_in = o->latent + cond_width;
 	if (o->kind == AE_KIND_LSTM)
 		return ae_seq_layout(model);
+	if (o->kind == AE_KIND_CONV)
+		return ae_conv_layout(model);
 
 	/*
 	 * encoder n_in → hidden… → latent (2 · latent: means and log-variances
@@ -248,6 +250,11 @@ ae_model_init_params(AeModel *model, AeRng *rng)
 		ae_seq_init_params(model, rng);
 		return;
 	}
+	if (model->opt.kind == AE_KIND_CONV)
+	{
+		ae_conv_init_params(model, rng);
+		return;
+	}
 	for (int l = 0; l < model->nlayers; l++)
 	{
 		const AeLayer *L = &model->layers[l];
@@ -290,6 +297,8 @@ ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a)
 		return AE_ENOMEM;
 	if (model->opt.kind == AE_KIND_LSTM)
 		return ae_seq_work_init(w, model, max_batch, a);
+	if (model->opt.kind == AE_KIND_CONV)
+		return ae_conv_work_init(w, model, max_batch, a);
 	if (model->opt.kind == AE_KIND_CONTRACTIVE)
 	{
 		w->probe = ae_alloc(a, sizeof(ae_real) * B * model->n_in);
@@ -420,6 +429,8 @@ ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B)
 
 	if (model->opt.kind == AE_KIND_LSTM)
 		return ae_seq_forward(model, w, x, B);
+	if (model->opt.kind == AE_KIND_CONV)
+		return ae_conv_net_forward(model, w, x, B);
 	h = forward_layers(model, w, w->act, x, B, 0, model->nencoder);
 
 	/* decoder input: the latent code, or mean + sigma * eps; then the condition */
@@ -446,6 +457,8 @@ ae_model_decode(const AeModel *model, AeWork *w, const ae_real *z, const ae_real
 
 	if (model->opt.kind == AE_KIND_LSTM)
 		return ae_seq_decode(model, w, z, B);
+	if (model->opt.kind == AE_KIND_CONV)
+		return ae_conv_net_decode(model, w, z, B);
 	for (int r = 0; r < B; r++)
 		memcpy(w->z + (size_t) r * model->dec_in, z + (size_t) r * L, sizeof(ae_real) * L);
 	copy_condition(model, w, x, B);
@@ -458,6 +471,8 @@ ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 {
 	if (model->opt.kind == AE_KIND_LSTM)
 		return ae_seq_encode(model, w, x, B);
+	if (model->opt.kind == AE_KIND_CONV)
+		return ae_conv_net_encode(model, w, x, B);
 	return forward_layers(model, w, w->act, x, B, 0, model->nencoder);
 }
 
@@ -465,7 +480,7 @@ ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 const ae_real *
 ae_model_latent(const AeModel *model, const AeWork *w)
 {
-	if (model->opt.kind == AE_KIND_LSTM)
+	if (model->opt.kind == AE_KIND_LSTM || model->opt.kind == AE_KIND_CONV)
 		return w->z;
 	return w->act[model->nencoder - 1];
 }
@@ -827,6 +842,11 @@ ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
 	if (o->kind == AE_KIND_LSTM)
 	{
 		ae_seq_backward(model, w, dout, B, grads);
+		return;
+	}
+	if (o->kind == AE_KIND_CONV)
+	{
+		ae_conv_net_backward(model, w, dout, B, grads);
 		return;
 	}
 	memcpy(d, dout, sizeof(ae_real) * (size_t) B * model->n_out);

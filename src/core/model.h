@@ -32,10 +32,11 @@ typedef enum AeKind
 	AE_KIND_CONTRACTIVE = 3,	/* penalty on the whole encoder's Jacobian (expected squared norm) */
 	AE_KIND_VAE = 4,			/* variational: latent mean and log-variance, KL to N(0, I) */
 	AE_KIND_CVAE = 5,			/* variational, encoder and decoder given a condition column */
-	AE_KIND_LSTM = 6			/* a sequence (an array column) read and rewritten by LSTMs */
+	AE_KIND_LSTM = 6,			/* a sequence (an array column) read and rewritten by LSTMs */
+	AE_KIND_CONV = 7			/* an image (an array column) through convolutions */
 } AeKind;
 
-#define AE_KIND_COUNT 7
+#define AE_KIND_COUNT 8
 
 /* Does a kind have a variational latent (mean and log-variance)? */
 #define AE_KIND_IS_VARIATIONAL(k) ((k) == AE_KIND_VAE || (k) == AE_KIND_CVAE)
@@ -208,6 +209,35 @@ typedef struct AeSeqLayout
 				out_b;
 } AeSeqLayout;
 
+/*
+ * The conv kind's network (convnet.c): its image is the model's one array
+ * column, (C, H, W) from a 2-D (C = 1) or 3-D array, each pixel's inputs
+ * its value and its missing indicator, so 2C input channels.  Stage i of
+ * the encoder (opt.hidden[i] filters, 3 × 3, stride 2, padding 1) takes
+ * (ch[i], h[i], w[i]) to (ch[i + 1], h[i + 1], w[i + 1]); the last stage's
+ * output, flattened, gives the latent through a dense layer; the decoder
+ * mirrors: a dense layer back to the last stage's output, then per stage,
+ * last first, upsampling to (h[i], w[i]) and a 3 × 3 convolution (stride 1)
+ * to ch[i] channels (C for the first stage: the image's values).
+ */
+typedef struct AeConvLayout
+{
+	int			nstages;
+	int			C;				/* the image's channels */
+	int			ch[AE_MAX_HIDDEN + 1];
+	int			h[AE_MAX_HIDDEN + 1];
+	int			w[AE_MAX_HIDDEN + 1];
+	size_t		enc_w[AE_MAX_HIDDEN],
+				enc_b[AE_MAX_HIDDEN],
+				lat_w,
+				lat_b,
+				dec_in_w,
+				dec_in_b,
+				dec_w[AE_MAX_HIDDEN],	/* stage i's decoder convolution, to dec_out(i) channels */
+				dec_b[AE_MAX_HIDDEN];
+	size_t		cols;			/* scratch of the widest convolution, per image */
+} AeConvLayout;
+
 typedef struct AeModel
 {
 	AeOptions	opt;
@@ -223,6 +253,7 @@ typedef struct AeModel
 	int			dec_in;			/* inputs of the first decoder layer: latent + condition width */
 	AeLayer		layers[AE_MAX_LAYERS];
 	AeSeqLayout seq;			/* the lstm kind's network (no layers) */
+	AeConvLayout conv;			/* the conv kind's network (no layers) */
 	size_t		nparams;
 
 	ae_real    *params;			/* (nparams) every W and b, one buffer */
@@ -282,6 +313,15 @@ typedef struct AeWork
 	ae_real    *seq_work;		/* ae_lstm_work_size(T, B, H) */
 	ae_real    *seq_d1,
 			   *seq_d2;			/* (B, max(H, L)) */
+	/* the conv kind's (NULL for others): stage by stage, (B, channels, height, width) */
+	ae_real    *img;			/* (B, 2C, h[0], w[0]) the image's inputs */
+	ae_real    *enc_a[AE_MAX_HIDDEN];	/* stage i's output: (ch[i+1], h[i+1], w[i+1]) */
+	ae_real    *dec_a;			/* the decoder's dense output: the last stage's shape */
+	ae_real    *up[AE_MAX_HIDDEN];	/* stage i's upsampled input: (ch[i+1], h[i], w[i]) */
+	ae_real    *dec_o[AE_MAX_HIDDEN];	/* stage i's decoder output: (dec_out(i), h[i], w[i]) */
+	ae_real    *conv_cols;		/* AeConvLayout.cols */
+	ae_real    *conv_g1,
+			   *conv_g2;		/* gradients, the widest stage's size */
 } AeWork;
 
 /*
@@ -320,6 +360,16 @@ const ae_real *ae_seq_encode(const AeModel *model, AeWork *w, const ae_real *x, 
 const ae_real *ae_seq_decode(const AeModel *model, AeWork *w, const ae_real *z, int B);
 void		ae_seq_backward(const AeModel *model, AeWork *w, const ae_real *dout, int B,
 							ae_real *grads);
+
+/* The conv kind (convnet.c), as the lstm kind's functions above. */
+AeStatus	ae_conv_layout(AeModel *model);
+void		ae_conv_init_params(AeModel *model, AeRng *rng);
+AeStatus	ae_conv_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a);
+const ae_real *ae_conv_net_forward(const AeModel *model, AeWork *w, const ae_real *x, int B);
+const ae_real *ae_conv_net_encode(const AeModel *model, AeWork *w, const ae_real *x, int B);
+const ae_real *ae_conv_net_decode(const AeModel *model, AeWork *w, const ae_real *z, int B);
+void		ae_conv_net_backward(const AeModel *model, AeWork *w, const ae_real *dout, int B,
+								 ae_real *grads);
 
 /*
  * Denoising by masking: mi: (B, ncols) is m with each observed value hidden

@@ -666,6 +666,13 @@ resolve_defaults(AeFitConfig *cfg, int width, int n_train)
 	{
 		o->nhidden = 1;
 		o->hidden[0] = o->kind == AE_KIND_LSTM ? AE_DEFAULT_LSTM_UNITS : Min(Max(2 * width, 16), 256);
+		if (o->kind == AE_KIND_CONV)
+		{
+			/* two stages of 3 x 3 filters, stride 2 */
+			o->nhidden = 2;
+			o->hidden[0] = 16;
+			o->hidden[1] = 32;
+		}
 	}
 	else if (o->kind == AE_KIND_LSTM && o->nhidden != 1)
 		ereport(ERROR,
@@ -767,9 +774,45 @@ check_sequence(List *kept)
 				 errhint("Train on rows whose sequences reach every step.")));
 }
 
+/* The conv kind models one image: every modelled column an element of one 2-D or 3-D array. */
+static void
+check_image(List *kept)
+{
+	FitColumn  *first = linitial(kept);
+	const char *array = NULL;
+	ListCell   *lc;
+
+	foreach(lc, kept)
+		if (((FitColumn *) lfirst(lc))->ndim >= 2)
+		{
+			array = ((FitColumn *) lfirst(lc))->name;
+			break;
+		}
+	foreach(lc, kept)
+	{
+		FitColumn  *fc = lfirst(lc);
+
+		if (fc->ndim < 2 || fc->attno != first->attno)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("kind conv models one image column, a 2-D or 3-D array; \"%s\" is %s",
+							fc->name, fc->ndim == 0 ? "not an array" :
+							fc->ndim == 1 ? "a 1-D array" : "a second one"),
+					 array ? errhint("Name the image column alone: columns => ARRAY['%s'].", array)
+					 : errhint("Give the image as an array of rows, [rows][columns], or with channels first, [channels][rows][columns].")));
+	}
+	if (list_length(kept) != first->nelems)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kind conv needs a value at every pixel of \"%s\"; some pixels have none",
+						first->name),
+				 errhint("Train on rows whose images have values everywhere.")));
+}
+
 /*
- * A sequence's steps share one encoding, since one LSTM reads them all:
- * measured over every step's values at once.
+ * A sequence's steps (lstm) or an image's pixels (conv) share one
+ * encoding, since one set of weights reads them all: measured over every
+ * element's values at once.
  */
 static void
 measure_sequence(AeColumn *shared, const double *raw, int n, int nread, List *kept)
@@ -1007,6 +1050,8 @@ ae_fit_sample(AeSample *sample)
 		check_condition(kept, ncols, cfg.condition, sample->typid);
 	if (cfg.opt.kind == AE_KIND_LSTM)
 		check_sequence(kept);
+	if (cfg.opt.kind == AE_KIND_CONV)
+		check_image(kept);
 
 	/* per-column encodings, and the raw cells turned into network units */
 	model = palloc0(sizeof(AeModel));
@@ -1014,7 +1059,7 @@ ae_fit_sample(AeSample *sample)
 	model->cols = palloc0(sizeof(AeColumn) * ncols);
 	ts = huge_alloc(sizeof(ae_real), n, ncols);
 	ms = huge_alloc(sizeof(uint8), n, ncols);
-	if (cfg.opt.kind == AE_KIND_LSTM)
+	if (cfg.opt.kind == AE_KIND_LSTM || cfg.opt.kind == AE_KIND_CONV)
 		measure_sequence(&shared, raw, n, nread, kept);
 	foreach(lc, kept)
 	{
@@ -1039,7 +1084,7 @@ ae_fit_sample(AeSample *sample)
 				if (!isnan(cell[i]))
 					cell[i] = id_to_class[(int) cell[i]];
 		}
-		if (cfg.opt.kind == AE_KIND_LSTM)
+		if (cfg.opt.kind == AE_KIND_LSTM || cfg.opt.kind == AE_KIND_CONV)
 		{
 			col->lo = shared.lo;
 			col->hi = shared.hi;
@@ -1098,7 +1143,8 @@ ae_fit_sample(AeSample *sample)
 
 	/* architecture from the data, then train */
 	model->opt = cfg.opt;
-	model->opt.nhidden = model->opt.kind == AE_KIND_LSTM ? 1 : 0;	/* an LSTM's units */
+	/* an LSTM's units, a convolution stage's filters */
+	model->opt.nhidden = model->opt.kind == AE_KIND_LSTM || model->opt.kind == AE_KIND_CONV ? 1 : 0;
 	model->opt.hidden[0] = 1;
 	model->opt.latent = 1;		/* provisional: this layout only measures the outputs */
 	model->opt.activation = 0;

@@ -138,7 +138,7 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown autoencoder kind \"%s\"", name),
-					 errhint("Valid kinds are: ae, denoising, sparse, contractive, vae, cvae, lstm.")));
+					 errhint("Valid kinds are: ae, denoising, sparse, contractive, vae, cvae, lstm, conv.")));
 	}
 	else if (strcmp(key, "columns") == 0)
 		cfg->columns = name_list(key, v);

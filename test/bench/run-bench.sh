@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks under test/bench, in a throwaway cluster.
 #
-#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 18 minutes)
+#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 19 minutes)
 #   bash test/bench/run-bench.sh anomaly  anomaly_bench.py: ROC-AUC of ae_score (every kind)
 #                                         against isolation forest, LOF, elliptic envelope
 #                                         and a z-score on 13 ODDS-style sets (about a minute)
@@ -9,6 +9,10 @@
 #                                         scored by its window of 48 readings (an array
 #                                         column; ae, vae, lstm), against isolation forest and a rolling
 #                                         z-score (about 3 minutes)
+#   bash test/bench/run-bench.sh conv     digits_conv.py: the conv kind against the dense ae on
+#                                         the digits as 8x8 arrays: held-out reconstruction and
+#                                         a rare digit's ranking, next to isolation forest
+#                                         (about a minute)
 #   bash test/bench/run-bench.sh impute   impute_quality.py: ae_impute (every kind) against
 #                                         mean/mode, kNN, IterativeImputer, MICE and MissForest
 #                                         on 8 sets, cells hidden at random (20%, 40%) and not
@@ -62,6 +66,7 @@ if [ "${1:-}" = "--in-cluster" ]; then
     }
     run anomaly anomaly_bench.py "$py" test/bench/anomaly_bench.py "$@"
     run nab nab_windows.py "$py" test/bench/nab_windows.py "$@"
+    run conv digits_conv.py "$py" test/bench/digits_conv.py "$@"
     run impute impute_quality.py "$py" test/bench/impute_quality.py "$@"
     run speed speed.sql "${psql[@]}" -f test/bench/speed.sql
     run vae vae_reference.py "$py" test/bench/vae_reference.py "$@"
@@ -72,9 +77,9 @@ fi
 which=${1:-all}
 [ $# -gt 0 ] && shift
 case "$which" in
-    all | anomaly | nab | impute | speed | vae | pictures | kernels) ;;
+    all | anomaly | nab | conv | impute | speed | vae | pictures | kernels) ;;
     *)
-        echo "usage: $0 [all|anomaly|nab|impute|speed|vae|pictures|kernels] [script arguments]" >&2
+        echo "usage: $0 [all|anomaly|nab|conv|impute|speed|vae|pictures|kernels] [script arguments]" >&2
         exit 2
         ;;
 esac
@@ -90,7 +95,7 @@ if [ "$which" != kernels ]; then
     "$py" -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
     "$py" -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
     case "$which" in
-        all | anomaly | nab | impute)
+        all | anomaly | nab | conv | impute)
             "$py" -c 'import sklearn' 2>/dev/null || need+=(python3-sklearn)
             ;;
     esac

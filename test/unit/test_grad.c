@@ -1115,78 +1115,83 @@ test_lstm(void)
 		  "a sequence of 1 step keeps h_1 to the end");
 }
 
-/* ---- the lstm kind: the whole sequence autoencoder ---- */
+/* ---- the kinds over an array column: the whole network ---- */
 
-#define ST 6					/* steps: the array's elements */
+#define AMAX 40					/* elements of the checked arrays, at most */
 
 /*
- * Every parameter of an lstm model (encoder LSTM, latent, decoder's initial
- * state, decoder LSTM, output layer) against centred differences of the
- * reconstruction loss, over a batch with missing steps (fed as 0 with
- * their indicator, left out of the loss).
+ * Every parameter of a model of kind (lstm or conv) over one array column
+ * of the given shape (every column an element, with its missing
+ * indicator), against centred differences of the reconstruction loss over
+ * a batch with missing elements (fed as 0 with their indicator, left out
+ * of the loss).
  */
 static void
-test_lstm_model(void)
+check_array_model(const char *what, int kind, int ndim, const int *dims, const int *hidden,
+				  int nhidden, int latent)
 {
-	AeColumn	cols[ST];
+	AeColumn	cols[AMAX];
 	AeModel		md;
 	AeWork		w;
 	UnitRegion	reg;
 	AeRng		init_rng;
-	ae_real		t[GB * ST];
-	uint8_t		m[GB * ST];
+	ae_real		t[GB * AMAX];
+	uint8_t		m[GB * AMAX];
 	ae_real    *grads;
 	double		worst = 0;
+	int			n = 1;
+	char		name[96];
 
+	for (int d = 0; d < ndim; d++)
+		n *= dims[d];
 	unit_region_init(&reg);
 	memset(cols, 0, sizeof(cols));
 	memset(&md, 0, sizeof(md));
-	for (int c = 0; c < ST; c++)
+	for (int c = 0; c < n; c++)
 	{
-		strcpy(cols[c].name, "seq");
+		strcpy(cols[c].name, "arr");
 		cols[c].kind = AE_COL_NUMERIC;
 		cols[c].scale = 1;
 		cols[c].weight = 1;
 		cols[c].flags = AE_COLFLAG_INDICATOR;
-		cols[c].ndim = 1;
-		cols[c].dims[0] = ST;
+		cols[c].ndim = ndim;
+		memcpy(cols[c].dims, dims, sizeof(int) * ndim);
 		cols[c].elem = c;
 	}
-	md.opt.kind = AE_KIND_LSTM;
+	md.opt.kind = kind;
 	md.opt.score = AE_SCORE_RECONSTRUCTION;
 	md.opt.activation = AE_ACT_TANH;
-	md.opt.nhidden = 1;
-	md.opt.hidden[0] = 3;
-	md.opt.latent = 2;
-	md.ncols = ST;
+	md.opt.nhidden = nhidden;
+	memcpy(md.opt.hidden, hidden, sizeof(int) * nhidden);
+	md.opt.latent = latent;
+	md.ncols = n;
 	md.cols = cols;
-	if (!CHECK(ae_model_layout(&md) == AE_OK, "layout of an lstm model") ||
+	if (!CHECK(ae_model_layout(&md) == AE_OK, "%s: layout", what) ||
 		!CHECK(ae_model_alloc_params(&md, &reg.alloc) == AE_OK, "alloc params"))
 		goto done;
-	CHECK(md.n_in == 2 * ST && md.n_out == ST && md.seq.ni == 2,
-		  "lstm: inputs a value and an indicator per step, an output per step");
+	CHECK(md.n_in == 2 * n && md.n_out == n, "%s: a value and an indicator in, a value out", what);
 	ae_rng_seed(&init_rng, 7);
 	ae_model_init_params(&md, &init_rng);
-	/* the dense biases start at zero: give them generic values */
-	fill(md.params + md.seq.lat_b, md.opt.latent, -0.3, 0.3);
-	fill(md.params + md.seq.init_b, md.seq.H, -0.3, 0.3);
-	md.params[md.seq.out_b] = 0.2;
-	CHECK(ae_work_init(&w, &md, GB, &reg.alloc) == AE_OK, "lstm work init");
+	/* biases start at zero: generic values make generic gradients */
+	for (size_t i = 0; i < md.nparams; i++)
+		if (md.params[i] == 0)
+			md.params[i] = (ae_real) unif(-0.3, 0.3);
+	CHECK(ae_work_init(&w, &md, GB, &reg.alloc) == AE_OK, "%s: work init", what);
 	grads = ae_alloc(&reg.alloc, sizeof(ae_real) * md.nparams);
 	for (int r = 0; r < GB; r++)
-		for (int c = 0; c < ST; c++)
+		for (int c = 0; c < n; c++)
 		{
-			t[r * ST + c] = sin(r + 0.7 * c) + 0.1 * ae_rng_normal(&rng);
-			m[r * ST + c] = ae_rng_uniform(&rng) >= 0.2;
+			t[r * n + c] = sin(r + 0.7 * c) + 0.1 * ae_rng_normal(&rng);
+			m[r * n + c] = ae_rng_uniform(&rng) >= 0.2;
 		}
 	m[0] = 0;
-	m[1 * ST + ST - 1] = 0;
+	m[1 * n + n - 1] = 0;
 	ae_model_inputs(&md, t, m, w.x, GB);
 	{
 		const ae_real *out = ae_model_forward(&md, &w, w.x, GB);
 		double		f = ae_model_loss(&md, out, t, m, GB, w.dout, NULL);
 
-		CHECK(isfinite(f) && f > 0, "lstm objective finite and positive: %g", f);
+		CHECK(isfinite(f) && f > 0, "%s: objective finite and positive: %g", what, f);
 		memset(grads, 0, sizeof(ae_real) * md.nparams);
 		ae_model_backward(&md, &w, w.x, w.dout, GB, grads);
 	}
@@ -1203,9 +1208,33 @@ test_lstm_model(void)
 		md.params[i] = save;
 		worst = fmax(worst, rel_err(grads[i], (lp - lm) / (2 * GRAD_H)));
 	}
-	report("lstm model, every parameter", worst, (int) md.nparams);
+	snprintf(name, sizeof(name), "%s, every parameter", what);
+	report(name, worst, (int) md.nparams);
 done:
 	unit_region_free(&reg);
+}
+
+/* The lstm kind over a sequence of 6 steps: encoder, latent, decoder, output layer. */
+static void
+test_lstm_model(void)
+{
+	static const int dims[1] = {6},
+				hidden[1] = {3};
+
+	check_array_model("lstm model", AE_KIND_LSTM, 1, dims, hidden, 1, 2);
+}
+
+/* The conv kind over an odd-sized image and a 3-channel one, one and two stages. */
+static void
+test_conv_model(void)
+{
+	static const int image[2] = {5, 4},
+				channels[3] = {2, 3, 3},
+				one[1] = {3},
+				two[2] = {3, 2};
+
+	check_array_model("conv model, 5x4, stages 3 and 2", AE_KIND_CONV, 2, image, two, 2, 2);
+	check_array_model("conv model, 2x3x3, one stage", AE_KIND_CONV, 3, channels, one, 1, 3);
 }
 
 /* ---- convolution and upsampling ---- */
@@ -1392,6 +1421,7 @@ static const UnitTest tests[] = {
 	{"lstm layer, sequences of 5, 3 and 1 steps", test_lstm},
 	{"lstm kind, the whole model", test_lstm_model},
 	{"convolution and upsampling", test_conv},
+	{"conv kind, the whole model", test_conv_model},
 };
 
 /* Run every gradient check. */
