@@ -1,5 +1,6 @@
--- The conv kind: an image in a 2-D (or channels-first 3-D) array column,
--- through convolutions; every function works on it as on the other kinds.
+-- The conv kind: an image in a 2-D (or channels-first 3-D) array column, or
+-- a flat one read in the shape option's shape, through convolutions; every
+-- function works on it as on the other kinds.
 SET client_min_messages = warning;
 -- 600 8x8 images: a bright bar at a random row or column, on a dim background
 SELECT setseed(0.5);
@@ -56,5 +57,15 @@ SELECT i AS id, ARRAY[array_fill((i % 5)::real, ARRAY[4, 4]), array_fill((i % 3)
 SELECT count(*) FROM ae_train('rgb', 'rgb', kind => 'conv', columns => ARRAY['px'],
                               options => '{"epochs": 5}');
 SELECT array_dims((ae_reconstruct('rgb', r)).px) FROM rgb r WHERE id = 1;
-DELETE FROM ae_models WHERE name IN ('bars', 'rgb');
-DROP TABLE bars, rgb;
+-- a flat array read as an image with the shape option: the array keeps its own shape
+CREATE TABLE flat_bars AS SELECT id, ARRAY(SELECT unnest(img)) AS px FROM bars;
+SELECT count(*) FROM ae_train('flat_bars', 'flat_bars', kind => 'conv', columns => ARRAY['px'],
+                              options => '{"shape": [8, 8], "epochs": 40}');
+SELECT ae_info(model)->'options'->'shape' AS shape FROM ae_models WHERE name = 'flat_bars';
+SELECT id FROM flat_bars b ORDER BY ae_score('flat_bars', b) DESC LIMIT 1;
+SELECT array_dims((ae_reconstruct('flat_bars', b)).px) FROM flat_bars b WHERE id = 1;
+SELECT * FROM ae_train('bad', 'flat_bars', kind => 'conv', columns => ARRAY['px'],
+                       options => '{"shape": [8, 9]}');
+SELECT * FROM ae_train('bad', 'flat_bars', columns => ARRAY['px'], options => '{"shape": [8, 8]}');
+DELETE FROM ae_models WHERE name IN ('bars', 'rgb', 'flat_bars');
+DROP TABLE bars, rgb, flat_bars;

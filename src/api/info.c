@@ -78,6 +78,14 @@ append_kind_options(StringInfo s, const AeModel *m)
 				escape_json(s, m->cols[m->cond_col].name);
 			}
 			break;
+		case AE_KIND_CONV:
+			{
+				const AeConvLayout *v = &m->conv;
+
+				/* the image as the network reads it: the shape option's, or the array's */
+				appendStringInfo(s, ",\"shape\":[%d,%d,%d]", v->C, v->h[0], v->w[0]);
+			}
+			break;
 		default:
 			break;
 	}

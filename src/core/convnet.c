@@ -42,12 +42,18 @@ ae_conv_layout(AeModel *model)
 	int			ni = first->in_width + ((first->flags & AE_COLFLAG_INDICATOR) ? 1 : 0),
 				S = o->nhidden,
 				L = o->latent;
+	/* the image: the shape option over the array's elements, or the array's own shape */
+	int			ndim = o->shape_ndim > 0 ? o->shape_ndim : first->ndim;
+	const int  *dims = o->shape_ndim > 0 ? o->shape : first->dims;
 	size_t		p = 0,
 				F;
 
-	if (S < 1 || S > AE_MAX_HIDDEN || L < 1 || L > AE_MAX_WIDTH ||
-		(first->ndim != 2 && first->ndim != 3))
+	if (S < 1 || S > AE_MAX_HIDDEN || L < 1 || L > AE_MAX_WIDTH || (ndim != 2 && ndim != 3) ||
+		first->ndim < 1)
 		return AE_ECORRUPT;
+	for (int d = 0; d < ndim; d++)
+		if (dims[d] < 1 || dims[d] > AE_MAX_COLUMNS)
+			return AE_ECORRUPT;
 	for (int c = 0; c < model->ncols; c++)
 	{
 		const AeColumn *col = &model->cols[c];
@@ -57,10 +63,10 @@ ae_conv_layout(AeModel *model)
 			return AE_ECORRUPT;
 	}
 	v->nstages = S;
-	v->C = first->ndim == 3 ? first->dims[0] : 1;
+	v->C = ndim == 3 ? dims[0] : 1;
 	v->ch[0] = v->C * ni;
-	v->h[0] = first->dims[first->ndim - 2];
-	v->w[0] = first->dims[first->ndim - 1];
+	v->h[0] = dims[ndim - 2];
+	v->w[0] = dims[ndim - 1];
 	if ((size_t) v->C * v->h[0] * v->w[0] != (size_t) model->ncols)
 		return AE_ECORRUPT;
 	v->cols = 0;

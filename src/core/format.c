@@ -112,6 +112,9 @@ write_body(Writer *w, const AeModel *m)
 	put_f64(w, o->beta);
 	put_uint(w, o->score, 1);
 	put_uint(w, o->latent_activation, 1);
+	put_uint(w, o->shape_ndim, 1);
+	for (int d = 0; d < o->shape_ndim; d++)
+		put_uint(w, o->shape[d], 4);
 	put_uint(w, (uint64_t) o->max_rows, 8);
 	put_uint(w, o->seed, 8);
 
@@ -401,6 +404,14 @@ read_options(Reader *r, AeOptions *o, int version)
 		o->score = AE_SCORE_RECONSTRUCTION;
 	/* before version 5 every latent was linear; ae_model_layout checks the value */
 	o->latent_activation = version >= 5 ? (int) get_uint(r, 1) : AE_ACT_IDENTITY;
+	/* from version 6 a conv model's image shape: up to AE_MAX_DIMS sides, none for other kinds */
+	o->shape_ndim = version >= 6 ? (int) get_uint(r, 1) : 0;
+	check(r, o->shape_ndim <= AE_MAX_DIMS && (o->shape_ndim == 0 || o->kind == AE_KIND_CONV));
+	for (int d = 0; r->err == AE_OK && d < o->shape_ndim; d++)
+	{
+		o->shape[d] = (int) get_uint(r, 4);
+		check(r, o->shape[d] >= 1 && o->shape[d] <= AE_MAX_COLUMNS);
+	}
 	/* finite and in range: a corrupt value must not reach training or scoring */
 	check(r, o->noise >= 0 && o->noise <= 100 && o->sparsity >= 0 && o->sparsity <= 1e6 &&
 		  o->sparsity_target >= 0 && o->sparsity_target < 1 && o->contractive >= 0 &&

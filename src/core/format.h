@@ -17,7 +17,9 @@
  * The options end, from version 3, with noise, sparsity, sparsity_target,
  * contractive, beta (f64 each), score (1 byte), from version 5 the latent
  * layer's activation (1 byte: identity, or sigmoid for the sparse kind;
- * identity when an older version is read), then max_rows and seed.
+ * identity when an older version is read), from version 6 the conv kind's
+ * image shape (1 byte of dimensions, 0 to 3, then a 4-byte side each),
+ * then max_rows and seed.
  *
  * The reader checks every length, count, dimension and offset before use
  * and reports a status instead of reading out of bounds; every field is in

@@ -162,6 +162,8 @@ typedef struct AeOptions
 	double		contractive;	/* contractive: weight of the encoder Jacobian penalty */
 	double		beta;			/* variational: weight of the KL term in training */
 	int			score;			/* variational: AeScoreMode */
+	int			shape_ndim;		/* conv: the image's shape over its array's elements, */
+	int			shape[AE_MAX_DIMS];	/* 0 dimensions: the array's own shape */
 	int64_t		max_rows;		/* reservoir size */
 	uint64_t	seed;
 } AeOptions;
@@ -211,7 +213,8 @@ typedef struct AeSeqLayout
 
 /*
  * The conv kind's network (convnet.c): its image is the model's one array
- * column, (C, H, W) from a 2-D (C = 1) or 3-D array, each pixel's inputs
+ * column, (C, H, W) from a 2-D (C = 1) or 3-D array, or from the array's
+ * elements read in the shape of opt.shape, each pixel's inputs
  * its value and its missing indicator, so 2C input channels.  Stage i of
  * the encoder (opt.hidden[i] filters, 3 × 3, stride 2, padding 1) takes
  * (ch[i], h[i], w[i]) to (ch[i + 1], h[i + 1], w[i + 1]); the last stage's

@@ -774,9 +774,12 @@ check_sequence(List *kept)
 				 errhint("Train on rows whose sequences reach every step.")));
 }
 
-/* The conv kind models one image: every modelled column an element of one 2-D or 3-D array. */
+/*
+ * The conv kind models one image: every modelled column an element of one
+ * 2-D or 3-D array, or of an array of any shape read in the shape option's.
+ */
 static void
-check_image(List *kept)
+check_image(List *kept, const AeOptions *o)
 {
 	FitColumn  *first = linitial(kept);
 	const char *array = NULL;
@@ -792,14 +795,14 @@ check_image(List *kept)
 	{
 		FitColumn  *fc = lfirst(lc);
 
-		if (fc->ndim < 2 || fc->attno != first->attno)
+		if (fc->ndim < (o->shape_ndim > 0 ? 1 : 2) || fc->attno != first->attno)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("kind conv models one image column, a 2-D or 3-D array; \"%s\" is %s",
 							fc->name, fc->ndim == 0 ? "not an array" :
 							fc->ndim == 1 ? "a 1-D array" : "a second one"),
 					 array ? errhint("Name the image column alone: columns => ARRAY['%s'].", array)
-					 : errhint("Give the image as an array of rows, [rows][columns], or with channels first, [channels][rows][columns].")));
+					 : errhint("Give the image as an array of rows, [rows][columns], or with channels first, [channels][rows][columns]; or a flat array with the shape option, as in '{\"shape\": [8, 8]}'.")));
 	}
 	if (list_length(kept) != first->nelems)
 		ereport(ERROR,
@@ -807,6 +810,20 @@ check_image(List *kept)
 				 errmsg("kind conv needs a value at every pixel of \"%s\"; some pixels have none",
 						first->name),
 				 errhint("Train on rows whose images have values everywhere.")));
+	if (o->shape_ndim > 0)
+	{
+		int64		n = 1;
+
+		for (int d = 0; d < o->shape_ndim; d++)
+			n *= o->shape[d];
+		if (n != first->nelems)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("shape %s has %lld pixels, array column \"%s\" %d elements",
+							shape_text(o->shape_ndim, o->shape), (long long) n, first->name,
+							first->nelems),
+					 errhint("Give a shape whose sides multiply to the array's length.")));
+	}
 }
 
 /*
@@ -1051,7 +1068,7 @@ ae_fit_sample(AeSample *sample)
 	if (cfg.opt.kind == AE_KIND_LSTM)
 		check_sequence(kept);
 	if (cfg.opt.kind == AE_KIND_CONV)
-		check_image(kept);
+		check_image(kept, &cfg.opt);
 
 	/* per-column encodings, and the raw cells turned into network units */
 	model = palloc0(sizeof(AeModel));

@@ -14,7 +14,7 @@
 #define VALID_KEYS "kind, columns, exclude, hidden, latent, epochs, batch_size, learning_rate, " \
 	"seed, activation, weight_decay, grad_clip, val_share, max_rows, mask, categorical, max_categories, " \
 	"score, noise (denoising), sparsity and sparsity_target (sparse), contractive (contractive), " \
-	"beta (vae, cvae), condition (cvae)"
+	"beta (vae, cvae), condition (cvae), shape (conv)"
 
 /* Raise the error for a bad value of key. */
 static void pg_attribute_noreturn()
@@ -178,6 +178,18 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 	}
 	else if (strcmp(key, "condition") == 0)
 		cfg->condition = string_value(key, v, "a column name");
+	else if (strcmp(key, "shape") == 0)
+	{
+		const char *expected = "an array of 2 or 3 sides, [rows, columns] or [channels, rows, columns]";
+		List	   *elems = array_elements(key, v, expected);
+		ListCell   *lc;
+
+		if (list_length(elems) < 2 || list_length(elems) > AE_MAX_DIMS)
+			bad_value(key, expected);
+		o->shape_ndim = 0;
+		foreach(lc, elems)
+			o->shape[o->shape_ndim++] = (int) int_value(key, lfirst(lc), 1, AE_MAX_COLUMNS, expected);
+	}
 	else if (strcmp(key, "hidden") == 0)
 	{
 		const char *expected = "an array of at most 7 layer widths between 1 and 16384";
@@ -258,6 +270,7 @@ check_kind_options(const AeFitConfig *cfg)
 				 errhint("Kinds vae and cvae score by elbo, elbo_samples or reconstruction; "
 						 "the other kinds by distance or reconstruction.")));
 	kind_option(cfg, cfg->condition != NULL, "condition", k == AE_KIND_CVAE, "kind cvae");
+	kind_option(cfg, o->shape_ndim > 0, "shape", k == AE_KIND_CONV, "kind conv");
 	if (k == AE_KIND_CVAE && cfg->condition == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -772,6 +772,7 @@ typedef struct Fields
 				beta,
 				score,
 				latent_activation,	/* version 5 */
+				shape,			/* version 6 */
 				max_rows,
 				ncols;
 	size_t		name_len[5],
@@ -851,6 +852,8 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 	p += version >= 3 ? 8 * 5 + 1 : 0;	/* noise, sparsity, sparsity_target, contractive, beta; score */
 	f->latent_activation = p;
 	p += version >= 5 ? 1 : 0;
+	f->shape = p;
+	p += version >= 6 ? 1 + 4 * (size_t) buf[p] : 0;
 	f->max_rows = p;
 	p += 8 + 8;					/* max_rows, seed */
 	f->ncols = p;
@@ -1204,7 +1207,8 @@ serialize_version(const AeModel *m, int version, size_t *len)
 
 	find_fields(full, m, &f);
 	/* the options a version lacks are the last before max_rows */
-	from = version >= 5 ? f.max_rows : version >= 3 ? f.latent_activation : version >= 2 ? f.noise : f.mask;
+	from = version >= 6 ? f.max_rows : version >= 5 ? f.shape : version >= 3 ? f.latent_activation
+		: version >= 2 ? f.noise : f.mask;
 	cut = f.max_rows - from;
 	/* and before version 6 there are no array shapes and no imputation calibration */
 	{
@@ -1489,14 +1493,15 @@ test_old_versions(void)
 		  get_le_f64(buf5 + f.sparsity) == 0.125 && get_le_f64(buf5 + f.sparsity_target) == 0.05 &&
 		  get_le_f64(buf5 + f.contractive) == 0.01 && get_le_f64(buf5 + f.beta) == 0.75 &&
 		  buf5[f.score] == AE_SCORE_ELBO_SAMPLES && buf5[f.latent_activation] == AE_ACT_IDENTITY &&
-		  f.max_rows == f.latent_activation + 1 && get_le(buf5 + f.max_rows, 8) == 1000000,
-		  "option offsets of versions 3 and 5 found by walking the format");
+		  f.shape == f.latent_activation + 1 && buf5[f.shape] == 0 && f.max_rows == f.shape + 1 &&
+		  get_le(buf5 + f.max_rows, 8) == 1000000,
+		  "option offsets of versions 3, 5 and 6 found by walking the format");
 	free(buf5);
 
 	for (int version = 5; version >= 1; version--)
 	{
 		/* bytes fewer than version 6 in the options, then the calibration's */
-		static const size_t shorter_options[6] = {0, 50, 42, 1, 1, 0};
+		static const size_t shorter_options[6] = {0, 51, 43, 2, 2, 1};
 		AeModel		back;
 		size_t		len,
 					len_again;
@@ -2105,6 +2110,7 @@ test_lstm_model(void)
 			{"a step of another shape", f.shapes + 1, 6, 4},
 			{"a sequence column without shape", f.shapes, 0, 1},
 			{"two hidden sizes", f.nhidden, 2, 1},
+			{"an image shape on an lstm model", f.shape, 2, 1},
 		};
 
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)

@@ -1128,7 +1128,7 @@ test_lstm(void)
  */
 static void
 check_array_model(const char *what, int kind, int ndim, const int *dims, const int *hidden,
-				  int nhidden, int latent)
+				  int nhidden, int latent, const int *shape, int shape_ndim)
 {
 	AeColumn	cols[AMAX];
 	AeModel		md;
@@ -1164,6 +1164,9 @@ check_array_model(const char *what, int kind, int ndim, const int *dims, const i
 	md.opt.nhidden = nhidden;
 	memcpy(md.opt.hidden, hidden, sizeof(int) * nhidden);
 	md.opt.latent = latent;
+	md.opt.shape_ndim = shape_ndim;
+	if (shape_ndim > 0)
+		memcpy(md.opt.shape, shape, sizeof(int) * shape_ndim);
 	md.ncols = n;
 	md.cols = cols;
 	if (!CHECK(ae_model_layout(&md) == AE_OK, "%s: layout", what) ||
@@ -1221,10 +1224,13 @@ test_lstm_model(void)
 	static const int dims[1] = {6},
 				hidden[1] = {3};
 
-	check_array_model("lstm model", AE_KIND_LSTM, 1, dims, hidden, 1, 2);
+	check_array_model("lstm model", AE_KIND_LSTM, 1, dims, hidden, 1, 2, NULL, 0);
 }
 
-/* The conv kind over an odd-sized image and a 3-channel one, one and two stages. */
+/*
+ * The conv kind over an odd-sized image, a 3-channel one, and a flat array
+ * read in an image's shape; one and two stages.
+ */
 static void
 test_conv_model(void)
 {
@@ -1233,8 +1239,11 @@ test_conv_model(void)
 				one[1] = {3},
 				two[2] = {3, 2};
 
-	check_array_model("conv model, 5x4, stages 3 and 2", AE_KIND_CONV, 2, image, two, 2, 2);
-	check_array_model("conv model, 2x3x3, one stage", AE_KIND_CONV, 3, channels, one, 1, 3);
+	static const int flat[1] = {20};
+
+	check_array_model("conv model, 5x4, stages 3 and 2", AE_KIND_CONV, 2, image, two, 2, 2, NULL, 0);
+	check_array_model("conv model, 2x3x3, one stage", AE_KIND_CONV, 3, channels, one, 1, 3, NULL, 0);
+	check_array_model("conv model, [20] read as 5x4", AE_KIND_CONV, 1, flat, two, 2, 2, image, 2);
 }
 
 /* ---- convolution and upsampling ---- */
