@@ -24,6 +24,19 @@ black; the SVG is written by hand, no plotting library):
                              ae_train('pictures_latent2', 'digits', kind => 'vae',
                                       exclude => ARRAY['digit'], latent => 2)
 
+  docs/conv_digits.svg   the conv kind on held-out digits (one per digit, id % 5 = 0,
+                         the first of each): the original; its reconstruction; the
+                         image with a 4x4 block in the middle hidden (NULL pixels);
+                         the block painted in by ae_impute with the conv model, and
+                         with a dense ae on the same array for comparison:
+                             ae_train('pictures_conv', 'train_images', kind => 'conv',
+                                      columns => ARRAY['pixels'],
+                                      options => '{"shape": [8, 8]}')
+                             ae_train('pictures_dense', 'train_images',
+                                      columns => ARRAY['pixels'])
+                         where train_images holds the rows with id % 5 <> 0 and
+                         pixels real[64] (p0..p63).
+
 Every other option is ae_train's default (seed 42; 59 epochs here, about
 3,000 optimiser steps); the id column is the table's serial key, so ae_train
 leaves it out.  --epochs 300 gives visibly sharper samples.  The script
@@ -39,7 +52,7 @@ repository root:
 
 Options: --out DIR (default docs/ at the repository root), --epochs N.
 Everything it creates in the database lives in the schema ae_bench_pictures,
-dropped at the end together with its models.  Takes about ten seconds.
+dropped at the end together with its models.  Takes about twenty seconds.
 """
 
 import argparse
@@ -59,6 +72,7 @@ CVAE = ("pictures_cvae", "cvae", None, None,
         '{"condition": "digit", "categorical": ["digit"]}')
 VAE = ("pictures_vae", "vae", ["digit"], None, "{}")
 VAE2 = ("pictures_latent2", "vae", ["digit"], 2, "{}")
+BLOCK = range(2, 6)             # rows and columns of the hidden block (0-based)
 
 # pairs of digits for the interpolation strips; each digit is represented by its most
 # typical row: the one nearest (squared distance over the pixels) to its digit's mean image
@@ -253,6 +267,35 @@ def latent_map(path, points):
 
 # --------------------------------------------------------------------------
 
+def conv_strips(path, columns):
+    """columns: [(digit, original, reconstruction, masked, conv fill, dense fill)]."""
+    cell, gap, left, top = 5, 8, 150, 58
+    size = 8 * cell
+    labels = ["original", "conv: reconstruction", "4x4 block hidden", "conv: painted in",
+              "dense ae: painted in"]
+    width = left + len(columns) * (size + gap) + 10
+    height = top + len(labels) * (size + gap) + 10
+    svg = svg_open(width, height)
+    svg.append(text(width / 2, 18, "conv kind on held-out digits: reconstruction and inpainting",
+                    "middle", 13, "bold"))
+    svg.append(text(width / 2, 35, "ae_reconstruct and ae_impute; the dense ae on the same "
+                    "pixels real[64] for comparison", "middle", 11))
+    for j, col in enumerate(columns):
+        x = left + j * (size + gap)
+        svg.append(text(x + size / 2, top - 8, str(col[0]), "middle", 12, "bold"))
+        for i, img in enumerate(col[1:]):
+            y = top + i * (size + gap)
+            svg += digit_image(x, y, [0.0 if v is None else v for v in img], cell)
+            if i == 2:
+                svg.append('<rect x="%g" y="%g" width="%g" height="%g" fill="none" '
+                           'stroke="#d62728" stroke-width="1"/>'
+                           % (x + BLOCK[0] * cell, y + BLOCK[0] * cell, len(BLOCK) * cell,
+                              len(BLOCK) * cell))
+    for i, label in enumerate(labels):
+        svg.append(text(left - 10, top + i * (size + gap) + size / 2 + 4, label, "end", 11))
+    write(path, svg)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(ROOT, "docs"))
@@ -269,7 +312,7 @@ def main():
     cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
     cur.execute("CREATE SCHEMA %s" % SCHEMA)
     cur.execute("SET search_path = %s, public" % SCHEMA)
-    models = [CVAE[0], VAE[0], VAE2[0]]
+    models = [CVAE[0], VAE[0], VAE2[0], "pictures_conv", "pictures_dense"]
     try:
         load_digits(cur)
         for spec in (CVAE, VAE, VAE2):
@@ -305,6 +348,33 @@ def main():
         cur.execute("SELECT digit, ae_embed(%s, d) FROM digits d ORDER BY id", (VAE2[0],))
         points = [(d, z[0], z[1]) for d, z in cur.fetchall()]
         latent_map(os.path.join(args.out, "latent_map.svg"), points)
+
+        # (d) the conv kind: reconstruction and inpainting of held-out digits
+        cur.execute("CREATE TABLE images AS SELECT id, digit, ARRAY[%s]::real[] AS pixels "
+                    "FROM digits" % ", ".join(PIXELS))
+        cur.execute("CREATE VIEW train_images AS SELECT * FROM images WHERE mod(id, 5) <> 0")
+        for name, kind, options in (("pictures_conv", "conv", '{"shape": [8, 8]}'),
+                                    ("pictures_dense", None, "{}")):
+            cur.execute("SELECT rows, seconds FROM ae_train(%s, 'train_images', kind => %s, "
+                        "columns => ARRAY['pixels'], epochs => %s, options => %s)",
+                        (name, kind, args.epochs, options))
+            rows, seconds = cur.fetchone()
+            print("  %s: %s, %d rows, %.1f s" % (name, kind or "ae", rows, seconds),
+                  file=sys.stderr, flush=True)
+        hidden = [r * 8 + c for r in BLOCK for c in BLOCK]
+        columns = []
+        for d in range(10):
+            cur.execute("SELECT id, pixels FROM images WHERE mod(id, 5) = 0 AND digit = %s "
+                        "ORDER BY id LIMIT 1", (d,))
+            i, px = cur.fetchone()
+            masked = [None if k in hidden else v for k, v in enumerate(px)]
+            cur.execute("SELECT (ae_reconstruct('pictures_conv', m)).pixels, "
+                        "(ae_impute('pictures_conv', ROW(m.id, m.digit, %s::real[])::images)).pixels, "
+                        "(ae_impute('pictures_dense', ROW(m.id, m.digit, %s::real[])::images)).pixels "
+                        "FROM images m WHERE id = %s", (masked, masked, i))
+            rec, conv_fill, dense_fill = cur.fetchone()
+            columns.append((d, px, rec, masked, conv_fill, dense_fill))
+        conv_strips(os.path.join(args.out, "conv_digits.svg"), columns)
     finally:
         cur.execute("DELETE FROM ae_models WHERE name = ANY(%s)", (models,))
         cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)

@@ -22,7 +22,8 @@
 #   bash test/bench/run-bench.sh vae      vae_reference.py: the vae kind against a PyTorch
 #                                         implementation of the same model on digits
 #   bash test/bench/run-bench.sh pictures digits_pictures.py: writes docs/*.svg (cvae
-#                                         samples, interpolation, 2-D latent map)
+#                                         samples, interpolation, 2-D latent map, conv
+#                                         reconstruction and inpainting)
 #   bash test/bench/run-bench.sh kernels  forward_parts.c: one row's forward pass, part by
 #                                         part (no PostgreSQL)
 #
