@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks under test/bench, in a throwaway cluster.
 #
-#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 19 minutes)
+#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 21 minutes)
 #   bash test/bench/run-bench.sh anomaly  anomaly_bench.py: ROC-AUC of ae_score (every kind)
 #                                         against isolation forest, LOF, elliptic envelope
 #                                         and a z-score on 13 ODDS-style sets (about a minute)
@@ -21,6 +21,9 @@
 #                                         (a minute or two)
 #   bash test/bench/run-bench.sh vae      vae_reference.py: the vae kind against a PyTorch
 #                                         implementation of the same model on digits
+#   bash test/bench/run-bench.sh reference array_reference.py: the lstm and conv kinds against
+#                                         PyTorch implementations of the same models
+#                                         (about 2 minutes)
 #   bash test/bench/run-bench.sh pictures digits_pictures.py: writes docs/*.svg (cvae
 #                                         samples, interpolation, 2-D latent map, conv
 #                                         reconstruction and inpainting)
@@ -71,6 +74,7 @@ if [ "${1:-}" = "--in-cluster" ]; then
     run impute impute_quality.py "$py" test/bench/impute_quality.py "$@"
     run speed speed.sql "${psql[@]}" -f test/bench/speed.sql
     run vae vae_reference.py "$py" test/bench/vae_reference.py "$@"
+    run reference array_reference.py "$py" test/bench/array_reference.py "$@"
     run pictures digits_pictures.py "$py" test/bench/digits_pictures.py "$@"
     exit 0
 fi
@@ -78,9 +82,9 @@ fi
 which=${1:-all}
 [ $# -gt 0 ] && shift
 case "$which" in
-    all | anomaly | nab | conv | impute | speed | vae | pictures | kernels) ;;
+    all | anomaly | nab | conv | impute | speed | vae | reference | pictures | kernels) ;;
     *)
-        echo "usage: $0 [all|anomaly|nab|conv|impute|speed|vae|pictures|kernels] [script arguments]" >&2
+        echo "usage: $0 [all|anomaly|nab|conv|impute|speed|vae|reference|pictures|kernels] [script arguments]" >&2
         exit 2
         ;;
 esac
@@ -101,7 +105,7 @@ if [ "$which" != kernels ]; then
             ;;
     esac
     case "$which" in
-        all | vae)
+        all | vae | reference)
             "$py" -c 'import torch' 2>/dev/null || need+=(python3-torch)
             ;;
     esac
