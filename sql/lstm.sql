@@ -1,6 +1,7 @@
--- The lstm kind: a sequence in an array column, read and rewritten by LSTMs.
--- Shorter sequences (the first windows of a series) take the last steps;
--- every function works on it as on the other kinds.
+-- The lstm kind: a sequence in an array column, read and rewritten by LSTMs,
+-- other columns joining as conditions.  Shorter sequences (the first
+-- windows of a series) take the last steps; every function works on it as
+-- on the other kinds.
 SET client_min_messages = warning;
 -- a noisy wave, one reading every step; windows of the last 24 readings
 CREATE TABLE wave AS
@@ -35,14 +36,38 @@ SELECT cardinality(i.recent) AS len, i.recent[3] IS NOT NULL AS filled,
 SELECT array_length(ae_embed('wave', w), 1) AS latent FROM wave_windows w WHERE id = 100;
 -- a longer sequence than trained on is an error naming the column
 SELECT ae_score('wave', ROW(1, 0, array_fill(0::real, ARRAY[30]))::wave_windows);
--- what the kind takes: one 1-D array column, one hidden size
-SELECT * FROM ae_train('bad', 'wave_windows', kind => 'lstm');
+-- what the kind takes: one 1-D array column (others are conditions), one hidden size
+CREATE TABLE two_seqs AS SELECT ARRAY[1, 2, 3]::real[] AS a, ARRAY[4, 5]::real[] AS b
+  FROM generate_series(1, 10);
+SELECT * FROM ae_train('bad', 'two_seqs', kind => 'lstm');
+DROP TABLE two_seqs;
 SELECT * FROM ae_train('bad', 'wave_windows', kind => 'lstm', columns => ARRAY['value']);
 SELECT * FROM ae_train('bad', 'wave_windows', kind => 'lstm', columns => ARRAY['recent'],
                        hidden => ARRAY[16, 8]);
 CREATE TABLE grids AS SELECT ARRAY[[1, 2], [3, 4]]::real[] AS g FROM generate_series(1, 10);
 SELECT * FROM ae_train('bad', 'grids', kind => 'lstm');
 DROP TABLE grids;
-DELETE FROM ae_models WHERE name = 'wave';
+-- conditions: the row's other columns, given at every step; a calm window labelled as a
+-- storm (or the reverse) is out of place only given its label
+CREATE TABLE regimes AS
+SELECT i AS id, CASE WHEN (i / 50) % 2 = 0 THEN 'calm' ELSE 'storm' END AS regime,
+       ARRAY(SELECT (CASE WHEN (i / 50) % 2 = 0 THEN 0.2 ELSE 1.0 END) * sin((i + k) / 2.0)
+                    + 0.02 * cos(7 * (i + k))
+               FROM generate_series(1, 12) k)::real[] AS recent
+  FROM generate_series(1, 1000) i;
+UPDATE regimes SET regime = 'calm' WHERE id = 475;     -- a storm window labelled calm
+SELECT count(*) FROM ae_train('regimes', 'regimes', kind => 'lstm',
+                              columns => ARRAY['recent', 'regime'], options => '{"epochs": 30}');
+SELECT c->>'name' AS col, count(*) AS columns, bool_and((c->>'condition')::bool) AS condition
+  FROM ae_models m, jsonb_array_elements(ae_info(m.model)->'columns') c
+ WHERE m.name = 'regimes' AND c->>'name' = 'regime' GROUP BY 1;
+SELECT id FROM regimes r ORDER BY ae_score('regimes', r) DESC LIMIT 1;
+-- a condition is given, not modelled: it is kept by reconstruct and has no share in explain
+SELECT (ae_reconstruct('regimes', r)).regime FROM regimes r WHERE id = 475;
+SELECT contribution = 0 AS no_share FROM ae_explain('regimes', (SELECT r FROM regimes r WHERE id = 475))
+ WHERE column_name = 'regime';
+SELECT * FROM ae_train('bad', 'regimes', kind => 'lstm', columns => ARRAY['regime']);
+DELETE FROM ae_models WHERE name IN ('wave', 'regimes');
+DROP TABLE regimes;
 DROP VIEW wave_windows;
 DROP TABLE wave;

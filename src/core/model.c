@@ -171,8 +171,8 @@ ae_model_layout(AeModel *model)
 		/* the range seen in training, which decoding clamps to */
 		if (!isfinite(col->lo) || !isfinite(col->hi) || col->lo > col->hi)
 			return AE_ECORRUPT;
-		/* exactly one condition column in a cvae, none elsewhere */
-		if (cond && (o->kind != AE_KIND_CVAE || model->cond_col >= 0))
+		/* exactly one condition column in a cvae, any number in an lstm, none elsewhere */
+		if (cond && o->kind != AE_KIND_LSTM && (o->kind != AE_KIND_CVAE || model->cond_col >= 0))
 			return AE_ECORRUPT;
 		col->in_off = nin;
 		col->in_width = column_width(col);
@@ -180,7 +180,7 @@ ae_model_layout(AeModel *model)
 		col->out_width = cond ? 0 : column_width(col);
 		nin += col->in_width + ((col->flags & AE_COLFLAG_INDICATOR) ? 1 : 0);
 		nout += col->out_width;
-		if (cond)
+		if (cond && o->kind == AE_KIND_CVAE)
 		{
 			model->cond_col = c;
 			cond_width = col->in_width;
@@ -322,8 +322,8 @@ ae_model_mask_inputs(const AeModel *model, const uint8_t *m, uint8_t *mi, int B,
 		{
 			size_t		i = (size_t) r * model->ncols + c;
 
-			/* a cvae's condition is always given */
-			mi[i] = m[i] && (c == model->cond_col ||
+			/* a condition (cvae, lstm) is always given */
+			mi[i] = m[i] && ((model->cols[c].flags & AE_COLFLAG_CONDITION) ||
 							 !(share > 0 && ae_rng_uniform(rng) < share));
 		}
 }

@@ -185,11 +185,14 @@ typedef struct AeMetrics
 /*
  * The lstm kind's network (seq.c): its sequence has T steps, the elements
  * of its one array column, each step's input that element's value and
- * missing indicator (ni of them).  Offsets of its parameters in params:
- *   encoder LSTM (H units) over the steps: enc_wx (4H, ni), enc_wh (4H, H), enc_b (4H);
+ * missing indicator (ni of them), then the conditions' inputs (cw: the
+ * other modelled columns, flagged AE_COLFLAG_CONDITION, given at every
+ * step and never reconstructed).  Offsets of its parameters in params:
+ *   encoder LSTM (H units) over the steps: enc_wx (4H, ni + cw), enc_wh (4H, H), enc_b (4H);
  *   latent = lat_w (L, H) · h_T + lat_b;
  *   decoder's initial state h_0 = tanh(init_w (H, L) · latent + init_b), c_0 = 0;
- *   decoder LSTM given the latent at every step: dec_wx (4H, L), dec_wh, dec_b;
+ *   decoder LSTM given the latent and the conditions at every step:
+ *   dec_wx (4H, L + cw), dec_wh, dec_b;
  *   each step's value = out_w (1, H) · h_t + out_b.
  */
 typedef struct AeSeqLayout
@@ -197,6 +200,8 @@ typedef struct AeSeqLayout
 	int			T;
 	int			H;
 	int			ni;
+	int			cw;				/* the conditions' inputs */
+	int			step[AE_MAX_COLUMNS];	/* step t's column */
 	size_t		enc_wx,
 				enc_wh,
 				enc_b,
@@ -301,18 +306,18 @@ typedef struct AeWork
 	ae_real    *probe_act[AE_MAX_LAYERS];	/* (max_batch, layer nout) encoder layers' outputs */
 	AeTicker	ticker;			/* long products pause here; no tick after ae_work_init */
 	/* the lstm kind's (NULL for others); time-major (T, B, ·) like lstm.h */
-	ae_real    *seq_x;			/* (T, B, ni) the steps' inputs */
+	ae_real    *seq_x;			/* (T, B, ni + cw) the steps' inputs */
 	ae_real    *enc_h,
 			   *enc_c;			/* (T + 1, B, H) */
 	ae_real    *enc_g;			/* (T, B, 4H) */
-	ae_real    *dec_x;			/* (T, B, L) the latent, at every step */
+	ae_real    *dec_x;			/* (T, B, L + cw) the latent and the conditions, at every step */
 	ae_real    *dec_h,
 			   *dec_c;			/* (T + 1, B, H) */
 	ae_real    *dec_g;			/* (T, B, 4H) */
 	ae_real    *seq_y;			/* (T, B) the steps' values */
 	ae_real    *seq_out;		/* (B, T) the same, row-major: the model's outputs */
 	ae_real    *seq_dh;			/* (T + 1, B, H) gradients on states */
-	ae_real    *seq_dx;			/* (T, B, L) gradients on the decoder's inputs */
+	ae_real    *seq_dx;			/* (T, B, L + cw) gradients on the decoder's inputs */
 	ae_real    *seq_work;		/* ae_lstm_work_size(T, B, H) */
 	ae_real    *seq_d1,
 			   *seq_d2;			/* (B, max(H, L)) */

@@ -4,7 +4,9 @@
  *
  * The sequence is the model's one array column, a step per element; a
  * step's input is its standardised value and its missing indicator (a
- * missing value is fed as 0 with the indicator 1, as in every kind).  An
+ * missing value is fed as 0 with the indicator 1, as in every kind), and
+ * the conditions' inputs: the row's other modelled columns, given at every
+ * step of both LSTMs and never reconstructed.  An
  * encoder LSTM reads the steps; its last state, through a dense layer, is
  * the latent.  The decoder starts from a state made from the latent and is
  * given the latent at every step; a dense layer turns each of its states
@@ -20,40 +22,58 @@
 #include <math.h>
 #include <string.h>
 
-/* Every column an element of one 1-D array, in order, with the same inputs. */
+/*
+ * The elements of one 1-D array, in order, with the same inputs, are the
+ * steps; every other column is a condition.
+ */
 AeStatus
 ae_seq_layout(AeModel *model)
 {
 	const AeOptions *o = &model->opt;
 	AeSeqLayout *s = &model->seq;
-	int			T = model->ncols,
-				L = o->latent,
+	int			L = o->latent,
 				H = o->nhidden == 1 ? o->hidden[0] : 0,
-				ni = model->cols[0].in_width + ((model->cols[0].flags & AE_COLFLAG_INDICATOR) ? 1 : 0);
+				T = 0,
+				first = -1,
+				cw = 0;
 	size_t		p = 0;
 
 	if (H < 1 || H > AE_MAX_WIDTH || L < 1 || L > AE_MAX_WIDTH)
 		return AE_ECORRUPT;
-	for (int c = 0; c < T; c++)
+	for (int c = 0; c < model->ncols; c++)
 	{
 		const AeColumn *col = &model->cols[c];
 
-		if (col->ndim != 1 || col->dims[0] != T || col->elem != c ||
-			col->kind != AE_COL_NUMERIC || col->flags != model->cols[0].flags)
+		if (col->flags & AE_COLFLAG_CONDITION)
+		{
+			if (col->ndim != 0)
+				return AE_ECORRUPT;
+			cw += col->in_width + ((col->flags & AE_COLFLAG_INDICATOR) ? 1 : 0);
+			continue;
+		}
+		if (first < 0)
+			first = c;
+		if (col->ndim != 1 || col->elem != T || col->kind != AE_COL_NUMERIC ||
+			col->flags != model->cols[first].flags ||
+			strcmp(col->name, model->cols[first].name) != 0)
 			return AE_ECORRUPT;
+		s->step[T++] = c;
 	}
+	if (T < 1 || model->cols[first].dims[0] != T || cw > AE_MAX_WIDTH)
+		return AE_ECORRUPT;
 	s->T = T;
 	s->H = H;
-	s->ni = ni;
+	s->ni = model->cols[first].in_width + ((model->cols[first].flags & AE_COLFLAG_INDICATOR) ? 1 : 0);
+	s->cw = cw;
 #define TAKE(field, n) do { s->field = p; p += (size_t) (n); } while (0)
-	TAKE(enc_wx, 4 * H * ni);
+	TAKE(enc_wx, 4 * H * (s->ni + cw));
 	TAKE(enc_wh, 4 * H * H);
 	TAKE(enc_b, 4 * H);
 	TAKE(lat_w, L * H);
 	TAKE(lat_b, L);
 	TAKE(init_w, H * L);
 	TAKE(init_b, H);
-	TAKE(dec_wx, 4 * H * L);
+	TAKE(dec_wx, 4 * H * (L + cw));
 	TAKE(dec_wh, 4 * H * H);
 	TAKE(dec_b, 4 * H);
 	TAKE(out_w, H);
@@ -87,10 +107,10 @@ ae_seq_init_params(AeModel *model, AeRng *rng)
 				L = model->opt.latent;
 	double		k = 1 / sqrt((double) H);
 
-	uniform(p + s->enc_wx, (size_t) 4 * H * s->ni, k, rng);
+	uniform(p + s->enc_wx, (size_t) 4 * H * (s->ni + s->cw), k, rng);
 	uniform(p + s->enc_wh, (size_t) 4 * H * H, k, rng);
 	uniform(p + s->enc_b, (size_t) 4 * H, k, rng);
-	uniform(p + s->dec_wx, (size_t) 4 * H * L, k, rng);
+	uniform(p + s->dec_wx, (size_t) 4 * H * (L + s->cw), k, rng);
 	uniform(p + s->dec_wh, (size_t) 4 * H * H, k, rng);
 	uniform(p + s->dec_b, (size_t) 4 * H, k, rng);
 	for (int j = 0; j < H; j++)
@@ -117,18 +137,18 @@ ae_seq_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *
 				L = (size_t) model->opt.latent,
 				wide = H > L ? H : L;
 
-	w->seq_x = ae_alloc(a, sizeof(ae_real) * T * B * s->ni);
+	w->seq_x = ae_alloc(a, sizeof(ae_real) * T * B * (s->ni + s->cw));
 	w->enc_h = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
 	w->enc_c = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
 	w->enc_g = ae_alloc(a, sizeof(ae_real) * T * B * 4 * H);
-	w->dec_x = ae_alloc(a, sizeof(ae_real) * T * B * L);
+	w->dec_x = ae_alloc(a, sizeof(ae_real) * T * B * (L + s->cw));
 	w->dec_h = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
 	w->dec_c = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
 	w->dec_g = ae_alloc(a, sizeof(ae_real) * T * B * 4 * H);
 	w->seq_y = ae_alloc(a, sizeof(ae_real) * T * B);
 	w->seq_out = ae_alloc(a, sizeof(ae_real) * T * B);
 	w->seq_dh = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
-	w->seq_dx = ae_alloc(a, sizeof(ae_real) * T * B * L);
+	w->seq_dx = ae_alloc(a, sizeof(ae_real) * T * B * (L + s->cw));
 	w->seq_work = ae_alloc(a, sizeof(ae_real) * ae_lstm_work_size(s->T, max_batch, s->H));
 	w->seq_d1 = ae_alloc(a, sizeof(ae_real) * B * wide);
 	w->seq_d2 = ae_alloc(a, sizeof(ae_real) * B * wide);
@@ -137,6 +157,22 @@ ae_seq_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *
 		!w->seq_work || !w->seq_d1 || !w->seq_d2)
 		return AE_ENOMEM;
 	return AE_OK;
+}
+
+/* A row's conditions' inputs (indicators included), in column order, into out: (cw). */
+static void
+gather_conditions(const AeModel *model, const ae_real *xr, ae_real *out)
+{
+	for (int c = 0; c < model->ncols; c++)
+	{
+		const AeColumn *col = &model->cols[c];
+		int			width = col->in_width + ((col->flags & AE_COLFLAG_INDICATOR) ? 1 : 0);
+
+		if (!(col->flags & AE_COLFLAG_CONDITION))
+			continue;
+		memcpy(out, xr + col->in_off, sizeof(ae_real) * width);
+		out += width;
+	}
 }
 
 /* The encoder: the steps' inputs time-major, the LSTM, the latent into w->z. */
@@ -149,14 +185,22 @@ ae_seq_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 				H = s->H,
 				L = model->opt.latent;
 
+	int			nx = s->ni + s->cw;
+
+	/* step t's inputs: its element's value and indicator, then every condition's inputs */
 	for (int t = 0; t < T; t++)
 		for (int r = 0; r < B; r++)
-			memcpy(w->seq_x + ((size_t) t * B + r) * s->ni,
-				   x + (size_t) r * model->n_in + model->cols[t].in_off, sizeof(ae_real) * s->ni);
+		{
+			ae_real    *xt = w->seq_x + ((size_t) t * B + r) * nx;
+
+			memcpy(xt, x + (size_t) r * model->n_in + model->cols[s->step[t]].in_off,
+				   sizeof(ae_real) * s->ni);
+			gather_conditions(model, x + (size_t) r * model->n_in, xt + s->ni);
+		}
 	memset(w->enc_h, 0, sizeof(ae_real) * B * H);
 	memset(w->enc_c, 0, sizeof(ae_real) * B * H);
 	ae_lstm_forward(w->enc_h, w->enc_c, w->enc_g, w->seq_x, NULL, p + s->enc_wx, p + s->enc_wh,
-					p + s->enc_b, T, B, s->ni, H);
+					p + s->enc_b, T, B, nx, H);
 	ae_dense_forward(w->z, w->enc_h + (size_t) T * B * H, p + s->lat_w, p + s->lat_b, B, H, L);
 	return w->z;
 }
@@ -176,10 +220,17 @@ ae_seq_decode(const AeModel *model, AeWork *w, const ae_real *z, int B)
 	ae_dense_forward(w->dec_h, w->z, p + s->init_w, p + s->init_b, B, L, H);
 	ae_act_forward(AE_ACT_TANH, w->dec_h, (size_t) B * H);
 	memset(w->dec_c, 0, sizeof(ae_real) * B * H);
+	/* every step's input: the latent, then the conditions (as the last encode saw them) */
 	for (int t = 0; t < T; t++)
-		memcpy(w->dec_x + (size_t) t * B * L, w->z, sizeof(ae_real) * B * L);
+		for (int r = 0; r < B; r++)
+		{
+			ae_real    *d = w->dec_x + ((size_t) t * B + r) * (L + s->cw);
+
+			memcpy(d, w->z + (size_t) r * L, sizeof(ae_real) * L);
+			memcpy(d + L, w->seq_x + (size_t) r * (s->ni + s->cw) + s->ni, sizeof(ae_real) * s->cw);
+		}
 	ae_lstm_forward(w->dec_h, w->dec_c, w->dec_g, w->dec_x, NULL, p + s->dec_wx, p + s->dec_wh,
-					p + s->dec_b, T, B, L, H);
+					p + s->dec_b, T, B, L + s->cw, H);
 	/* every step's value at once: (T·B, H) · out_wᵀ */
 	ae_dense_forward(w->seq_y, w->dec_h + (size_t) B * H, p + s->out_w, p + s->out_b,
 					 T * B, H, 1);
@@ -222,11 +273,13 @@ ae_seq_backward(const AeModel *model, AeWork *w, const ae_real *dout, int B, ae_
 	/* decoder LSTM: to its inputs (the latent at every step) and its initial state */
 	ae_lstm_backward(w->seq_dx, dh, NULL, grads + s->dec_wx, grads + s->dec_wh,
 					 grads + s->dec_b, w->seq_dh, NULL, w->dec_h, w->dec_c, w->dec_g, w->dec_x,
-					 NULL, p + s->dec_wx, p + s->dec_wh, T, B, L, H, w->seq_work);
+					 NULL, p + s->dec_wx, p + s->dec_wh, T, B, L + s->cw, H, w->seq_work);
+	/* the latent's share of every step's input gradient (the conditions are given) */
 	memset(dz, 0, sizeof(ae_real) * B * L);
 	for (int t = 0; t < T; t++)
-		for (size_t k = 0; k < (size_t) B * L; k++)
-			dz[k] += w->seq_dx[(size_t) t * B * L + k];
+		for (int r = 0; r < B; r++)
+			for (int j = 0; j < L; j++)
+				dz[(size_t) r * L + j] += w->seq_dx[((size_t) t * B + r) * (L + s->cw) + j];
 	/* h_0 = tanh(init_w · z + init_b) */
 	ae_act_backward(AE_ACT_TANH, dh, w->dec_h, BH);
 	ae_dense_backward(w->seq_dx, grads + s->init_w, grads + s->init_b, dh, w->z,
@@ -240,5 +293,5 @@ ae_seq_backward(const AeModel *model, AeWork *w, const ae_real *dout, int B, ae_
 					  w->enc_h + (size_t) T * BH, p + s->lat_w, B, H, L);
 	ae_lstm_backward(NULL, NULL, NULL, grads + s->enc_wx, grads + s->enc_wh, grads + s->enc_b,
 					 w->seq_dh, NULL, w->enc_h, w->enc_c, w->enc_g, w->seq_x, NULL,
-					 p + s->enc_wx, p + s->enc_wh, T, B, s->ni, H, w->seq_work);
+					 p + s->enc_wx, p + s->enc_wh, T, B, s->ni + s->cw, H, w->seq_work);
 }

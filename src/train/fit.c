@@ -739,38 +739,41 @@ check_condition(List *kept, int ncols, const char *condition, Oid typid)
 }
 
 /*
- * The lstm kind models one sequence: every modelled column an element of
- * one 1-D array (other columns joining as conditions is still to come).
+ * The lstm kind models one sequence, a 1-D array column; every other
+ * modelled column is a condition, given at every step and not modelled.
  */
 static void
 check_sequence(List *kept)
 {
-	FitColumn  *first = linitial(kept);
-	const char *array = "readings";
+	FitColumn  *seq = NULL;
+	int			steps = 0;
 	ListCell   *lc;
 
-	foreach(lc, kept)
-		if (((FitColumn *) lfirst(lc))->ndim == 1)
-		{
-			array = ((FitColumn *) lfirst(lc))->name;
-			break;
-		}
 	foreach(lc, kept)
 	{
 		FitColumn  *fc = lfirst(lc);
 
-		if (fc->ndim != 1 || fc->attno != first->attno)
+		if (fc->ndim == 0)
+			continue;
+		if (fc->ndim != 1 || (seq && fc->attno != seq->attno))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("kind lstm models one sequence column, an array; \"%s\" is %s",
-							fc->name, fc->ndim == 0 ? "not an array" : "a second one"),
-					 errhint("Name the array column alone: columns => ARRAY['%s'].", array)));
+					 errmsg("kind lstm models one sequence column; \"%s\" is %s",
+							fc->name, fc->ndim != 1 ? "not a 1-D array" : "a second one"),
+					 errhint("Name one array column and the columns to condition on, as in columns => ARRAY['readings', 'hour'].")));
+		seq = seq ? seq : fc;
+		steps++;
 	}
-	if (list_length(kept) != first->nelems)
+	if (seq == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kind lstm needs a sequence column, a 1-D array"),
+				 errhint("Name it with the columns option, as in columns => ARRAY['readings'].")));
+	if (steps != seq->nelems)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("kind lstm needs a value at every step of \"%s\"; some steps have none",
-						first->name),
+						seq->name),
 				 errhint("Train on rows whose sequences reach every step.")));
 }
 
@@ -834,21 +837,23 @@ check_image(List *kept, const AeOptions *o)
 static void
 measure_sequence(AeColumn *shared, const double *raw, int n, int nread, List *kept)
 {
-	int			T = list_length(kept);
-	double	   *all = palloc(sizeof(double) * n * T);
+	int			T = 0;
+	double	   *all = palloc(sizeof(double) * n * list_length(kept));
 	ListCell   *lc;
 
+	memset(shared, 0, sizeof(*shared));
 	foreach(lc, kept)
 	{
 		FitColumn  *fc = lfirst(lc);
-		int			k = foreach_current_index(lc);
 
+		if (fc->ndim == 0)
+			continue;			/* an lstm's condition */
 		for (int i = 0; i < n; i++)
-			all[(size_t) k * n + i] = raw[(size_t) i * nread + fc->src];
+			all[(size_t) T * n + i] = raw[(size_t) i * nread + fc->src];
+		strlcpy(shared->name, fc->name, AE_NAME_MAX);
+		T++;
 	}
-	memset(shared, 0, sizeof(*shared));
 	shared->kind = AE_COL_NUMERIC;
-	strlcpy(shared->name, ((FitColumn *) linitial(kept))->name, AE_NAME_MAX);
 	measure_column(shared, all, n * T, 1);
 	pfree(all);
 }
@@ -1101,7 +1106,7 @@ ae_fit_sample(AeSample *sample)
 				if (!isnan(cell[i]))
 					cell[i] = id_to_class[(int) cell[i]];
 		}
-		if (cfg.opt.kind == AE_KIND_LSTM || cfg.opt.kind == AE_KIND_CONV)
+		if ((cfg.opt.kind == AE_KIND_LSTM || cfg.opt.kind == AE_KIND_CONV) && fc->ndim > 0)
 		{
 			col->lo = shared.lo;
 			col->hi = shared.hi;
@@ -1117,6 +1122,9 @@ ae_fit_sample(AeSample *sample)
 			measure_column(col, cell, n, 1);
 		if (cfg.condition && strcmp(cfg.condition, fc->name) == 0)
 			col->flags |= AE_COLFLAG_CONDITION;		/* given, never hidden */
+		else if (cfg.opt.kind == AE_KIND_LSTM && fc->ndim == 0)
+			/* an lstm's condition: given, never hidden; an indicator if it has NULLs */
+			col->flags |= AE_COLFLAG_CONDITION | (fc->observed < n ? AE_COLFLAG_INDICATOR : 0);
 		else if (fc->observed < n || cfg.opt.mask > 0)
 			col->flags |= AE_COLFLAG_INDICATOR;
 		for (int i = 0; i < n; i++)

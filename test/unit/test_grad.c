@@ -1117,7 +1117,8 @@ test_lstm(void)
 
 /* ---- the kinds over an array column: the whole network ---- */
 
-#define AMAX 40					/* elements of the checked arrays, at most */
+#define AMAX 42					/* elements of the checked arrays and conditions, at most */
+#define NET_FLOOR 1e-5			/* denominator floor of the whole networks' relative errors */
 
 /*
  * Every parameter of a model of kind (lstm or conv) over one array column
@@ -1128,7 +1129,7 @@ test_lstm(void)
  */
 static void
 check_array_model(const char *what, int kind, int ndim, const int *dims, const int *hidden,
-				  int nhidden, int latent, const int *shape, int shape_ndim)
+				  int nhidden, int latent, const int *shape, int shape_ndim, int conditions)
 {
 	AeColumn	cols[AMAX];
 	AeModel		md;
@@ -1142,8 +1143,11 @@ check_array_model(const char *what, int kind, int ndim, const int *dims, const i
 	int			n = 1;
 	char		name[96];
 
+	int			nel;
+
 	for (int d = 0; d < ndim; d++)
 		n *= dims[d];
+	nel = n;
 	unit_region_init(&reg);
 	memset(cols, 0, sizeof(cols));
 	memset(&md, 0, sizeof(md));
@@ -1157,6 +1161,22 @@ check_array_model(const char *what, int kind, int ndim, const int *dims, const i
 		cols[c].ndim = ndim;
 		memcpy(cols[c].dims, dims, sizeof(int) * ndim);
 		cols[c].elem = c;
+	}
+	/* an lstm's conditions: a number with NULLs, then a category, given at every step */
+	for (int k = 0; k < conditions; k++, n++)
+	{
+		AeColumn   *col = &cols[n];
+
+		snprintf(col->name, AE_NAME_MAX, "cond%d", k);
+		col->scale = 1;
+		col->weight = 1;
+		col->kind = k == 0 ? AE_COL_NUMERIC : AE_COL_CATEGORICAL;
+		col->flags = AE_COLFLAG_CONDITION | (k == 0 ? AE_COLFLAG_INDICATOR : 0);
+		if (k > 0)
+		{
+			col->ncat = 3;
+			col->cats = colour_cats;
+		}
 	}
 	md.opt.kind = kind;
 	md.opt.score = AE_SCORE_RECONSTRUCTION;
@@ -1172,7 +1192,8 @@ check_array_model(const char *what, int kind, int ndim, const int *dims, const i
 	if (!CHECK(ae_model_layout(&md) == AE_OK, "%s: layout", what) ||
 		!CHECK(ae_model_alloc_params(&md, &reg.alloc) == AE_OK, "alloc params"))
 		goto done;
-	CHECK(md.n_in == 2 * n && md.n_out == n, "%s: a value and an indicator in, a value out", what);
+	CHECK(md.n_in == 2 * nel + (conditions > 0 ? 2 : 0) + (conditions > 1 ? 4 : 0) &&
+		  md.n_out == nel, "%s: a value and an indicator in, a value out", what);
 	ae_rng_seed(&init_rng, 7);
 	ae_model_init_params(&md, &init_rng);
 	/* biases start at zero: generic values make generic gradients */
@@ -1184,7 +1205,8 @@ check_array_model(const char *what, int kind, int ndim, const int *dims, const i
 	for (int r = 0; r < GB; r++)
 		for (int c = 0; c < n; c++)
 		{
-			t[r * n + c] = sin(r + 0.7 * c) + 0.1 * ae_rng_normal(&rng);
+			t[r * n + c] = cols[c].kind == AE_COL_CATEGORICAL ? (ae_real) ae_rng_below(&rng, 4)
+				: sin(r + 0.7 * c) + 0.1 * ae_rng_normal(&rng);
 			m[r * n + c] = ae_rng_uniform(&rng) >= 0.2;
 		}
 	m[0] = 0;
@@ -1209,7 +1231,8 @@ check_array_model(const char *what, int kind, int ndim, const int *dims, const i
 		md.params[i] = save - GRAD_H;
 		lm = ae_model_loss(&md, ae_model_forward(&md, &w, w.x, GB), t, m, GB, NULL, NULL);
 		md.params[i] = save;
-		worst = fmax(worst, rel_err(grads[i], (lp - lm) / (2 * GRAD_H)));
+		/* a whole network's loss: coordinates under 1e-5 are left to rounding */
+		worst = fmax(worst, rel_err_floor(grads[i], (lp - lm) / (2 * GRAD_H), NET_FLOOR));
 	}
 	snprintf(name, sizeof(name), "%s, every parameter", what);
 	report(name, worst, (int) md.nparams);
@@ -1217,14 +1240,19 @@ done:
 	unit_region_free(&reg);
 }
 
-/* The lstm kind over a sequence of 6 steps: encoder, latent, decoder, output layer. */
+/*
+ * The lstm kind over a sequence of 6 steps: encoder, latent, decoder,
+ * output layer; alone, and with a numeric and a categorical condition.
+ */
 static void
 test_lstm_model(void)
 {
 	static const int dims[1] = {6},
 				hidden[1] = {3};
 
-	check_array_model("lstm model", AE_KIND_LSTM, 1, dims, hidden, 1, 2, NULL, 0);
+	check_array_model("lstm model", AE_KIND_LSTM, 1, dims, hidden, 1, 2, NULL, 0, 0);
+	check_array_model("lstm model with two conditions", AE_KIND_LSTM, 1, dims, hidden, 1, 2,
+					  NULL, 0, 2);
 }
 
 /*
@@ -1241,9 +1269,12 @@ test_conv_model(void)
 
 	static const int flat[1] = {20};
 
-	check_array_model("conv model, 5x4, stages 3 and 2", AE_KIND_CONV, 2, image, two, 2, 2, NULL, 0);
-	check_array_model("conv model, 2x3x3, one stage", AE_KIND_CONV, 3, channels, one, 1, 3, NULL, 0);
-	check_array_model("conv model, [20] read as 5x4", AE_KIND_CONV, 1, flat, two, 2, 2, image, 2);
+	check_array_model("conv model, 5x4, stages 3 and 2", AE_KIND_CONV, 2, image, two, 2, 2, NULL,
+					  0, 0);
+	check_array_model("conv model, 2x3x3, one stage", AE_KIND_CONV, 3, channels, one, 1, 3, NULL,
+					  0, 0);
+	check_array_model("conv model, [20] read as 5x4", AE_KIND_CONV, 1, flat, two, 2, 2, image, 2,
+					  0);
 }
 
 /* ---- convolution and upsampling ---- */
