@@ -82,7 +82,8 @@ ae_seq_layout(AeModel *model)
 	model->nlayers = 0;
 	model->nencoder = 0;
 	model->nparams = p;
-	return AE_OK;
+	/* as every kind's: parameters addressable as float32 bytes well under 1 GB */
+	return p > ((size_t) 1 << 27) ? AE_ECORRUPT : AE_OK;
 }
 
 /* Fill n values uniformly from [-limit, limit). */
