@@ -36,14 +36,16 @@ SELECT cardinality(i.recent) AS len, i.recent[3] IS NOT NULL AS filled,
 SELECT array_length(ae_embed('wave', w), 1) AS latent FROM wave_windows w WHERE id = 100;
 -- a longer sequence than trained on is an error naming the column
 SELECT ae_score('wave', ROW(1, 0, array_fill(0::real, ARRAY[30]))::wave_windows);
--- what the kind takes: one 1-D array column (others are conditions), one hidden size
+-- what the kind takes: one 1-D array column (others are conditions)
 CREATE TABLE two_seqs AS SELECT ARRAY[1, 2, 3]::real[] AS a, ARRAY[4, 5]::real[] AS b
   FROM generate_series(1, 10);
 SELECT * FROM ae_train('bad', 'two_seqs', kind => 'lstm');
 DROP TABLE two_seqs;
 SELECT * FROM ae_train('bad', 'wave_windows', kind => 'lstm', columns => ARRAY['value']);
-SELECT * FROM ae_train('bad', 'wave_windows', kind => 'lstm', columns => ARRAY['recent'],
-                       hidden => ARRAY[16, 8]);
+-- stacked: hidden lists the encoder's layers, the decoder mirrors them
+SELECT ae_info(ae_fit(w, '{"kind": "lstm", "columns": ["recent"], "hidden": [16, 8], "epochs": 2}'))
+         ->'options'->'hidden' AS hidden
+  FROM wave_windows w;
 CREATE TABLE grids AS SELECT ARRAY[[1, 2], [3, 4]]::real[] AS g FROM generate_series(1, 10);
 SELECT * FROM ae_train('bad', 'grids', kind => 'lstm');
 DROP TABLE grids;

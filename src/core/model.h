@@ -187,31 +187,35 @@ typedef struct AeMetrics
  * of its one array column, each step's input that element's value and
  * missing indicator (ni of them), then the conditions' inputs (cw: the
  * other modelled columns, flagged AE_COLFLAG_CONDITION, given at every
- * step and never reconstructed).  Offsets of its parameters in params:
- *   encoder LSTM (H units) over the steps: enc_wx (4H, ni + cw), enc_wh (4H, H), enc_b (4H);
- *   latent = lat_w (L, H) · h_T + lat_b;
- *   decoder's initial state h_0 = tanh(init_w (H, L) · latent + init_b), c_0 = 0;
- *   decoder LSTM given the latent and the conditions at every step:
- *   dec_wx (4H, L + cw), dec_wh, dec_b;
- *   each step's value = out_w (1, H) · h_t + out_b.
+ * step and never reconstructed).  K stacked LSTMs encode (layer k has
+ * units[k] units, opt.hidden[k]) and K decode, mirrored (decoder layer j
+ * has units[K - 1 - j]).  Offsets of its parameters in params:
+ *   encoder layer k: enc_wx[k] (4·units, its input: ni + cw, or the layer
+ *   below's units), enc_wh[k], enc_b[k];
+ *   latent = lat_w (L, units[K-1]) · h_T of the last layer + lat_b;
+ *   decoder layer j's initial state h_0 = tanh(init_w[j] · latent + init_b[j]), c_0 = 0;
+ *   decoder layer j: dec_wx[j] (its input: the latent and the conditions at
+ *   every step for j = 0, the layer below's states above), dec_wh[j], dec_b[j];
+ *   each step's value = out_w (1, units[0]) · h_t of the last decoder layer + out_b.
  */
 typedef struct AeSeqLayout
 {
 	int			T;
-	int			H;
+	int			K;				/* stacked layers on each side */
+	int			units[AE_MAX_HIDDEN];
 	int			ni;
 	int			cw;				/* the conditions' inputs */
 	int			step[AE_MAX_COLUMNS];	/* step t's column */
-	size_t		enc_wx,
-				enc_wh,
-				enc_b,
+	size_t		enc_wx[AE_MAX_HIDDEN],
+				enc_wh[AE_MAX_HIDDEN],
+				enc_b[AE_MAX_HIDDEN],
 				lat_w,
 				lat_b,
-				init_w,
-				init_b,
-				dec_wx,
-				dec_wh,
-				dec_b,
+				init_w[AE_MAX_HIDDEN],
+				init_b[AE_MAX_HIDDEN],
+				dec_wx[AE_MAX_HIDDEN],
+				dec_wh[AE_MAX_HIDDEN],
+				dec_b[AE_MAX_HIDDEN],
 				out_w,
 				out_b;
 } AeSeqLayout;
@@ -305,22 +309,22 @@ typedef struct AeWork
 	ae_real    *probe_x;		/* (max_batch, n_in) x + σ·v */
 	ae_real    *probe_act[AE_MAX_LAYERS];	/* (max_batch, layer nout) encoder layers' outputs */
 	AeTicker	ticker;			/* long products pause here; no tick after ae_work_init */
-	/* the lstm kind's (NULL for others); time-major (T, B, ·) like lstm.h */
+	/* the lstm kind's (NULL for others); time-major (T, B, ·) like lstm.h; per layer */
 	ae_real    *seq_x;			/* (T, B, ni + cw) the steps' inputs */
-	ae_real    *enc_h,
-			   *enc_c;			/* (T + 1, B, H) */
-	ae_real    *enc_g;			/* (T, B, 4H) */
+	ae_real    *enc_h[AE_MAX_HIDDEN],
+			   *enc_c[AE_MAX_HIDDEN];	/* (T + 1, B, units) */
+	ae_real    *enc_g[AE_MAX_HIDDEN];	/* (T, B, 4 units) */
 	ae_real    *dec_x;			/* (T, B, L + cw) the latent and the conditions, at every step */
-	ae_real    *dec_h,
-			   *dec_c;			/* (T + 1, B, H) */
-	ae_real    *dec_g;			/* (T, B, 4H) */
+	ae_real    *dec_h[AE_MAX_HIDDEN],
+			   *dec_c[AE_MAX_HIDDEN];
+	ae_real    *dec_g[AE_MAX_HIDDEN];
 	ae_real    *seq_y;			/* (T, B) the steps' values */
 	ae_real    *seq_out;		/* (B, T) the same, row-major: the model's outputs */
-	ae_real    *seq_dh;			/* (T + 1, B, H) gradients on states */
-	ae_real    *seq_dx;			/* (T, B, L + cw) gradients on the decoder's inputs */
-	ae_real    *seq_work;		/* ae_lstm_work_size(T, B, H) */
+	ae_real    *seq_dh[2];		/* (T + 1, B, widest layer) gradients on a layer's states */
+	ae_real    *seq_dx;			/* (T, B, widest input) gradients on a layer's inputs */
+	ae_real    *seq_work;		/* ae_lstm_work_size of the widest layer */
 	ae_real    *seq_d1,
-			   *seq_d2;			/* (B, max(H, L)) */
+			   *seq_d2;			/* (B, max(widest layer, L)) */
 	/* the conv kind's (NULL for others): stage by stage, (B, channels, height, width) */
 	ae_real    *img;			/* (B, 2C, h[0], w[0]) the image's inputs */
 	ae_real    *enc_a[AE_MAX_HIDDEN];	/* stage i's output: (ch[i+1], h[i+1], w[i+1]) */

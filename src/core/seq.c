@@ -6,13 +6,14 @@
  * step's input is its standardised value and its missing indicator (a
  * missing value is fed as 0 with the indicator 1, as in every kind), and
  * the conditions' inputs: the row's other modelled columns, given at every
- * step of both LSTMs and never reconstructed.  An
- * encoder LSTM reads the steps; its last state, through a dense layer, is
- * the latent.  The decoder starts from a state made from the latent and is
- * given the latent at every step; a dense layer turns each of its states
- * into the step's value.  The outputs (B, T) are the model's outputs, one
- * per element column, so losses, scores, imputation and explanations are
- * the column autoencoder's.  See AeSeqLayout in model.h for the shapes.
+ * step of both stacks and never reconstructed.  Stacked encoder LSTMs read
+ * the steps; the last layer's last state, through a dense layer, is the
+ * latent.  The decoder's layers start from states made from the latent,
+ * the first given the latent at every step; a dense layer turns each of
+ * the last layer's states into the step's value.  The outputs (B, T) are
+ * the model's outputs, one per element column, so losses, scores,
+ * imputation and explanations are the column autoencoder's.  See
+ * AeSeqLayout in model.h for the shapes.
  */
 #include "core/model.h"
 
@@ -21,6 +22,25 @@
 
 #include <math.h>
 #include <string.h>
+
+/* Inputs of encoder layer k, and of decoder layer j. */
+static int
+enc_in(const AeSeqLayout *s, int k)
+{
+	return k == 0 ? s->ni + s->cw : s->units[k - 1];
+}
+
+static int
+dec_units(const AeSeqLayout *s, int j)
+{
+	return s->units[s->K - 1 - j];
+}
+
+static int
+dec_in(const AeSeqLayout *s, int j, int L)
+{
+	return j == 0 ? L + s->cw : dec_units(s, j - 1);
+}
 
 /*
  * The elements of one 1-D array, in order, with the same inputs, are the
@@ -32,14 +52,16 @@ ae_seq_layout(AeModel *model)
 	const AeOptions *o = &model->opt;
 	AeSeqLayout *s = &model->seq;
 	int			L = o->latent,
-				H = o->nhidden == 1 ? o->hidden[0] : 0,
 				T = 0,
 				first = -1,
 				cw = 0;
 	size_t		p = 0;
 
-	if (H < 1 || H > AE_MAX_WIDTH || L < 1 || L > AE_MAX_WIDTH)
+	if (o->nhidden < 1 || o->nhidden > AE_MAX_HIDDEN || L < 1 || L > AE_MAX_WIDTH)
 		return AE_ECORRUPT;
+	for (int k = 0; k < o->nhidden; k++)
+		if (o->hidden[k] < 1 || o->hidden[k] > AE_MAX_WIDTH)
+			return AE_ECORRUPT;
 	for (int c = 0; c < model->ncols; c++)
 	{
 		const AeColumn *col = &model->cols[c];
@@ -62,21 +84,32 @@ ae_seq_layout(AeModel *model)
 	if (T < 1 || model->cols[first].dims[0] != T || cw > AE_MAX_WIDTH)
 		return AE_ECORRUPT;
 	s->T = T;
-	s->H = H;
+	s->K = o->nhidden;
+	memcpy(s->units, o->hidden, sizeof(int) * s->K);
 	s->ni = model->cols[first].in_width + ((model->cols[first].flags & AE_COLFLAG_INDICATOR) ? 1 : 0);
 	s->cw = cw;
 #define TAKE(field, n) do { s->field = p; p += (size_t) (n); } while (0)
-	TAKE(enc_wx, 4 * H * (s->ni + cw));
-	TAKE(enc_wh, 4 * H * H);
-	TAKE(enc_b, 4 * H);
-	TAKE(lat_w, L * H);
+	for (int k = 0; k < s->K; k++)
+	{
+		size_t		G = 4 * (size_t) s->units[k];
+
+		TAKE(enc_wx[k], G * enc_in(s, k));
+		TAKE(enc_wh[k], G * s->units[k]);
+		TAKE(enc_b[k], G);
+	}
+	TAKE(lat_w, (size_t) L * s->units[s->K - 1]);
 	TAKE(lat_b, L);
-	TAKE(init_w, H * L);
-	TAKE(init_b, H);
-	TAKE(dec_wx, 4 * H * (L + cw));
-	TAKE(dec_wh, 4 * H * H);
-	TAKE(dec_b, 4 * H);
-	TAKE(out_w, H);
+	for (int j = 0; j < s->K; j++)
+	{
+		size_t		G = 4 * (size_t) dec_units(s, j);
+
+		TAKE(init_w[j], (size_t) dec_units(s, j) * L);
+		TAKE(init_b[j], dec_units(s, j));
+		TAKE(dec_wx[j], G * dec_in(s, j, L));
+		TAKE(dec_wh[j], G * dec_units(s, j));
+		TAKE(dec_b[j], G);
+	}
+	TAKE(out_w, s->units[0]);
 	TAKE(out_b, 1);
 #undef TAKE
 	model->nlayers = 0;
@@ -94,36 +127,45 @@ uniform(ae_real *a, size_t n, double limit, AeRng *rng)
 		a[i] = (ae_real) ((2 * ae_rng_uniform(rng) - 1) * limit);
 }
 
-/*
- * LSTM weights and biases uniform in ±1/√H (PyTorch's default), the
- * forget gates' biases 1 more so that early training remembers; dense
- * weights Xavier-uniform, their biases zero.
- */
+/* One LSTM's weights and biases uniform in ±1/√H (PyTorch's default), forget biases +1. */
+static void
+init_lstm(ae_real *wx, ae_real *wh, ae_real *b, int nin, int H, AeRng *rng)
+{
+	double		k = 1 / sqrt((double) H);
+
+	uniform(wx, (size_t) 4 * H * nin, k, rng);
+	uniform(wh, (size_t) 4 * H * H, k, rng);
+	uniform(b, (size_t) 4 * H, k, rng);
+	for (int j = 0; j < H; j++)
+		b[H + j] += 1;			/* early training remembers */
+}
+
+/* LSTMs as init_lstm; dense weights Xavier-uniform, their biases zero. */
 void
 ae_seq_init_params(AeModel *model, AeRng *rng)
 {
 	const AeSeqLayout *s = &model->seq;
 	ae_real    *p = model->params;
-	int			H = s->H,
-				L = model->opt.latent;
-	double		k = 1 / sqrt((double) H);
+	int			L = model->opt.latent,
+				top = s->units[s->K - 1];
 
-	uniform(p + s->enc_wx, (size_t) 4 * H * (s->ni + s->cw), k, rng);
-	uniform(p + s->enc_wh, (size_t) 4 * H * H, k, rng);
-	uniform(p + s->enc_b, (size_t) 4 * H, k, rng);
-	uniform(p + s->dec_wx, (size_t) 4 * H * (L + s->cw), k, rng);
-	uniform(p + s->dec_wh, (size_t) 4 * H * H, k, rng);
-	uniform(p + s->dec_b, (size_t) 4 * H, k, rng);
-	for (int j = 0; j < H; j++)
-	{
-		p[s->enc_b + H + j] += 1;
-		p[s->dec_b + H + j] += 1;
-	}
-	uniform(p + s->lat_w, (size_t) L * H, sqrt(6.0 / (L + H)), rng);
+	/* the LSTMs first, then the dense layers: one layer draws as it did before stacking */
+	for (int k = 0; k < s->K; k++)
+		init_lstm(p + s->enc_wx[k], p + s->enc_wh[k], p + s->enc_b[k], enc_in(s, k),
+				  s->units[k], rng);
+	for (int j = 0; j < s->K; j++)
+		init_lstm(p + s->dec_wx[j], p + s->dec_wh[j], p + s->dec_b[j], dec_in(s, j, L),
+				  dec_units(s, j), rng);
+	uniform(p + s->lat_w, (size_t) L * top, sqrt(6.0 / (L + top)), rng);
 	memset(p + s->lat_b, 0, sizeof(ae_real) * L);
-	uniform(p + s->init_w, (size_t) H * L, sqrt(6.0 / (L + H)), rng);
-	memset(p + s->init_b, 0, sizeof(ae_real) * H);
-	uniform(p + s->out_w, (size_t) H, sqrt(6.0 / (H + 1)), rng);
+	for (int j = 0; j < s->K; j++)
+	{
+		int			H = dec_units(s, j);
+
+		uniform(p + s->init_w[j], (size_t) H * L, sqrt(6.0 / (L + H)), rng);
+		memset(p + s->init_b[j], 0, sizeof(ae_real) * H);
+	}
+	uniform(p + s->out_w, (size_t) s->units[0], sqrt(6.0 / (s->units[0] + 1)), rng);
 	p[s->out_b] = 0;
 }
 
@@ -134,28 +176,42 @@ ae_seq_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *
 	const AeSeqLayout *s = &model->seq;
 	size_t		B = (size_t) max_batch,
 				T = (size_t) s->T,
-				H = (size_t) s->H,
 				L = (size_t) model->opt.latent,
-				wide = H > L ? H : L;
+				widest = 1,
+				widest_in;
 
+	for (int k = 0; k < s->K; k++)
+	{
+		size_t		H = (size_t) s->units[k];
+
+		widest = H > widest ? H : widest;
+		w->enc_h[k] = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
+		w->enc_c[k] = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
+		w->enc_g[k] = ae_alloc(a, sizeof(ae_real) * T * B * 4 * H);
+		H = (size_t) dec_units(s, k);
+		w->dec_h[k] = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
+		w->dec_c[k] = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
+		w->dec_g[k] = ae_alloc(a, sizeof(ae_real) * T * B * 4 * H);
+		if (!w->enc_h[k] || !w->enc_c[k] || !w->enc_g[k] || !w->dec_h[k] || !w->dec_c[k] ||
+			!w->dec_g[k])
+			return AE_ENOMEM;
+	}
+	/* a layer's inputs: the steps', the latent and conditions, or a layer's states */
+	widest_in = L + s->cw;
+	widest_in = (size_t) (s->ni + s->cw) > widest_in ? (size_t) (s->ni + s->cw) : widest_in;
+	widest_in = widest > widest_in ? widest : widest_in;
 	w->seq_x = ae_alloc(a, sizeof(ae_real) * T * B * (s->ni + s->cw));
-	w->enc_h = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
-	w->enc_c = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
-	w->enc_g = ae_alloc(a, sizeof(ae_real) * T * B * 4 * H);
 	w->dec_x = ae_alloc(a, sizeof(ae_real) * T * B * (L + s->cw));
-	w->dec_h = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
-	w->dec_c = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
-	w->dec_g = ae_alloc(a, sizeof(ae_real) * T * B * 4 * H);
 	w->seq_y = ae_alloc(a, sizeof(ae_real) * T * B);
 	w->seq_out = ae_alloc(a, sizeof(ae_real) * T * B);
-	w->seq_dh = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * H);
-	w->seq_dx = ae_alloc(a, sizeof(ae_real) * T * B * (L + s->cw));
-	w->seq_work = ae_alloc(a, sizeof(ae_real) * ae_lstm_work_size(s->T, max_batch, s->H));
-	w->seq_d1 = ae_alloc(a, sizeof(ae_real) * B * wide);
-	w->seq_d2 = ae_alloc(a, sizeof(ae_real) * B * wide);
-	if (!w->seq_x || !w->enc_h || !w->enc_c || !w->enc_g || !w->dec_x || !w->dec_h ||
-		!w->dec_c || !w->dec_g || !w->seq_y || !w->seq_out || !w->seq_dh || !w->seq_dx ||
-		!w->seq_work || !w->seq_d1 || !w->seq_d2)
+	w->seq_dh[0] = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * widest);
+	w->seq_dh[1] = ae_alloc(a, sizeof(ae_real) * (T + 1) * B * widest);
+	w->seq_dx = ae_alloc(a, sizeof(ae_real) * T * B * widest_in);
+	w->seq_work = ae_alloc(a, sizeof(ae_real) * ae_lstm_work_size(s->T, max_batch, (int) widest));
+	w->seq_d1 = ae_alloc(a, sizeof(ae_real) * B * (widest > L ? widest : L));
+	w->seq_d2 = ae_alloc(a, sizeof(ae_real) * B * (widest > L ? widest : L));
+	if (!w->seq_x || !w->dec_x || !w->seq_y || !w->seq_out || !w->seq_dh[0] || !w->seq_dh[1] ||
+		!w->seq_dx || !w->seq_work || !w->seq_d1 || !w->seq_d2)
 		return AE_ENOMEM;
 	return AE_OK;
 }
@@ -176,17 +232,32 @@ gather_conditions(const AeModel *model, const ae_real *xr, ae_real *out)
 	}
 }
 
-/* The encoder: the steps' inputs time-major, the LSTM, the latent into w->z. */
+/*
+ * Run an LSTM from a zero state (h0 NULL) or from h0: (B, H), c0 = 0, over
+ * inputs x: (T, B, nin), into h, c, g.
+ */
+static void
+run_lstm(ae_real *h, ae_real *c, ae_real *g, const ae_real *h0, const ae_real *x,
+		 const ae_real *p, size_t wx, size_t wh, size_t b, int T, int B, int nin, int H)
+{
+	if (h0)
+		memcpy(h, h0, sizeof(ae_real) * B * H);
+	else
+		memset(h, 0, sizeof(ae_real) * B * H);
+	memset(c, 0, sizeof(ae_real) * B * H);
+	ae_lstm_forward(h, c, g, x, NULL, p + wx, p + wh, p + b, T, B, nin, H);
+}
+
+/* The encoder: the steps' inputs time-major, the stacked LSTMs, the latent into w->z. */
 const ae_real *
 ae_seq_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 {
 	const AeSeqLayout *s = &model->seq;
 	const ae_real *p = model->params;
 	int			T = s->T,
-				H = s->H,
-				L = model->opt.latent;
-
-	int			nx = s->ni + s->cw;
+				L = model->opt.latent,
+				nx = s->ni + s->cw,
+				top = s->units[s->K - 1];
 
 	/* step t's inputs: its element's value and indicator, then every condition's inputs */
 	for (int t = 0; t < T; t++)
@@ -198,11 +269,16 @@ ae_seq_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 				   sizeof(ae_real) * s->ni);
 			gather_conditions(model, x + (size_t) r * model->n_in, xt + s->ni);
 		}
-	memset(w->enc_h, 0, sizeof(ae_real) * B * H);
-	memset(w->enc_c, 0, sizeof(ae_real) * B * H);
-	ae_lstm_forward(w->enc_h, w->enc_c, w->enc_g, w->seq_x, NULL, p + s->enc_wx, p + s->enc_wh,
-					p + s->enc_b, T, B, nx, H);
-	ae_dense_forward(w->z, w->enc_h + (size_t) T * B * H, p + s->lat_w, p + s->lat_b, B, H, L);
+	for (int k = 0; k < s->K; k++)
+	{
+		/* layer k reads the steps, or the states h_1..h_T of the layer below */
+		const ae_real *in = k == 0 ? w->seq_x : w->enc_h[k - 1] + (size_t) B * s->units[k - 1];
+
+		run_lstm(w->enc_h[k], w->enc_c[k], w->enc_g[k], NULL, in, p, s->enc_wx[k], s->enc_wh[k],
+				 s->enc_b[k], T, B, enc_in(s, k), s->units[k]);
+	}
+	ae_dense_forward(w->z, w->enc_h[s->K - 1] + (size_t) T * B * top, p + s->lat_w, p + s->lat_b,
+					 B, top, L);
 	return w->z;
 }
 
@@ -213,15 +289,12 @@ ae_seq_decode(const AeModel *model, AeWork *w, const ae_real *z, int B)
 	const AeSeqLayout *s = &model->seq;
 	const ae_real *p = model->params;
 	int			T = s->T,
-				H = s->H,
-				L = model->opt.latent;
+				L = model->opt.latent,
+				last = s->K - 1;
 
 	if (z != w->z)
 		memcpy(w->z, z, sizeof(ae_real) * B * L);
-	ae_dense_forward(w->dec_h, w->z, p + s->init_w, p + s->init_b, B, L, H);
-	ae_act_forward(AE_ACT_TANH, w->dec_h, (size_t) B * H);
-	memset(w->dec_c, 0, sizeof(ae_real) * B * H);
-	/* every step's input: the latent, then the conditions (as the last encode saw them) */
+	/* the first layer's input at every step: the latent, then the conditions (as encoded) */
 	for (int t = 0; t < T; t++)
 		for (int r = 0; r < B; r++)
 		{
@@ -230,11 +303,20 @@ ae_seq_decode(const AeModel *model, AeWork *w, const ae_real *z, int B)
 			memcpy(d, w->z + (size_t) r * L, sizeof(ae_real) * L);
 			memcpy(d + L, w->seq_x + (size_t) r * (s->ni + s->cw) + s->ni, sizeof(ae_real) * s->cw);
 		}
-	ae_lstm_forward(w->dec_h, w->dec_c, w->dec_g, w->dec_x, NULL, p + s->dec_wx, p + s->dec_wh,
-					p + s->dec_b, T, B, L + s->cw, H);
-	/* every step's value at once: (T·B, H) · out_wᵀ */
-	ae_dense_forward(w->seq_y, w->dec_h + (size_t) B * H, p + s->out_w, p + s->out_b,
-					 T * B, H, 1);
+	for (int j = 0; j < s->K; j++)
+	{
+		int			H = dec_units(s, j);
+		const ae_real *in = j == 0 ? w->dec_x : w->dec_h[j - 1] + (size_t) B * dec_units(s, j - 1);
+
+		/* its initial state from the latent: h_0 = tanh(init_w · z + init_b) */
+		ae_dense_forward(w->seq_d1, w->z, p + s->init_w[j], p + s->init_b[j], B, L, H);
+		ae_act_forward(AE_ACT_TANH, w->seq_d1, (size_t) B * H);
+		run_lstm(w->dec_h[j], w->dec_c[j], w->dec_g[j], w->seq_d1, in, p, s->dec_wx[j],
+				 s->dec_wh[j], s->dec_b[j], T, B, dec_in(s, j, L), H);
+	}
+	/* every step's value at once: (T·B, units[0]) · out_wᵀ */
+	ae_dense_forward(w->seq_y, w->dec_h[last] + (size_t) B * s->units[0], p + s->out_w,
+					 p + s->out_b, T * B, s->units[0], 1);
 	for (int t = 0; t < T; t++)
 		for (int r = 0; r < B; r++)
 			w->seq_out[(size_t) r * T + t] = w->seq_y[(size_t) t * B + r];
@@ -256,43 +338,79 @@ ae_seq_backward(const AeModel *model, AeWork *w, const ae_real *dout, int B, ae_
 	const AeSeqLayout *s = &model->seq;
 	const ae_real *p = model->params;
 	int			T = s->T,
-				H = s->H,
-				L = model->opt.latent;
-	size_t		BH = (size_t) B * H;
+				L = model->opt.latent,
+				last = s->K - 1,
+				top = s->units[last];
 	ae_real    *dy = w->seq_y,	/* (T, B): the forward's values are no longer needed */
-			   *dz = w->seq_d1,
-			   *dh = w->seq_d2;
+			   *dz = w->seq_d2,
+			   *dh = w->seq_dh[0],
+			   *next = w->seq_dh[1],
+			   *tmp;
 
-	/* the outputs' gradient, time-major, back through the output layer to every state */
+	/* the outputs' gradient, time-major, back through the output layer to the last states */
 	for (int t = 0; t < T; t++)
 		for (int r = 0; r < B; r++)
 			dy[(size_t) t * B + r] = dout[(size_t) r * T + t];
-	memset(w->seq_dh, 0, sizeof(ae_real) * BH);
-	ae_dense_backward(w->seq_dh + BH, grads + s->out_w, grads + s->out_b, dy,
-					  w->dec_h + BH, p + s->out_w, T * B, H, 1);
-
-	/* decoder LSTM: to its inputs (the latent at every step) and its initial state */
-	ae_lstm_backward(w->seq_dx, dh, NULL, grads + s->dec_wx, grads + s->dec_wh,
-					 grads + s->dec_b, w->seq_dh, NULL, w->dec_h, w->dec_c, w->dec_g, w->dec_x,
-					 NULL, p + s->dec_wx, p + s->dec_wh, T, B, L + s->cw, H, w->seq_work);
-	/* the latent's share of every step's input gradient (the conditions are given) */
+	memset(dh, 0, sizeof(ae_real) * B * s->units[0]);
+	ae_dense_backward(dh + (size_t) B * s->units[0], grads + s->out_w, grads + s->out_b, dy,
+					  w->dec_h[last] + (size_t) B * s->units[0], p + s->out_w, T * B,
+					  s->units[0], 1);
 	memset(dz, 0, sizeof(ae_real) * B * L);
-	for (int t = 0; t < T; t++)
-		for (int r = 0; r < B; r++)
-			for (int j = 0; j < L; j++)
-				dz[(size_t) r * L + j] += w->seq_dx[((size_t) t * B + r) * (L + s->cw) + j];
-	/* h_0 = tanh(init_w · z + init_b) */
-	ae_act_backward(AE_ACT_TANH, dh, w->dec_h, BH);
-	ae_dense_backward(w->seq_dx, grads + s->init_w, grads + s->init_b, dh, w->z,
-					  p + s->init_w, B, L, H);
-	for (size_t k = 0; k < (size_t) B * L; k++)
-		dz[k] += w->seq_dx[k];
 
-	/* latent = lat_w · h_T + lat_b, then the encoder LSTM from its last state */
-	memset(w->seq_dh, 0, sizeof(ae_real) * (size_t) T * BH);
-	ae_dense_backward(w->seq_dh + (size_t) T * BH, grads + s->lat_w, grads + s->lat_b, dz,
-					  w->enc_h + (size_t) T * BH, p + s->lat_w, B, H, L);
-	ae_lstm_backward(NULL, NULL, NULL, grads + s->enc_wx, grads + s->enc_wh, grads + s->enc_b,
-					 w->seq_dh, NULL, w->enc_h, w->enc_c, w->enc_g, w->seq_x, NULL,
-					 p + s->enc_wx, p + s->enc_wh, T, B, s->ni + s->cw, H, w->seq_work);
+	/* the decoder's layers, last first: to their inputs and their initial states */
+	for (int j = last; j >= 0; j--)
+	{
+		int			H = dec_units(s, j),
+					nin = dec_in(s, j, L);
+
+		ae_lstm_backward(w->seq_dx, w->seq_d1, NULL, grads + s->dec_wx[j], grads + s->dec_wh[j],
+						 grads + s->dec_b[j], dh, NULL, w->dec_h[j], w->dec_c[j], w->dec_g[j],
+						 j == 0 ? w->dec_x : w->dec_h[j - 1] + (size_t) B * dec_units(s, j - 1),
+						 NULL, p + s->dec_wx[j], p + s->dec_wh[j], T, B, nin, H, w->seq_work);
+		/* h_0 = tanh(init_w · z + init_b): its gradient back to the latent */
+		ae_act_backward(AE_ACT_TANH, w->seq_d1, w->dec_h[j], (size_t) B * H);
+		ae_dense_backward(next, grads + s->init_w[j], grads + s->init_b[j], w->seq_d1, w->z,
+						  p + s->init_w[j], B, L, H);
+		for (size_t k = 0; k < (size_t) B * L; k++)
+			dz[k] += next[k];
+		if (j == 0)
+		{
+			/* the latent's share of every step's input (the conditions are given) */
+			for (int t = 0; t < T; t++)
+				for (int r = 0; r < B; r++)
+					for (int q = 0; q < L; q++)
+						dz[(size_t) r * L + q] += w->seq_dx[((size_t) t * B + r) * nin + q];
+			break;
+		}
+		/* the inputs' gradient is the gradient on the states h_1..h_T of the layer below */
+		memset(next, 0, sizeof(ae_real) * B * dec_units(s, j - 1));
+		memcpy(next + (size_t) B * dec_units(s, j - 1), w->seq_dx,
+			   sizeof(ae_real) * T * B * dec_units(s, j - 1));
+		tmp = dh;
+		dh = next;
+		next = tmp;
+	}
+
+	/* latent = lat_w · h_T + lat_b, then the encoder's layers, last first */
+	memset(dh, 0, sizeof(ae_real) * (size_t) T * B * top);
+	ae_dense_backward(dh + (size_t) T * B * top, grads + s->lat_w, grads + s->lat_b, dz,
+					  w->enc_h[last] + (size_t) T * B * top, p + s->lat_w, B, top, L);
+	for (int k = last; k >= 0; k--)
+	{
+		int			H = s->units[k];
+		const ae_real *in = k == 0 ? w->seq_x : w->enc_h[k - 1] + (size_t) B * s->units[k - 1];
+
+		ae_lstm_backward(k == 0 ? NULL : w->seq_dx, NULL, NULL, grads + s->enc_wx[k],
+						 grads + s->enc_wh[k], grads + s->enc_b[k], dh, NULL, w->enc_h[k],
+						 w->enc_c[k], w->enc_g[k], in, NULL, p + s->enc_wx[k], p + s->enc_wh[k],
+						 T, B, enc_in(s, k), H, w->seq_work);
+		if (k == 0)
+			break;
+		memset(next, 0, sizeof(ae_real) * B * s->units[k - 1]);
+		memcpy(next + (size_t) B * s->units[k - 1], w->seq_dx,
+			   sizeof(ae_real) * T * B * s->units[k - 1]);
+		tmp = dh;
+		dh = next;
+		next = tmp;
+	}
 }

@@ -674,11 +674,7 @@ resolve_defaults(AeFitConfig *cfg, int width, int n_train)
 			o->hidden[1] = 32;
 		}
 	}
-	else if (o->kind == AE_KIND_LSTM && o->nhidden != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("kind lstm takes one hidden size, its LSTMs' units, not %d", o->nhidden),
-				 errhint("Give hidden => ARRAY[32], for example.")));
+
 	if (o->latent < 0)
 		o->latent = Min(Max((width + 3) / 4, 2), 32);
 	if (o->batch_size < 0)

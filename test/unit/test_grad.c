@@ -1242,17 +1242,21 @@ done:
 
 /*
  * The lstm kind over a sequence of 6 steps: encoder, latent, decoder,
- * output layer; alone, and with a numeric and a categorical condition.
+ * output layer; alone, with a numeric and a categorical condition, and
+ * with two stacked layers on each side.
  */
 static void
 test_lstm_model(void)
 {
 	static const int dims[1] = {6},
-				hidden[1] = {3};
+				hidden[1] = {3},
+				stacked[2] = {3, 2};
 
 	check_array_model("lstm model", AE_KIND_LSTM, 1, dims, hidden, 1, 2, NULL, 0, 0);
 	check_array_model("lstm model with two conditions", AE_KIND_LSTM, 1, dims, hidden, 1, 2,
 					  NULL, 0, 2);
+	check_array_model("lstm model, two stacked layers and a condition", AE_KIND_LSTM, 1, dims,
+					  stacked, 2, 2, NULL, 0, 1);
 }
 
 /*
