@@ -1,6 +1,6 @@
--- The conv kind: an image in a 2-D (or channels-first 3-D) array column, or
--- a flat one read in the shape option's shape, through convolutions; every
--- function works on it as on the other kinds.
+-- The conv kind: an image in a 2-D (or channels-first 3-D) array column, a
+-- flat one read in the shape option's shape, or a 1-D signal, through
+-- convolutions; every function works on it as on the other kinds.
 SET client_min_messages = warning;
 -- 600 8x8 images: a bright bar at a random row or column, on a dim background
 SELECT setseed(0.5);
@@ -45,11 +45,33 @@ SELECT column_name ~ '^img\[[0-9]\]\[[0-9]\]$' AS pixel_named
   FROM ae_explain('bars', (SELECT b FROM bars b WHERE id = 601)) WHERE column_name <> '(latent)' LIMIT 1;
 -- another image size is an error that names the column
 SELECT ae_score('bars', ROW(1, true, 1, array_fill(0::real, ARRAY[4, 4]))::bars);
--- what the kind takes: one 2-D or 3-D array column
+-- what the kind takes: one array column
 SELECT * FROM ae_train('bad', 'bars', kind => 'conv');
-CREATE TABLE flat AS SELECT ARRAY[1, 2, 3]::real[] AS v FROM generate_series(1, 10);
-SELECT * FROM ae_train('bad', 'flat', kind => 'conv');
-DROP TABLE flat;
+CREATE TABLE two AS SELECT ARRAY[1, 2, 3]::real[] AS u, ARRAY[1, 2, 3]::real[] AS v FROM generate_series(1, 10);
+SELECT * FROM ae_train('bad', 'two', kind => 'conv');
+DROP TABLE two;
+-- a 1-D signal: 400 waves of 32 readings at random phases, and one with a step
+SELECT setseed(0.25);
+CREATE TABLE waves AS
+SELECT i AS id, ARRAY(SELECT 5 * sin(t / 3.0 + ph) + random() * 0.2 FROM generate_series(1, 32) t)::real[] AS w
+  FROM (SELECT i, random() * 6.28 AS ph FROM generate_series(1, 400) i) s;
+INSERT INTO waves
+SELECT 401, ARRAY(SELECT CASE WHEN t > 16 THEN 12 ELSE 5 * sin(t / 3.0) END FROM generate_series(1, 32) t)::real[];
+SELECT count(*) FROM ae_train('waves', 'waves', kind => 'conv', columns => ARRAY['w'],
+                              options => '{"epochs": 60}');
+SELECT ae_info(model)->'options'->'shape' AS shape, ae_info(model)->'options'->'kernel' AS kernel
+  FROM ae_models WHERE name = 'waves';
+SELECT id FROM waves v ORDER BY ae_score('waves', v) DESC LIMIT 1;
+SELECT array_dims((ae_reconstruct('waves', v)).w) FROM waves v WHERE id = 1;
+-- a gap of 4 readings is filled close to the hidden ones: the wave's amplitude is 5
+SELECT avg(err) < 1 AS near_wave
+  FROM (SELECT max(abs(f.w[t] - v.w[t])) AS err
+          FROM waves v, generate_series(13, 16) t,
+               LATERAL (SELECT (ae_impute('waves', ROW(v.id, (
+                   SELECT array_agg(CASE WHEN i BETWEEN 13 AND 16 THEN NULL ELSE v.w[i] END ORDER BY i)
+                     FROM generate_series(1, 32) i))::waves)).*) f
+         WHERE v.id <= 12
+         GROUP BY v.id) e;
 -- channels first: a 2x4x4 image (two channels) keeps its shape
 CREATE TABLE rgb AS
 SELECT i AS id, ARRAY[array_fill((i % 5)::real, ARRAY[4, 4]), array_fill((i % 3)::real, ARRAY[4, 4])] AS px
@@ -67,5 +89,5 @@ SELECT array_dims((ae_reconstruct('flat_bars', b)).px) FROM flat_bars b WHERE id
 SELECT * FROM ae_train('bad', 'flat_bars', kind => 'conv', columns => ARRAY['px'],
                        options => '{"shape": [8, 9]}');
 SELECT * FROM ae_train('bad', 'flat_bars', columns => ARRAY['px'], options => '{"shape": [8, 8]}');
-DELETE FROM ae_models WHERE name IN ('bars', 'rgb', 'flat_bars');
-DROP TABLE bars, rgb, flat_bars;
+DELETE FROM ae_models WHERE name IN ('bars', 'rgb', 'flat_bars', 'waves');
+DROP TABLE bars, rgb, flat_bars, waves;

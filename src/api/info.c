@@ -83,7 +83,8 @@ append_kind_options(StringInfo s, const AeModel *m)
 				const AeConvLayout *v = &m->conv;
 
 				/* the image as the network reads it: the shape option's, or the array's */
-				appendStringInfo(s, ",\"shape\":[%d,%d,%d]", v->C, v->h[0], v->w[0]);
+				appendStringInfo(s, ",\"shape\":[%d,%d,%d],\"kernel\":[%d,3]", v->C, v->h[0],
+								 v->w[0], v->kh);
 			}
 			break;
 		default:

@@ -15,7 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-#define KSIZE 3					/* every convolution's kernel side */
+#define KSIZE 3					/* the kernel's side, but along a single row */
 
 static size_t
 max3(size_t a, size_t b, size_t c)
@@ -32,7 +32,35 @@ dec_out(const AeConvLayout *v, int i)
 	return i == 0 ? v->C : v->ch[i];
 }
 
-/* The elements of one 2-D or 3-D array, in order, with the same inputs. */
+/* Encoder stage i: stride 2, the sides rounded up. */
+static AeConvShape
+enc_shape(const AeConvLayout *v, int i)
+{
+	AeConvShape g = {
+		.C = v->ch[i], .H = v->h[i], .W = v->w[i], .K = v->ch[i + 1],
+		.kh = v->kh, .kw = KSIZE, .sh = v->kh == 1 ? 1 : 2, .sw = 2, .ph = v->kh / 2, .pw = KSIZE / 2
+	};
+
+	return g;
+}
+
+/* Decoder stage i, after upsampling to encoder stage i's input sides: stride 1. */
+static AeConvShape
+dec_shape(const AeConvLayout *v, int i)
+{
+	AeConvShape g = {
+		.C = v->ch[i + 1], .H = v->h[i], .W = v->w[i], .K = dec_out(v, i),
+		.kh = v->kh, .kw = KSIZE, .sh = 1, .sw = 1, .ph = v->kh / 2, .pw = KSIZE / 2
+	};
+
+	return g;
+}
+
+/*
+ * The elements of one 1-D, 2-D or 3-D array, in order, with the same
+ * inputs.  A 1-D array is a signal: an image of one row, whose kernels
+ * are one row high.
+ */
 AeStatus
 ae_conv_layout(AeModel *model)
 {
@@ -48,7 +76,7 @@ ae_conv_layout(AeModel *model)
 	size_t		p = 0,
 				F;
 
-	if (S < 1 || S > AE_MAX_HIDDEN || L < 1 || L > AE_MAX_WIDTH || (ndim != 2 && ndim != 3) ||
+	if (S < 1 || S > AE_MAX_HIDDEN || L < 1 || L > AE_MAX_WIDTH || ndim < 1 || ndim > 3 ||
 		first->ndim < 1)
 		return AE_ECORRUPT;
 	for (int d = 0; d < ndim; d++)
@@ -65,24 +93,25 @@ ae_conv_layout(AeModel *model)
 	v->nstages = S;
 	v->C = ndim == 3 ? dims[0] : 1;
 	v->ch[0] = v->C * ni;
-	v->h[0] = dims[ndim - 2];
+	v->h[0] = ndim >= 2 ? dims[ndim - 2] : 1;
 	v->w[0] = dims[ndim - 1];
+	v->kh = v->h[0] == 1 ? 1 : KSIZE;
 	if ((size_t) v->C * v->h[0] * v->w[0] != (size_t) model->ncols)
 		return AE_ECORRUPT;
 	v->cols = 0;
 	for (int i = 0; i < S; i++)
 	{
-		size_t		enc_cols,
-					dec_cols;
+		AeConvShape enc,
+					dec;
 
 		if (o->hidden[i] < 1 || o->hidden[i] > AE_MAX_WIDTH)
 			return AE_ECORRUPT;
 		v->ch[i + 1] = o->hidden[i];
-		v->h[i + 1] = ae_conv_out(v->h[i], KSIZE, 2, 1);
-		v->w[i + 1] = ae_conv_out(v->w[i], KSIZE, 2, 1);
-		enc_cols = ae_conv_cols_size(v->ch[i], v->h[i], v->w[i], KSIZE, 2, 1);
-		dec_cols = ae_conv_cols_size(v->ch[i + 1], v->h[i], v->w[i], KSIZE, 1, 1);
-		v->cols = max3(v->cols, enc_cols, dec_cols);
+		enc = enc_shape(v, i);
+		v->h[i + 1] = ae_conv_oh(&enc);
+		v->w[i + 1] = ae_conv_ow(&enc);
+		dec = dec_shape(v, i);
+		v->cols = max3(v->cols, ae_conv_cols_size(&enc), ae_conv_cols_size(&dec));
 	}
 	F = (size_t) v->ch[S] * v->h[S] * v->w[S];
 	if (F > (size_t) AE_MAX_WIDTH * AE_MAX_WIDTH)
@@ -90,7 +119,7 @@ ae_conv_layout(AeModel *model)
 #define TAKE(field, n) do { v->field = p; p += (size_t) (n); } while (0)
 	for (int i = 0; i < S; i++)
 	{
-		TAKE(enc_w[i], (size_t) v->ch[i + 1] * v->ch[i] * KSIZE * KSIZE);
+		TAKE(enc_w[i], (size_t) v->ch[i + 1] * v->ch[i] * v->kh * KSIZE);
 		TAKE(enc_b[i], v->ch[i + 1]);
 	}
 	TAKE(lat_w, (size_t) L * F);
@@ -99,7 +128,7 @@ ae_conv_layout(AeModel *model)
 	TAKE(dec_in_b, F);
 	for (int i = 0; i < S; i++)
 	{
-		TAKE(dec_w[i], (size_t) dec_out(v, i) * v->ch[i + 1] * KSIZE * KSIZE);
+		TAKE(dec_w[i], (size_t) dec_out(v, i) * v->ch[i + 1] * v->kh * KSIZE);
 		TAKE(dec_b[i], dec_out(v, i));
 	}
 #undef TAKE
@@ -126,7 +155,7 @@ ae_conv_init_params(AeModel *model, AeRng *rng)
 	int			S = v->nstages,
 				L = model->opt.latent;
 	size_t		F = (size_t) v->ch[S] * v->h[S] * v->w[S],
-				kk = KSIZE * KSIZE;
+				kk = (size_t) v->kh * KSIZE;
 
 	memset(p, 0, sizeof(ae_real) * model->nparams);
 	for (int i = 0; i < S; i++)
@@ -197,10 +226,10 @@ ae_conv_net_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 	for (int i = 0; i < S; i++)
 	{
 		size_t		n = (size_t) B * v->ch[i + 1] * v->h[i + 1] * v->w[i + 1];
+		AeConvShape g = enc_shape(v, i);
 
 		ae_conv_forward(w->enc_a[i], i == 0 ? w->img : w->enc_a[i - 1], p + v->enc_w[i],
-						p + v->enc_b[i], B, v->ch[i], v->h[i], v->w[i], v->ch[i + 1], KSIZE, 2, 1,
-						w->conv_cols);
+						p + v->enc_b[i], B, &g, w->conv_cols);
 		ae_act_forward(act, w->enc_a[i], n);
 	}
 	ae_dense_forward(w->z, w->enc_a[S - 1], p + v->lat_w, p + v->lat_b, B, (int) F, L);
@@ -225,11 +254,12 @@ ae_conv_net_decode(const AeModel *model, AeWork *w, const ae_real *z, int B)
 	for (int i = S - 1; i >= 0; i--)
 	{
 		const ae_real *src = i == S - 1 ? w->dec_a : w->dec_o[i + 1];
+		AeConvShape g = dec_shape(v, i);
 
 		ae_upsample_forward(w->up[i], src, B, v->ch[i + 1], v->h[i + 1], v->w[i + 1],
 							v->h[i], v->w[i]);
-		ae_conv_forward(w->dec_o[i], w->up[i], p + v->dec_w[i], p + v->dec_b[i], B,
-						v->ch[i + 1], v->h[i], v->w[i], dec_out(v, i), KSIZE, 1, 1, w->conv_cols);
+		ae_conv_forward(w->dec_o[i], w->up[i], p + v->dec_w[i], p + v->dec_b[i], B, &g,
+						w->conv_cols);
 		if (i > 0)
 			ae_act_forward(act, w->dec_o[i], (size_t) B * dec_out(v, i) * v->h[i] * v->w[i]);
 	}
@@ -266,11 +296,11 @@ ae_conv_net_backward(const AeModel *model, AeWork *w, const ae_real *dout, int B
 	{
 		const ae_real *src = i == S - 1 ? w->dec_a : w->dec_o[i + 1];
 		size_t		nsrc = (size_t) B * v->ch[i + 1] * v->h[i + 1] * v->w[i + 1];
+		AeConvShape dec = dec_shape(v, i);
 
 		/* g: on dec_o[i] (after its activation, none at stage 0); to up[i], then its source */
 		ae_conv_backward(h, grads + v->dec_w[i], grads + v->dec_b[i], g, w->up[i],
-						 p + v->dec_w[i], B, v->ch[i + 1], v->h[i], v->w[i], dec_out(v, i),
-						 KSIZE, 1, 1, w->conv_cols);
+						 p + v->dec_w[i], B, &dec, w->conv_cols);
 		ae_upsample_backward(g, h, B, v->ch[i + 1], v->h[i + 1], v->w[i + 1], v->h[i], v->w[i]);
 		ae_act_backward(act, g, src, nsrc);
 	}
@@ -282,10 +312,12 @@ ae_conv_net_backward(const AeModel *model, AeWork *w, const ae_real *dout, int B
 					  B, (int) F, L);
 	for (int i = S - 1; i >= 0; i--)
 	{
+		AeConvShape enc = enc_shape(v, i);
+
 		ae_act_backward(act, g, w->enc_a[i], (size_t) B * v->ch[i + 1] * v->h[i + 1] * v->w[i + 1]);
 		ae_conv_backward(i == 0 ? NULL : h, grads + v->enc_w[i], grads + v->enc_b[i], g,
-						 i == 0 ? w->img : w->enc_a[i - 1], p + v->enc_w[i], B, v->ch[i],
-						 v->h[i], v->w[i], v->ch[i + 1], KSIZE, 2, 1, w->conv_cols);
+						 i == 0 ? w->img : w->enc_a[i - 1], p + v->enc_w[i], B, &enc,
+						 w->conv_cols);
 		tmp = g;
 		g = h;
 		h = tmp;

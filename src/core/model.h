@@ -236,6 +236,7 @@ typedef struct AeConvLayout
 {
 	int			nstages;
 	int			C;				/* the image's channels */
+	int			kh;				/* kernel rows: 3, or 1 over a single row (a 1-D signal) */
 	int			ch[AE_MAX_HIDDEN + 1];
 	int			h[AE_MAX_HIDDEN + 1];
 	int			w[AE_MAX_HIDDEN + 1];

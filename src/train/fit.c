@@ -775,7 +775,8 @@ check_sequence(List *kept)
 
 /*
  * The conv kind models one image: every modelled column an element of one
- * 2-D or 3-D array, or of an array of any shape read in the shape option's.
+ * array, a 1-D signal, a 2-D image or a 3-D one with channels first, or of
+ * an array of any shape read in the shape option's.
  */
 static void
 check_image(List *kept, const AeOptions *o)
@@ -785,7 +786,7 @@ check_image(List *kept, const AeOptions *o)
 	ListCell   *lc;
 
 	foreach(lc, kept)
-		if (((FitColumn *) lfirst(lc))->ndim >= 2)
+		if (((FitColumn *) lfirst(lc))->ndim >= 1)
 		{
 			array = ((FitColumn *) lfirst(lc))->name;
 			break;
@@ -794,14 +795,13 @@ check_image(List *kept, const AeOptions *o)
 	{
 		FitColumn  *fc = lfirst(lc);
 
-		if (fc->ndim < (o->shape_ndim > 0 ? 1 : 2) || fc->attno != first->attno)
+		if (fc->ndim < 1 || fc->attno != first->attno)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("kind conv models one image column, a 2-D or 3-D array; \"%s\" is %s",
-							fc->name, fc->ndim == 0 ? "not an array" :
-							fc->ndim == 1 ? "a 1-D array" : "a second one"),
-					 array ? errhint("Name the image column alone: columns => ARRAY['%s'].", array)
-					 : errhint("Give the image as an array of rows, [rows][columns], or with channels first, [channels][rows][columns]; or a flat array with the shape option, as in '{\"shape\": [8, 8]}'.")));
+					 errmsg("kind conv models one array column, a signal or an image; \"%s\" is %s",
+							fc->name, fc->ndim == 0 ? "not an array" : "a second one"),
+					 array ? errhint("Name the array column alone: columns => ARRAY['%s'].", array)
+					 : errhint("Give a signal as a 1-D array, an image as an array of rows, [rows][columns], or with channels first, [channels][rows][columns].")));
 	}
 	if (list_length(kept) != first->nelems)
 		ereport(ERROR,

@@ -180,11 +180,11 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 		cfg->condition = string_value(key, v, "a column name");
 	else if (strcmp(key, "shape") == 0)
 	{
-		const char *expected = "an array of 2 or 3 sides, [rows, columns] or [channels, rows, columns]";
+		const char *expected = "an array of 1 to 3 sides, [length], [rows, columns] or [channels, rows, columns]";
 		List	   *elems = array_elements(key, v, expected);
 		ListCell   *lc;
 
-		if (list_length(elems) < 2 || list_length(elems) > AE_MAX_DIMS)
+		if (list_length(elems) < 1 || list_length(elems) > AE_MAX_DIMS)
 			bad_value(key, expected);
 		o->shape_ndim = 0;
 		foreach(lc, elems)

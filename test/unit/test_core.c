@@ -243,35 +243,35 @@ test_lstm_kernels(void)
 static void
 test_conv_kernels(void)
 {
-	static const int shapes[][8] = {
-		/* B, C, H, W, K, k, s, p */
-		{1, 1, 1, 1, 1, 1, 1, 0}, {3, 2, 8, 8, 16, 3, 2, 1}, {2, 16, 4, 4, 32, 3, 2, 1},
-		{4, 3, 7, 5, 4, 3, 1, 1}, {2, 1, 28, 28, 8, 5, 2, 2}
+	static const struct
+	{
+		int			B;
+		AeConvShape g;
+	}			cases[] = {
+		/* B, {C, H, W, K, kh, kw, sh, sw, ph, pw} */
+		{1, {1, 1, 1, 1, 1, 1, 1, 1, 0, 0}}, {3, {2, 8, 8, 16, 3, 3, 2, 2, 1, 1}},
+		{2, {16, 4, 4, 32, 3, 3, 2, 2, 1, 1}}, {4, {3, 7, 5, 4, 3, 3, 1, 1, 1, 1}},
+		{2, {1, 28, 28, 8, 5, 5, 2, 2, 2, 2}}, {3, {2, 1, 48, 16, 1, 3, 1, 2, 0, 1}},
+		{2, {4, 6, 9, 5, 3, 1, 2, 1, 1, 0}}
 	};
 	UnitRegion	reg;
 	double		worst_f = 0,
 				worst_b = 0;
 
 	unit_region_init(&reg);
-	for (size_t sh = 0; sh < sizeof(shapes) / sizeof(shapes[0]); sh++)
+	for (size_t n = 0; n < sizeof(cases) / sizeof(cases[0]); n++)
 	{
-		int			B = shapes[sh][0],
-					C = shapes[sh][1],
-					H = shapes[sh][2],
-					W = shapes[sh][3],
-					K = shapes[sh][4],
-					k = shapes[sh][5],
-					s = shapes[sh][6],
-					p = shapes[sh][7];
-		size_t		nx = (size_t) B * C * H * W,
-					nw = (size_t) K * C * k * k,
-					ny = (size_t) B * K * ae_conv_out(H, k, s, p) * ae_conv_out(W, k, s, p);
+		int			B = cases[n].B;
+		const AeConvShape *g = &cases[n].g;
+		size_t		nx = (size_t) B * g->C * g->H * g->W,
+					nw = (size_t) g->K * g->C * g->kh * g->kw,
+					ny = (size_t) B * g->K * ae_conv_oh(g) * ae_conv_ow(g);
 		const AeAlloc *a = &reg.alloc;
 		ae_real    *x = ae_alloc(a, sizeof(ae_real) * nx),
 				   *w = ae_alloc(a, sizeof(ae_real) * nw),
-				   *b = ae_alloc(a, sizeof(ae_real) * K),
+				   *b = ae_alloc(a, sizeof(ae_real) * g->K),
 				   *dy = ae_alloc(a, sizeof(ae_real) * ny),
-				   *cols = ae_alloc(a, sizeof(ae_real) * ae_conv_cols_size(C, H, W, k, s, p)),
+				   *cols = ae_alloc(a, sizeof(ae_real) * ae_conv_cols_size(g)),
 				   *y[2],
 				   *dx[2],
 				   *dw[2],
@@ -281,32 +281,32 @@ test_conv_kernels(void)
 
 		fill(x, nx);
 		fill(w, nw);
-		fill(b, K);
+		fill(b, g->K);
 		fill(dy, ny);
 		for (int q = 0; q < 2; q++)
 		{
 			y[q] = ae_alloc(a, sizeof(ae_real) * ny);
 			dx[q] = ae_alloc(a, sizeof(ae_real) * nx);
 			dw[q] = ae_alloc(a, sizeof(ae_real) * nw);
-			db[q] = ae_alloc(a, sizeof(ae_real) * K);
+			db[q] = ae_alloc(a, sizeof(ae_real) * g->K);
 			for (size_t i = 0; i < nx; i++)
 				dx[q][i] = -7;	/* overwritten by both */
 		}
 		fill(dw[0], nw);		/* added into by both */
 		memcpy(dw[1], dw[0], sizeof(ae_real) * nw);
-		fill(db[0], K);
-		memcpy(db[1], db[0], sizeof(ae_real) * K);
-		ae_conv_forward(y[0], x, w, b, B, C, H, W, K, k, s, p, cols);
-		ae_conv_forward_naive(y[1], x, w, b, B, C, H, W, K, k, s, p);
-		ae_conv_backward(dx[0], dw[0], db[0], dy, x, w, B, C, H, W, K, k, s, p, cols);
-		ae_conv_backward_naive(dx[1], dw[1], db[1], dy, x, w, B, C, H, W, K, k, s, p);
+		fill(db[0], g->K);
+		memcpy(db[1], db[0], sizeof(ae_real) * g->K);
+		ae_conv_forward(y[0], x, w, b, B, g, cols);
+		ae_conv_forward_naive(y[1], x, w, b, B, g);
+		ae_conv_backward(dx[0], dw[0], db[0], dy, x, w, B, g, cols);
+		ae_conv_backward_naive(dx[1], dw[1], db[1], dy, x, w, B, g);
 		ef = scaled_diff(y[0], y[1], ny);
 		eb = fmax(scaled_diff(dx[0], dx[1], nx),
-				  fmax(scaled_diff(dw[0], dw[1], nw), scaled_diff(db[0], db[1], K)));
-		CHECK(ef < KERNEL_TOL, "conv forward %dx%dx%d k%d s%d p%d -> %d: scaled error %.2e",
-			  C, H, W, k, s, p, K, ef);
-		CHECK(eb < KERNEL_TOL, "conv backward %dx%dx%d k%d s%d p%d -> %d: scaled error %.2e",
-			  C, H, W, k, s, p, K, eb);
+				  fmax(scaled_diff(dw[0], dw[1], nw), scaled_diff(db[0], db[1], g->K)));
+		CHECK(ef < KERNEL_TOL, "conv forward %dx%dx%d k%dx%d s%d,%d -> %d: scaled error %.2e",
+			  g->C, g->H, g->W, g->kh, g->kw, g->sh, g->sw, g->K, ef);
+		CHECK(eb < KERNEL_TOL, "conv backward %dx%dx%d k%dx%d s%d,%d -> %d: scaled error %.2e",
+			  g->C, g->H, g->W, g->kh, g->kw, g->sh, g->sw, g->K, eb);
 		worst_f = fmax(worst_f, ef);
 		worst_b = fmax(worst_b, eb);
 	}

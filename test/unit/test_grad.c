@@ -1260,8 +1260,8 @@ test_lstm_model(void)
 }
 
 /*
- * The conv kind over an odd-sized image, a 3-channel one, and a flat array
- * read in an image's shape; one and two stages.
+ * The conv kind over an odd-sized image, a 3-channel one, a flat array
+ * read in an image's shape, and a 1-D signal; one and two stages.
  */
 static void
 test_conv_model(void)
@@ -1271,13 +1271,16 @@ test_conv_model(void)
 				one[1] = {3},
 				two[2] = {3, 2};
 
-	static const int flat[1] = {20};
+	static const int flat[1] = {20},
+				signal[1] = {11};
 
 	check_array_model("conv model, 5x4, stages 3 and 2", AE_KIND_CONV, 2, image, two, 2, 2, NULL,
 					  0, 0);
 	check_array_model("conv model, 2x3x3, one stage", AE_KIND_CONV, 3, channels, one, 1, 3, NULL,
 					  0, 0);
 	check_array_model("conv model, [20] read as 5x4", AE_KIND_CONV, 1, flat, two, 2, 2, image, 2,
+					  0);
+	check_array_model("conv model, a signal of 11", AE_KIND_CONV, 1, signal, two, 2, 2, NULL, 0,
 					  0);
 }
 
@@ -1286,14 +1289,8 @@ test_conv_model(void)
 typedef struct ConvCase
 {
 	int			B,
-				C,
-				H,
-				W,
-				K,
-				k,
-				s,
-				p,
 				naive;
+	AeConvShape g;
 	ae_real    *x,
 			   *w,
 			   *b,
@@ -1306,14 +1303,13 @@ typedef struct ConvCase
 static double
 conv_loss(ConvCase *c)
 {
-	int			n = c->B * c->K * ae_conv_out(c->H, c->k, c->s, c->p) * ae_conv_out(c->W, c->k, c->s, c->p);
+	int			n = c->B * c->g.K * ae_conv_oh(&c->g) * ae_conv_ow(&c->g);
 	double		f = 0;
 
 	if (c->naive)
-		ae_conv_forward_naive(c->y, c->x, c->w, c->b, c->B, c->C, c->H, c->W, c->K, c->k, c->s, c->p);
+		ae_conv_forward_naive(c->y, c->x, c->w, c->b, c->B, &c->g);
 	else
-		ae_conv_forward(c->y, c->x, c->w, c->b, c->B, c->C, c->H, c->W, c->K, c->k, c->s, c->p,
-						c->cols);
+		ae_conv_forward(c->y, c->x, c->w, c->b, c->B, &c->g, c->cols);
 	for (int i = 0; i < n; i++)
 		f += c->coef[i] * c->y[i];
 	return f;
@@ -1335,22 +1331,29 @@ conv_fd(ConvCase *c, ae_real *v, const ae_real *grad, int n)
 /*
  * Both convolution paths' backward against finite differences (input,
  * weights, bias), with stride 1 and 2, padding 0 and 1, odd and even
- * sides; then upsampling to an even and an odd size.
+ * sides, a 1-D signal (kernel one row high); then upsampling to an even
+ * and an odd size.
  */
 static void
 test_conv(void)
 {
-	static const int shapes[][8] = {
-		/* B, C, H, W, K, k, s, p */
-		{2, 2, 5, 4, 3, 3, 1, 1}, {2, 1, 7, 6, 2, 3, 2, 1}, {1, 3, 4, 4, 2, 2, 2, 0}
+	static const struct
+	{
+		int			B;
+		AeConvShape g;
+	}			cases[] = {
+		/* B, {C, H, W, K, kh, kw, sh, sw, ph, pw} */
+		{2, {2, 5, 4, 3, 3, 3, 1, 1, 1, 1}}, {2, {1, 7, 6, 2, 3, 3, 2, 2, 1, 1}},
+		{1, {3, 4, 4, 2, 2, 2, 2, 2, 0, 0}}, {2, {2, 1, 9, 3, 1, 3, 1, 2, 0, 1}}
 	};
 	UnitRegion	reg;
 
 	unit_region_init(&reg);
-	for (int sh = 0; sh < 3; sh++)
+	for (size_t n = 0; n < sizeof(cases) / sizeof(cases[0]); n++)
 		for (int naive = 0; naive <= 1; naive++)
 		{
 			ConvCase	c = {0};
+			const AeConvShape *g = &c.g;
 			int			nx,
 						nw,
 						ny;
@@ -1358,50 +1361,42 @@ test_conv(void)
 			ae_real    *dx,
 					   *dw,
 					   *db;
-			char		what[80];
+			char		what[80],
+						name[48];
 
-			c.B = shapes[sh][0];
-			c.C = shapes[sh][1];
-			c.H = shapes[sh][2];
-			c.W = shapes[sh][3];
-			c.K = shapes[sh][4];
-			c.k = shapes[sh][5];
-			c.s = shapes[sh][6];
-			c.p = shapes[sh][7];
+			c.B = cases[n].B;
+			c.g = cases[n].g;
 			c.naive = naive;
-			nx = c.B * c.C * c.H * c.W;
-			nw = c.K * c.C * c.k * c.k;
-			ny = c.B * c.K * ae_conv_out(c.H, c.k, c.s, c.p) * ae_conv_out(c.W, c.k, c.s, c.p);
+			nx = c.B * g->C * g->H * g->W;
+			nw = g->K * g->C * g->kh * g->kw;
+			ny = c.B * g->K * ae_conv_oh(g) * ae_conv_ow(g);
 			dx = ae_alloc(a, sizeof(ae_real) * nx);
 			dw = ae_alloc(a, sizeof(ae_real) * nw);
-			db = ae_alloc(a, sizeof(ae_real) * c.K);
+			db = ae_alloc(a, sizeof(ae_real) * g->K);
 			c.x = ae_alloc(a, sizeof(ae_real) * nx);
 			c.w = ae_alloc(a, sizeof(ae_real) * nw);
-			c.b = ae_alloc(a, sizeof(ae_real) * c.K);
+			c.b = ae_alloc(a, sizeof(ae_real) * g->K);
 			c.y = ae_alloc(a, sizeof(ae_real) * ny);
 			c.coef = ae_alloc(a, sizeof(ae_real) * ny);
-			c.cols = ae_alloc(a, sizeof(ae_real) * ae_conv_cols_size(c.C, c.H, c.W, c.k, c.s, c.p));
+			c.cols = ae_alloc(a, sizeof(ae_real) * ae_conv_cols_size(g));
 			fill(c.x, nx, -1, 1);
 			fill(c.w, nw, -1, 1);
-			fill(c.b, c.K, -1, 1);
+			fill(c.b, g->K, -1, 1);
 			fill(c.coef, ny, -1, 1);
 			memset(dw, 0, sizeof(ae_real) * nw);
-			memset(db, 0, sizeof(ae_real) * c.K);
+			memset(db, 0, sizeof(ae_real) * g->K);
 			if (naive)
-				ae_conv_backward_naive(dx, dw, db, c.coef, c.x, c.w, c.B, c.C, c.H, c.W, c.K, c.k,
-									   c.s, c.p);
+				ae_conv_backward_naive(dx, dw, db, c.coef, c.x, c.w, c.B, g);
 			else
-				ae_conv_backward(dx, dw, db, c.coef, c.x, c.w, c.B, c.C, c.H, c.W, c.K, c.k, c.s,
-								 c.p, c.cols);
-			snprintf(what, sizeof(what), "conv %s %dx%d s%d p%d: input", naive ? "naive" : "fast",
-					 c.H, c.W, c.s, c.p);
+				ae_conv_backward(dx, dw, db, c.coef, c.x, c.w, c.B, g, c.cols);
+			snprintf(name, sizeof(name), "conv %s %dx%d k%dx%d s%d,%d p%d,%d",
+					 naive ? "naive" : "fast", g->H, g->W, g->kh, g->kw, g->sh, g->sw, g->ph, g->pw);
+			snprintf(what, sizeof(what), "%s: input", name);
 			report(what, conv_fd(&c, c.x, dx, nx), nx);
-			snprintf(what, sizeof(what), "conv %s %dx%d s%d p%d: weights", naive ? "naive" : "fast",
-					 c.H, c.W, c.s, c.p);
+			snprintf(what, sizeof(what), "%s: weights", name);
 			report(what, conv_fd(&c, c.w, dw, nw), nw);
-			snprintf(what, sizeof(what), "conv %s %dx%d s%d p%d: bias", naive ? "naive" : "fast",
-					 c.H, c.W, c.s, c.p);
-			report(what, conv_fd(&c, c.b, db, c.K), c.K);
+			snprintf(what, sizeof(what), "%s: bias", name);
+			report(what, conv_fd(&c, c.b, db, g->K), g->K);
 		}
 	/* upsampling: sum(coef * up(x)) is linear in x, its gradient the adjoint's output */
 	for (int odd = 0; odd <= 1; odd++)
