@@ -58,6 +58,14 @@ scaled_diff(const ae_real *a, const ae_real *b, size_t n)
 
 #define KERNEL_TOL 1e-4
 
+/* The line a kernel test ends with: its largest errors against the naive loops. */
+static void
+print_kernel_errors(double worst_f, double worst_b)
+{
+	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
+		   worst_f, worst_b, KERNEL_TOL);
+}
+
 /* ae_dense_forward/backward (cblas) against the naive loops on several shapes. */
 static void
 test_dense_kernels(void)
@@ -138,8 +146,7 @@ test_dense_kernels(void)
 		worst_f = fmax(worst_f, ef);
 		worst_b = fmax(worst_b, fmax(ei, fmax(ew, eb)));
 	}
-	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
-		   worst_f, worst_b, KERNEL_TOL);
+	print_kernel_errors(worst_f, worst_b);
 	unit_region_free(&reg);
 }
 
@@ -234,8 +241,7 @@ test_lstm_kernels(void)
 		worst_f = fmax(worst_f, ef);
 		worst_b = fmax(worst_b, eb);
 	}
-	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
-		   worst_f, worst_b, KERNEL_TOL);
+	print_kernel_errors(worst_f, worst_b);
 	unit_region_free(&reg);
 }
 
@@ -310,8 +316,7 @@ test_conv_kernels(void)
 		worst_f = fmax(worst_f, ef);
 		worst_b = fmax(worst_b, eb);
 	}
-	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
-		   worst_f, worst_b, KERNEL_TOL);
+	print_kernel_errors(worst_f, worst_b);
 	unit_region_free(&reg);
 }
 
