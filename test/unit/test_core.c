@@ -1,7 +1,8 @@
 /*
  * test_core.c — unit tests of the numeric core in its production (float)
- * build: the BLAS dense kernels against their naive references, one Adam
- * step against hand-computed values, weight decay, gradient clipping, the
+ * build: the BLAS dense, lstm and convolution kernels and the layer norm
+ * against their naive references, one Adam step against
+ * hand-computed values, weight decay, gradient clipping, the
  * random number generator, the model's layout (every kind), input encoding
  * and loss, small end-to-end training runs on synthetic data whose losses
  * must fall below stated bounds (ae on numeric and mixed columns, then
@@ -13,6 +14,7 @@
  * tick between blocks, a longjmp out of one), and training that diverges.
  */
 #include "core/adam.h"
+#include "core/attn.h"
 #include "core/conv.h"
 #include "core/dense.h"
 #include "core/lstm.h"
@@ -313,6 +315,86 @@ test_conv_kernels(void)
 			  C, H, W, k, s, p, K, ef);
 		CHECK(eb < KERNEL_TOL, "conv backward %dx%dx%d k%d s%d p%d -> %d: scaled error %.2e",
 			  C, H, W, k, s, p, K, eb);
+		worst_f = fmax(worst_f, ef);
+		worst_b = fmax(worst_b, eb);
+	}
+	print_kernel_errors(worst_f, worst_b);
+	unit_region_free(&reg);
+}
+
+/* ae_layernorm_forward/backward against the naive references (the backward's from the Jacobian). */
+static void
+test_layernorm_kernels(void)
+{
+	static const int shapes[][2] = {
+		/* rows (B·T), D */
+		{1, 1}, {3, 2}, {6, 5}, {33, 64}, {128, 7}, {4, 257}
+	};
+	UnitRegion	reg;
+	double		worst_f = 0,
+				worst_b = 0;
+
+	unit_region_init(&reg);
+	for (size_t sh = 0; sh < sizeof(shapes) / sizeof(shapes[0]); sh++)
+	{
+		int			rows = shapes[sh][0],
+					D = shapes[sh][1];
+		size_t		n = (size_t) rows * D;
+		const AeAlloc *a = &reg.alloc;
+		ae_real    *x = ae_alloc(a, sizeof(ae_real) * n),
+				   *dy = ae_alloc(a, sizeof(ae_real) * n),
+				   *gamma = ae_alloc(a, sizeof(ae_real) * D),
+				   *beta = ae_alloc(a, sizeof(ae_real) * D),
+				   *dgamma_null = ae_alloc(a, sizeof(ae_real) * D),
+				   *dbeta_null = ae_alloc(a, sizeof(ae_real) * D),
+				   *y[2],
+				   *mean[2],
+				   *rstd[2],
+				   *dx[2],
+				   *dgamma[2],
+				   *dbeta[2];
+		double		ef,
+					eb,
+					e_null;
+
+		fill(x, n);
+		for (size_t i = 0; i < n; i++)
+			x[i] = 3 * x[i] + 2;	/* rows away from mean 0 and variance 1 */
+		fill(dy, n);
+		fill(gamma, D);
+		fill(beta, D);
+		for (int q = 0; q < 2; q++)
+		{
+			y[q] = ae_alloc(a, sizeof(ae_real) * n);
+			mean[q] = ae_alloc(a, sizeof(ae_real) * rows);
+			rstd[q] = ae_alloc(a, sizeof(ae_real) * rows);
+			dx[q] = ae_alloc(a, sizeof(ae_real) * n);
+			dgamma[q] = ae_alloc(a, sizeof(ae_real) * D);
+			dbeta[q] = ae_alloc(a, sizeof(ae_real) * D);
+			for (size_t i = 0; i < n; i++)
+				y[q][i] = dx[q][i] = -7;	/* overwritten by both */
+		}
+		fill(dgamma[0], D);		/* added into by both */
+		memcpy(dgamma[1], dgamma[0], sizeof(ae_real) * D);
+		memcpy(dgamma_null, dgamma[0], sizeof(ae_real) * D);
+		fill(dbeta[0], D);
+		memcpy(dbeta[1], dbeta[0], sizeof(ae_real) * D);
+		memcpy(dbeta_null, dbeta[0], sizeof(ae_real) * D);
+		ae_layernorm_forward(y[0], mean[0], rstd[0], x, gamma, beta, rows, D);
+		ae_layernorm_forward_naive(y[1], mean[1], rstd[1], x, gamma, beta, rows, D);
+		ae_layernorm_backward(dx[0], dgamma[0], dbeta[0], dy, x, mean[0], rstd[0], gamma, rows, D);
+		ae_layernorm_backward_naive(dx[1], dgamma[1], dbeta[1], dy, x, mean[1], rstd[1], gamma,
+									rows, D);
+		ae_layernorm_backward(NULL, dgamma_null, dbeta_null, dy, x, mean[0], rstd[0], gamma, rows, D);
+		ef = fmax(scaled_diff(y[0], y[1], n),
+				  fmax(scaled_diff(mean[0], mean[1], rows), scaled_diff(rstd[0], rstd[1], rows)));
+		eb = fmax(scaled_diff(dx[0], dx[1], n),
+				  fmax(scaled_diff(dgamma[0], dgamma[1], D), scaled_diff(dbeta[0], dbeta[1], D)));
+		e_null = fmax(scaled_diff(dgamma_null, dgamma[0], D), scaled_diff(dbeta_null, dbeta[0], D));
+		CHECK(ef < KERNEL_TOL, "layernorm forward %dx%d: scaled error %.2e", rows, D, ef);
+		CHECK(eb < KERNEL_TOL, "layernorm backward %dx%d: scaled error %.2e", rows, D, eb);
+		CHECK(e_null == 0, "layernorm backward with dx NULL %dx%d: the same dgamma, dbeta (%.2e)",
+			  rows, D, e_null);
 		worst_f = fmax(worst_f, ef);
 		worst_b = fmax(worst_b, eb);
 	}
@@ -2804,6 +2886,7 @@ static const UnitTest tests[] = {
 	{"dense forward, known values", test_dense_known},
 	{"lstm kernels against naive loops", test_lstm_kernels},
 	{"convolution kernels against naive loops", test_conv_kernels},
+	{"layer norm kernels against naive loops", test_layernorm_kernels},
 	{"rows per block of a long product", test_ticker_rows},
 	{"dense kernels in blocks of rows", test_dense_ticked},
 	{"adam steps by hand", test_adam_step},

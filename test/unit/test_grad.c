@@ -17,8 +17,11 @@
  * contractive with tanh, sigmoid, elu and relu at a fixed probe (and the
  * mean over many probes against the encoder's Jacobian), vae with beta 1
  * and 2.5, and cvae, the variational kinds with a fixed nonzero eps; the
- * LSTM layer, both paths, with sequences of different lengths.
+ * LSTM layer, both paths, with sequences of different lengths; the
+ * transformer's layers: layer norm, both paths (input, gamma, beta), and
+ * GELU.
  */
+#include "core/attn.h"
 #include "core/conv.h"
 #include "core/dense.h"
 #include "core/loss.h"
@@ -1446,6 +1449,153 @@ test_conv(void)
 	unit_region_free(&reg);
 }
 
+/* ---- the transformer's layers: layer norm, GELU ---- */
+
+typedef struct LnCase
+{
+	int			rows,
+				D,
+				naive;
+	ae_real    *x,
+			   *gamma,
+			   *beta,
+			   *y,
+			   *mean,
+			   *rstd,
+			   *coef;
+} LnCase;
+
+/* sum(coef * layernorm(x)) */
+static double
+ln_loss(void *arg)
+{
+	LnCase	   *c = arg;
+	double		f = 0;
+
+	(c->naive ? ae_layernorm_forward_naive : ae_layernorm_forward) (c->y, c->mean, c->rstd, c->x,
+																	 c->gamma, c->beta, c->rows,
+																	 c->D);
+	for (int i = 0; i < c->rows * c->D; i++)
+		f += c->coef[i] * c->y[i];
+	return f;
+}
+
+/*
+ * Both layer norm paths' backward against finite differences (input, gamma,
+ * beta), over B·T rows: odd and even widths, one token, a width of 1 (the
+ * output is beta whatever x is), and a width of 2, each row's two values
+ * 0.25 to 0.5 apart.  A width of 2 normalizes to about ±1, its gradient on
+ * x all from eps: two values far apart leave a slope that rounding drowns,
+ * two very close a curve that bends within the difference step.
+ */
+static void
+test_layernorm(void)
+{
+	static const int shapes[][3] = {
+		/* B, T, D */
+		{2, 3, 5}, {1, 1, 7}, {3, 1, 2}, {2, 4, 8}, {2, 1, 1}
+	};
+	UnitRegion	reg;
+
+	unit_region_init(&reg);
+	for (int sh = 0; sh < 5; sh++)
+		for (int naive = 0; naive <= 1; naive++)
+		{
+			const AeAlloc *a = &reg.alloc;
+			LnCase		c = {0};
+			int			n;
+			ae_real    *dx,
+					   *dgamma,
+					   *dbeta;
+			char		what[80];
+
+			c.rows = shapes[sh][0] * shapes[sh][1];
+			c.D = shapes[sh][2];
+			c.naive = naive;
+			n = c.rows * c.D;
+			c.x = ae_alloc(a, sizeof(ae_real) * n);
+			c.y = ae_alloc(a, sizeof(ae_real) * n);
+			c.coef = ae_alloc(a, sizeof(ae_real) * n);
+			c.gamma = ae_alloc(a, sizeof(ae_real) * c.D);
+			c.beta = ae_alloc(a, sizeof(ae_real) * c.D);
+			c.mean = ae_alloc(a, sizeof(ae_real) * c.rows);
+			c.rstd = ae_alloc(a, sizeof(ae_real) * c.rows);
+			dx = ae_alloc(a, sizeof(ae_real) * n);
+			dgamma = ae_alloc(a, sizeof(ae_real) * c.D);
+			dbeta = ae_alloc(a, sizeof(ae_real) * c.D);
+			fill(c.x, n, -2, 3);
+			if (c.D == 2)
+				for (int r = 0; r < c.rows; r++)
+					c.x[2 * r + 1] = c.x[2 * r] + (r % 2 ? -1 : 1) * unif(0.25, 0.5);
+			fill(c.gamma, c.D, -1.5, 1.5);
+			fill(c.beta, c.D, -1, 1);
+			fill(c.coef, n, -1, 1);
+			fill(dx, n, 5, 6);	/* overwritten */
+			ln_loss(&c);
+			(naive ? ae_layernorm_backward_naive : ae_layernorm_backward) (dx, dgamma, dbeta, c.coef,
+																		   c.x, c.mean, c.rstd,
+																		   c.gamma, c.rows, c.D);
+			snprintf(what, sizeof(what), "layernorm %s %dx%d: input", naive ? "naive" : "fast",
+					 c.rows, c.D);
+			report(what, fd_worst(ln_loss, &c, c.x, dx, n), n);
+			snprintf(what, sizeof(what), "layernorm %s %dx%d: gamma", naive ? "naive" : "fast",
+					 c.rows, c.D);
+			report(what, fd_worst(ln_loss, &c, c.gamma, dgamma, c.D), c.D);
+			snprintf(what, sizeof(what), "layernorm %s %dx%d: beta", naive ? "naive" : "fast",
+					 c.rows, c.D);
+			report(what, fd_worst(ln_loss, &c, c.beta, dbeta, c.D), c.D);
+		}
+	unit_region_free(&reg);
+}
+
+/* GELU against its tanh formula, and its derivative against finite differences. */
+static void
+test_gelu(void)
+{
+	enum
+	{
+		N = 200
+	};
+	ae_real		x[N],
+				y[N],
+				d[N],
+				coef[N],
+				one;
+	double		worst_y = 0,
+				worst = 0;
+
+	for (int i = 0; i < N; i++)
+	{
+		x[i] = i < N - 4 ? unif(-5, 5) : (i % 2 ? 1 : -1) * unif(8, 12);
+		coef[i] = unif(-1, 1);
+	}
+	ae_gelu_forward(y, x, N);
+	for (int i = 0; i < N; i++)
+	{
+		double		ref = 0.5 * x[i] * (1 + tanh(sqrt(2 / acos(-1.0)) * (x[i] + 0.044715 * pow(x[i], 3))));
+
+		worst_y = fmax(worst_y, fabs(y[i] - ref) / fmax(1, fabs(ref)));
+	}
+	CHECK(worst_y < 1e-14, "gelu against 0.5 x (1 + tanh(...)): error %.2e", worst_y);
+	memcpy(d, coef, sizeof(coef));
+	ae_gelu_backward(d, d, x, N);	/* in place: d = coef · gelu'(x) */
+	for (int i = 0; i < N; i++)
+	{
+		ae_real		xp = x[i] + GRAD_H,
+					xm = x[i] - GRAD_H,
+					yp,
+					ym;
+
+		ae_gelu_forward(&yp, &xp, 1);
+		ae_gelu_forward(&ym, &xm, 1);
+		worst = fmax(worst, rel_err(d[i], coef[i] * (yp - ym) / (2 * GRAD_H)));
+	}
+	report("gelu", worst, N);
+	one = 1;
+	ae_gelu_forward(&one, &one, 1);
+	CHECK(fabs(one - 0.8411919906) < 1e-9, "gelu(1) = 0.8411919906: %.10f", one);
+}
+
 static const UnitTest tests[] = {
 	{"dense layer", test_dense},
 	{"activations", test_activations},
@@ -1466,6 +1616,8 @@ static const UnitTest tests[] = {
 	{"lstm kind, the whole model", test_lstm_model},
 	{"convolution and upsampling", test_conv},
 	{"conv kind, the whole model", test_conv_model},
+	{"layer norm", test_layernorm},
+	{"gelu", test_gelu},
 };
 
 /* Run every gradient check. */
