@@ -1,7 +1,7 @@
 /*
  * test_core.c — unit tests of the numeric core in its production (float)
- * build: the BLAS dense, lstm and convolution kernels and the layer norm
- * against their naive references, one Adam step against
+ * build: the BLAS dense, lstm, convolution and attention kernels and the
+ * layer norm against their naive references, one Adam step against
  * hand-computed values, weight decay, gradient clipping, the
  * random number generator, the model's layout (every kind), input encoding
  * and loss, small end-to-end training runs on synthetic data whose losses
@@ -395,6 +395,98 @@ test_layernorm_kernels(void)
 		CHECK(eb < KERNEL_TOL, "layernorm backward %dx%d: scaled error %.2e", rows, D, eb);
 		CHECK(e_null == 0, "layernorm backward with dx NULL %dx%d: the same dgamma, dbeta (%.2e)",
 			  rows, D, e_null);
+		worst_f = fmax(worst_f, ef);
+		worst_b = fmax(worst_b, eb);
+	}
+	print_kernel_errors(worst_f, worst_b);
+	unit_region_free(&reg);
+}
+
+/*
+ * ae_attn_forward/backward (cblas per sequence and head) against the naive
+ * loops; masks drop about a third of the keys, every sequence keeping at
+ * least one and, with 2 sequences or more, the second keeping exactly one.
+ */
+static void
+test_attn_kernels(void)
+{
+	static const int shapes[][5] = {
+		/* B, T, D, H, masked */
+		{1, 1, 1, 1, 0}, {2, 4, 6, 2, 1}, {3, 17, 32, 4, 1}, {2, 33, 64, 8, 1},
+		{4, 9, 15, 3, 0}, {1, 64, 48, 1, 0}, {5, 2, 8, 8, 1}
+	};
+	UnitRegion	reg;
+	double		worst_f = 0,
+				worst_b = 0;
+
+	unit_region_init(&reg);
+	for (size_t sh = 0; sh < sizeof(shapes) / sizeof(shapes[0]); sh++)
+	{
+		int			B = shapes[sh][0],
+					T = shapes[sh][1],
+					D = shapes[sh][2],
+					H = shapes[sh][3];
+		size_t		n = (size_t) B * T * D,
+					na = (size_t) B * H * T * T;
+		const AeAlloc *a = &reg.alloc;
+		unsigned char *keep = NULL;
+		ae_real    *q = ae_alloc(a, sizeof(ae_real) * n),
+				   *k = ae_alloc(a, sizeof(ae_real) * n),
+				   *v = ae_alloc(a, sizeof(ae_real) * n),
+				   *dout = ae_alloc(a, sizeof(ae_real) * n),
+				   *work = ae_alloc(a, sizeof(ae_real) * ae_attn_work_size(T)),
+				   *out[2],
+				   *att[2],
+				   *dq[2],
+				   *dk[2],
+				   *dv[2];
+		double		ef,
+					eb;
+
+		if (shapes[sh][4])
+		{
+			keep = ae_alloc(a, (size_t) B * T);
+			for (int b = 0; b < B; b++)
+			{
+				unsigned char *kb = keep + (size_t) b * T;
+
+				for (int j = 0; j < T; j++)
+					kb[j] = b == 1 ? 0 : ae_rng_uniform(&rng) >= 0.35;
+				kb[ae_rng_below(&rng, T)] = 1;
+			}
+		}
+		fill(q, n);
+		fill(k, n);
+		fill(v, n);
+		fill(dout, n);
+		for (size_t i = 0; i < n; i++)
+		{
+			q[i] *= 2;			/* scores spread enough for peaked weights */
+			k[i] *= 2;
+		}
+		for (int c = 0; c < 2; c++)
+		{
+			out[c] = ae_alloc(a, sizeof(ae_real) * n);
+			att[c] = ae_alloc(a, sizeof(ae_real) * na);
+			dq[c] = ae_alloc(a, sizeof(ae_real) * n);
+			dk[c] = ae_alloc(a, sizeof(ae_real) * n);
+			dv[c] = ae_alloc(a, sizeof(ae_real) * n);
+			for (size_t i = 0; i < n; i++)	/* all overwritten by both */
+				out[c][i] = dq[c][i] = dk[c][i] = dv[c][i] = -7;
+			for (size_t i = 0; i < na; i++)
+				att[c][i] = -7;
+		}
+		ae_attn_forward(out[0], att[0], q, k, v, keep, B, T, D, H);
+		ae_attn_forward_naive(out[1], att[1], q, k, v, keep, B, T, D, H);
+		ae_attn_backward(dq[0], dk[0], dv[0], dout, att[0], q, k, v, B, T, D, H, work);
+		ae_attn_backward_naive(dq[1], dk[1], dv[1], dout, att[1], q, k, v, B, T, D, H);
+		ef = fmax(scaled_diff(out[0], out[1], n), scaled_diff(att[0], att[1], na));
+		eb = fmax(scaled_diff(dq[0], dq[1], n),
+				  fmax(scaled_diff(dk[0], dk[1], n), scaled_diff(dv[0], dv[1], n)));
+		CHECK(ef < KERNEL_TOL, "attention forward B%d T%d D%d H%d%s: scaled error %.2e",
+			  B, T, D, H, keep ? " masked" : "", ef);
+		CHECK(eb < KERNEL_TOL, "attention backward B%d T%d D%d H%d%s: scaled error %.2e",
+			  B, T, D, H, keep ? " masked" : "", eb);
 		worst_f = fmax(worst_f, ef);
 		worst_b = fmax(worst_b, eb);
 	}
@@ -2887,6 +2979,7 @@ static const UnitTest tests[] = {
 	{"lstm kernels against naive loops", test_lstm_kernels},
 	{"convolution kernels against naive loops", test_conv_kernels},
 	{"layer norm kernels against naive loops", test_layernorm_kernels},
+	{"attention kernels against naive loops", test_attn_kernels},
 	{"rows per block of a long product", test_ticker_rows},
 	{"dense kernels in blocks of rows", test_dense_ticked},
 	{"adam steps by hand", test_adam_step},

@@ -18,8 +18,8 @@
  * mean over many probes against the encoder's Jacobian), vae with beta 1
  * and 2.5, and cvae, the variational kinds with a fixed nonzero eps; the
  * LSTM layer, both paths, with sequences of different lengths; the
- * transformer's layers: layer norm, both paths (input, gamma, beta), and
- * GELU.
+ * transformer's layers: layer norm (input, gamma, beta) and multi-head
+ * self-attention (q, k, v; keys dropped by a mask), both paths, and GELU.
  */
 #include "core/attn.h"
 #include "core/conv.h"
@@ -1449,7 +1449,15 @@ test_conv(void)
 	unit_region_free(&reg);
 }
 
-/* ---- the transformer's layers: layer norm, GELU ---- */
+/* ---- the transformer's layers: layer norm, GELU, self-attention ---- */
+
+/* keep[0..n) from a pattern of '0' and '1' (n characters). */
+static void
+keep_from(unsigned char *keep, const char *pattern, int n)
+{
+	for (int i = 0; i < n; i++)
+		keep[i] = pattern[i] == '1';
+}
 
 typedef struct LnCase
 {
@@ -1596,6 +1604,141 @@ test_gelu(void)
 	CHECK(fabs(one - 0.8411919906) < 1e-9, "gelu(1) = 0.8411919906: %.10f", one);
 }
 
+typedef struct AttnCase
+{
+	int			B,
+				T,
+				D,
+				H,
+				naive;
+	const unsigned char *keep;
+	ae_real    *q,
+			   *k,
+			   *v,
+			   *out,
+			   *att,
+			   *coef;
+} AttnCase;
+
+/* sum(coef * attention(q, k, v)) */
+static double
+attn_loss(void *arg)
+{
+	AttnCase   *c = arg;
+	double		f = 0;
+
+	(c->naive ? ae_attn_forward_naive : ae_attn_forward) (c->out, c->att, c->q, c->k, c->v,
+														   c->keep, c->B, c->T, c->D, c->H);
+	for (int i = 0; i < c->B * c->T * c->D; i++)
+		f += c->coef[i] * c->out[i];
+	return f;
+}
+
+/* Shapes of the attention checks, with a mask of B·T characters or NULL. */
+typedef struct AttnShape
+{
+	int			B,
+				T,
+				D,
+				H;
+	const char *keep;
+} AttnShape;
+
+static const AttnShape attn_shapes[] = {
+	/* dropped keys, and a sequence that keeps one key */
+	{2, 4, 6, 2, "1011" "0010"},
+	{1, 1, 3, 1, NULL},			/* one token */
+	{2, 3, 5, 1, NULL},			/* odd width, one head */
+	{1, 5, 6, 3, "11010"},		/* three heads of 2 */
+	{3, 2, 4, 4, "11" "01" "10"},	/* heads of width 1 */
+	{2, 1, 4, 2, "1" "1"},
+};
+
+/*
+ * Both attention paths' backward against finite differences of the
+ * forward, every coordinate of q, k and v, on the shapes above.
+ */
+static void
+test_attention(void)
+{
+	UnitRegion	reg;
+
+	unit_region_init(&reg);
+	for (size_t sh = 0; sh < sizeof(attn_shapes) / sizeof(attn_shapes[0]); sh++)
+		for (int naive = 0; naive <= 1; naive++)
+		{
+			const AttnShape *s = &attn_shapes[sh];
+			const AeAlloc *a = &reg.alloc;
+			AttnCase	c = {0};
+			int			n = s->B * s->T * s->D;
+			unsigned char *keep = NULL;
+			ae_real    *dq,
+					   *dk,
+					   *dv,
+					   *work;
+			char		what[96];
+
+			c.B = s->B;
+			c.T = s->T;
+			c.D = s->D;
+			c.H = s->H;
+			c.naive = naive;
+			if (s->keep)
+			{
+				keep = ae_alloc(a, c.B * c.T);
+				keep_from(keep, s->keep, c.B * c.T);
+			}
+			c.keep = keep;
+			c.q = ae_alloc(a, sizeof(ae_real) * n);
+			c.k = ae_alloc(a, sizeof(ae_real) * n);
+			c.v = ae_alloc(a, sizeof(ae_real) * n);
+			c.out = ae_alloc(a, sizeof(ae_real) * n);
+			c.coef = ae_alloc(a, sizeof(ae_real) * n);
+			c.att = ae_alloc(a, sizeof(ae_real) * c.B * c.H * c.T * c.T);
+			dq = ae_alloc(a, sizeof(ae_real) * n);
+			dk = ae_alloc(a, sizeof(ae_real) * n);
+			dv = ae_alloc(a, sizeof(ae_real) * n);
+			work = ae_alloc(a, sizeof(ae_real) * ae_attn_work_size(c.T));
+			fill(c.q, n, -1.5, 1.5);
+			fill(c.k, n, -1.5, 1.5);
+			fill(c.v, n, -1, 1);
+			fill(c.coef, n, -1, 1);
+			fill(dq, n, 5, 6);	/* all three overwritten */
+			fill(dk, n, 5, 6);
+			fill(dv, n, 5, 6);
+			attn_loss(&c);
+			if (naive)
+				ae_attn_backward_naive(dq, dk, dv, c.coef, c.att, c.q, c.k, c.v, c.B, c.T, c.D, c.H);
+			else
+				ae_attn_backward(dq, dk, dv, c.coef, c.att, c.q, c.k, c.v, c.B, c.T, c.D, c.H, work);
+			snprintf(what, sizeof(what), "attention %s B%d T%d D%d H%d%s: q", naive ? "naive" : "fast",
+					 c.B, c.T, c.D, c.H, keep ? " masked" : "");
+			report(what, fd_worst(attn_loss, &c, c.q, dq, n), n);
+			snprintf(what, sizeof(what), "attention %s B%d T%d D%d H%d%s: k", naive ? "naive" : "fast",
+					 c.B, c.T, c.D, c.H, keep ? " masked" : "");
+			report(what, fd_worst(attn_loss, &c, c.k, dk, n), n);
+			snprintf(what, sizeof(what), "attention %s B%d T%d D%d H%d%s: v", naive ? "naive" : "fast",
+					 c.B, c.T, c.D, c.H, keep ? " masked" : "");
+			report(what, fd_worst(attn_loss, &c, c.v, dv, n), n);
+			if (keep)
+			{
+				/* a dropped key has weight 0 in every row of its sequence */
+				double		dropped = 0;
+
+				for (int b = 0; b < c.B; b++)
+					for (int h = 0; h < c.H; h++)
+						for (int i = 0; i < c.T; i++)
+							for (int j = 0; j < c.T; j++)
+								if (!keep[b * c.T + j])
+									dropped = fmax(dropped,
+												   fabs(c.att[(((size_t) b * c.H + h) * c.T + i) * c.T + j]));
+				CHECK(dropped == 0, "attention %s B%d T%d: dropped keys weigh 0 (%g)",
+					  naive ? "naive" : "fast", c.B, c.T, dropped);
+			}
+		}
+	unit_region_free(&reg);
+}
+
 static const UnitTest tests[] = {
 	{"dense layer", test_dense},
 	{"activations", test_activations},
@@ -1618,6 +1761,7 @@ static const UnitTest tests[] = {
 	{"conv kind, the whole model", test_conv_model},
 	{"layer norm", test_layernorm},
 	{"gelu", test_gelu},
+	{"multi-head self-attention, with and without a key mask", test_attention},
 };
 
 /* Run every gradient check. */
