@@ -1,7 +1,8 @@
 /*
  * test_core.c — unit tests of the numeric core in its production (float)
- * build: the BLAS dense kernels against their naive references, one Adam
- * step against hand-computed values, weight decay, gradient clipping, the
+ * build: the BLAS dense, lstm, convolution and attention kernels and the
+ * layer norm against their naive references, one Adam step against
+ * hand-computed values, weight decay, gradient clipping, the
  * random number generator, the model's layout (every kind), input encoding
  * and loss, small end-to-end training runs on synthetic data whose losses
  * must fall below stated bounds (ae on numeric and mixed columns, then
@@ -13,6 +14,7 @@
  * tick between blocks, a longjmp out of one), and training that diverges.
  */
 #include "core/adam.h"
+#include "core/attn.h"
 #include "core/conv.h"
 #include "core/dense.h"
 #include "core/lstm.h"
@@ -57,6 +59,14 @@ scaled_diff(const ae_real *a, const ae_real *b, size_t n)
 /* ---- dense kernels ---- */
 
 #define KERNEL_TOL 1e-4
+
+/* The line a kernel test ends with: its largest errors against the naive loops. */
+static void
+print_kernel_errors(double worst_f, double worst_b)
+{
+	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
+		   worst_f, worst_b, KERNEL_TOL);
+}
 
 /* ae_dense_forward/backward (cblas) against the naive loops on several shapes. */
 static void
@@ -138,8 +148,7 @@ test_dense_kernels(void)
 		worst_f = fmax(worst_f, ef);
 		worst_b = fmax(worst_b, fmax(ei, fmax(ew, eb)));
 	}
-	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
-		   worst_f, worst_b, KERNEL_TOL);
+	print_kernel_errors(worst_f, worst_b);
 	unit_region_free(&reg);
 }
 
@@ -234,8 +243,7 @@ test_lstm_kernels(void)
 		worst_f = fmax(worst_f, ef);
 		worst_b = fmax(worst_b, eb);
 	}
-	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
-		   worst_f, worst_b, KERNEL_TOL);
+	print_kernel_errors(worst_f, worst_b);
 	unit_region_free(&reg);
 }
 
@@ -310,8 +318,179 @@ test_conv_kernels(void)
 		worst_f = fmax(worst_f, ef);
 		worst_b = fmax(worst_b, eb);
 	}
-	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
-		   worst_f, worst_b, KERNEL_TOL);
+	print_kernel_errors(worst_f, worst_b);
+	unit_region_free(&reg);
+}
+
+/* ae_layernorm_forward/backward against the naive references (the backward's from the Jacobian). */
+static void
+test_layernorm_kernels(void)
+{
+	static const int shapes[][2] = {
+		/* rows (B·T), D */
+		{1, 1}, {3, 2}, {6, 5}, {33, 64}, {128, 7}, {4, 257}
+	};
+	UnitRegion	reg;
+	double		worst_f = 0,
+				worst_b = 0;
+
+	unit_region_init(&reg);
+	for (size_t sh = 0; sh < sizeof(shapes) / sizeof(shapes[0]); sh++)
+	{
+		int			rows = shapes[sh][0],
+					D = shapes[sh][1];
+		size_t		n = (size_t) rows * D;
+		const AeAlloc *a = &reg.alloc;
+		ae_real    *x = ae_alloc(a, sizeof(ae_real) * n),
+				   *dy = ae_alloc(a, sizeof(ae_real) * n),
+				   *gamma = ae_alloc(a, sizeof(ae_real) * D),
+				   *beta = ae_alloc(a, sizeof(ae_real) * D),
+				   *dgamma_null = ae_alloc(a, sizeof(ae_real) * D),
+				   *dbeta_null = ae_alloc(a, sizeof(ae_real) * D),
+				   *y[2],
+				   *mean[2],
+				   *rstd[2],
+				   *dx[2],
+				   *dgamma[2],
+				   *dbeta[2];
+		double		ef,
+					eb,
+					e_null;
+
+		fill(x, n);
+		for (size_t i = 0; i < n; i++)
+			x[i] = 3 * x[i] + 2;	/* rows away from mean 0 and variance 1 */
+		fill(dy, n);
+		fill(gamma, D);
+		fill(beta, D);
+		for (int q = 0; q < 2; q++)
+		{
+			y[q] = ae_alloc(a, sizeof(ae_real) * n);
+			mean[q] = ae_alloc(a, sizeof(ae_real) * rows);
+			rstd[q] = ae_alloc(a, sizeof(ae_real) * rows);
+			dx[q] = ae_alloc(a, sizeof(ae_real) * n);
+			dgamma[q] = ae_alloc(a, sizeof(ae_real) * D);
+			dbeta[q] = ae_alloc(a, sizeof(ae_real) * D);
+			for (size_t i = 0; i < n; i++)
+				y[q][i] = dx[q][i] = -7;	/* overwritten by both */
+		}
+		fill(dgamma[0], D);		/* added into by both */
+		memcpy(dgamma[1], dgamma[0], sizeof(ae_real) * D);
+		memcpy(dgamma_null, dgamma[0], sizeof(ae_real) * D);
+		fill(dbeta[0], D);
+		memcpy(dbeta[1], dbeta[0], sizeof(ae_real) * D);
+		memcpy(dbeta_null, dbeta[0], sizeof(ae_real) * D);
+		ae_layernorm_forward(y[0], mean[0], rstd[0], x, gamma, beta, rows, D);
+		ae_layernorm_forward_naive(y[1], mean[1], rstd[1], x, gamma, beta, rows, D);
+		ae_layernorm_backward(dx[0], dgamma[0], dbeta[0], dy, x, mean[0], rstd[0], gamma, rows, D);
+		ae_layernorm_backward_naive(dx[1], dgamma[1], dbeta[1], dy, x, mean[1], rstd[1], gamma,
+									rows, D);
+		ae_layernorm_backward(NULL, dgamma_null, dbeta_null, dy, x, mean[0], rstd[0], gamma, rows, D);
+		ef = fmax(scaled_diff(y[0], y[1], n),
+				  fmax(scaled_diff(mean[0], mean[1], rows), scaled_diff(rstd[0], rstd[1], rows)));
+		eb = fmax(scaled_diff(dx[0], dx[1], n),
+				  fmax(scaled_diff(dgamma[0], dgamma[1], D), scaled_diff(dbeta[0], dbeta[1], D)));
+		e_null = fmax(scaled_diff(dgamma_null, dgamma[0], D), scaled_diff(dbeta_null, dbeta[0], D));
+		CHECK(ef < KERNEL_TOL, "layernorm forward %dx%d: scaled error %.2e", rows, D, ef);
+		CHECK(eb < KERNEL_TOL, "layernorm backward %dx%d: scaled error %.2e", rows, D, eb);
+		CHECK(e_null == 0, "layernorm backward with dx NULL %dx%d: the same dgamma, dbeta (%.2e)",
+			  rows, D, e_null);
+		worst_f = fmax(worst_f, ef);
+		worst_b = fmax(worst_b, eb);
+	}
+	print_kernel_errors(worst_f, worst_b);
+	unit_region_free(&reg);
+}
+
+/*
+ * ae_attn_forward/backward (cblas per sequence and head) against the naive
+ * loops; masks drop about a third of the keys, every sequence keeping at
+ * least one and, with 2 sequences or more, the second keeping exactly one.
+ */
+static void
+test_attn_kernels(void)
+{
+	static const int shapes[][5] = {
+		/* B, T, D, H, masked */
+		{1, 1, 1, 1, 0}, {2, 4, 6, 2, 1}, {3, 17, 32, 4, 1}, {2, 33, 64, 8, 1},
+		{4, 9, 15, 3, 0}, {1, 64, 48, 1, 0}, {5, 2, 8, 8, 1}
+	};
+	UnitRegion	reg;
+	double		worst_f = 0,
+				worst_b = 0;
+
+	unit_region_init(&reg);
+	for (size_t sh = 0; sh < sizeof(shapes) / sizeof(shapes[0]); sh++)
+	{
+		int			B = shapes[sh][0],
+					T = shapes[sh][1],
+					D = shapes[sh][2],
+					H = shapes[sh][3];
+		size_t		n = (size_t) B * T * D,
+					na = (size_t) B * H * T * T;
+		const AeAlloc *a = &reg.alloc;
+		unsigned char *keep = NULL;
+		ae_real    *q = ae_alloc(a, sizeof(ae_real) * n),
+				   *k = ae_alloc(a, sizeof(ae_real) * n),
+				   *v = ae_alloc(a, sizeof(ae_real) * n),
+				   *dout = ae_alloc(a, sizeof(ae_real) * n),
+				   *work = ae_alloc(a, sizeof(ae_real) * ae_attn_work_size(T)),
+				   *out[2],
+				   *att[2],
+				   *dq[2],
+				   *dk[2],
+				   *dv[2];
+		double		ef,
+					eb;
+
+		if (shapes[sh][4])
+		{
+			keep = ae_alloc(a, (size_t) B * T);
+			for (int b = 0; b < B; b++)
+			{
+				unsigned char *kb = keep + (size_t) b * T;
+
+				for (int j = 0; j < T; j++)
+					kb[j] = b == 1 ? 0 : ae_rng_uniform(&rng) >= 0.35;
+				kb[ae_rng_below(&rng, T)] = 1;
+			}
+		}
+		fill(q, n);
+		fill(k, n);
+		fill(v, n);
+		fill(dout, n);
+		for (size_t i = 0; i < n; i++)
+		{
+			q[i] *= 2;			/* scores spread enough for peaked weights */
+			k[i] *= 2;
+		}
+		for (int c = 0; c < 2; c++)
+		{
+			out[c] = ae_alloc(a, sizeof(ae_real) * n);
+			att[c] = ae_alloc(a, sizeof(ae_real) * na);
+			dq[c] = ae_alloc(a, sizeof(ae_real) * n);
+			dk[c] = ae_alloc(a, sizeof(ae_real) * n);
+			dv[c] = ae_alloc(a, sizeof(ae_real) * n);
+			for (size_t i = 0; i < n; i++)	/* all overwritten by both */
+				out[c][i] = dq[c][i] = dk[c][i] = dv[c][i] = -7;
+			for (size_t i = 0; i < na; i++)
+				att[c][i] = -7;
+		}
+		ae_attn_forward(out[0], att[0], q, k, v, keep, B, T, D, H);
+		ae_attn_forward_naive(out[1], att[1], q, k, v, keep, B, T, D, H);
+		ae_attn_backward(dq[0], dk[0], dv[0], dout, att[0], q, k, v, B, T, D, H, work);
+		ae_attn_backward_naive(dq[1], dk[1], dv[1], dout, att[1], q, k, v, B, T, D, H);
+		ef = fmax(scaled_diff(out[0], out[1], n), scaled_diff(att[0], att[1], na));
+		eb = fmax(scaled_diff(dq[0], dq[1], n),
+				  fmax(scaled_diff(dk[0], dk[1], n), scaled_diff(dv[0], dv[1], n)));
+		CHECK(ef < KERNEL_TOL, "attention forward B%d T%d D%d H%d%s: scaled error %.2e",
+			  B, T, D, H, keep ? " masked" : "", ef);
+		CHECK(eb < KERNEL_TOL, "attention backward B%d T%d D%d H%d%s: scaled error %.2e",
+			  B, T, D, H, keep ? " masked" : "", eb);
+		worst_f = fmax(worst_f, ef);
+		worst_b = fmax(worst_b, eb);
+	}
+	print_kernel_errors(worst_f, worst_b);
 	unit_region_free(&reg);
 }
 
@@ -2799,6 +2978,8 @@ static const UnitTest tests[] = {
 	{"dense forward, known values", test_dense_known},
 	{"lstm kernels against naive loops", test_lstm_kernels},
 	{"convolution kernels against naive loops", test_conv_kernels},
+	{"layer norm kernels against naive loops", test_layernorm_kernels},
+	{"attention kernels against naive loops", test_attn_kernels},
 	{"rows per block of a long product", test_ticker_rows},
 	{"dense kernels in blocks of rows", test_dense_ticked},
 	{"adam steps by hand", test_adam_step},

@@ -17,8 +17,13 @@
  * contractive with tanh, sigmoid, elu and relu at a fixed probe (and the
  * mean over many probes against the encoder's Jacobian), vae with beta 1
  * and 2.5, and cvae, the variational kinds with a fixed nonzero eps; the
- * LSTM layer, both paths, with sequences of different lengths.
+ * LSTM layer, both paths, with sequences of different lengths; the
+ * transformer's layers: layer norm (input, gamma, beta) and multi-head
+ * self-attention (q, k, v; keys dropped by a mask), both paths, GELU, and
+ * an attention block composed of them with dense layers (input and every
+ * parameter).
  */
+#include "core/attn.h"
 #include "core/conv.h"
 #include "core/dense.h"
 #include "core/loss.h"
@@ -83,10 +88,12 @@ report(const char *what, double max_err, int ncoords)
 
 /*
  * Largest relative error of grad against centred differences of loss(arg)
- * over v[0..n): the check every layer test below shares.
+ * over v[0..n), below floor absolute: the check every layer test below
+ * shares.
  */
 static double
-fd_worst(double (*loss) (void *), void *arg, ae_real *v, const ae_real *grad, int n)
+fd_worst_floor(double (*loss) (void *), void *arg, ae_real *v, const ae_real *grad, int n,
+			   double floor)
 {
 	double		worst = 0;
 
@@ -101,9 +108,16 @@ fd_worst(double (*loss) (void *), void *arg, ae_real *v, const ae_real *grad, in
 		v[i] = save - GRAD_H;
 		lm = loss(arg);
 		v[i] = save;
-		worst = fmax(worst, rel_err(grad[i], (lp - lm) / (2 * GRAD_H)));
+		worst = fmax(worst, rel_err_floor(grad[i], (lp - lm) / (2 * GRAD_H), floor));
 	}
 	return worst;
+}
+
+/* fd_worst_floor with GRAD_FLOOR. */
+static double
+fd_worst(double (*loss) (void *), void *arg, ae_real *v, const ae_real *grad, int n)
+{
+	return fd_worst_floor(loss, arg, v, grad, n, GRAD_FLOOR);
 }
 
 /* ---- dense layer ---- */
@@ -1441,6 +1455,528 @@ test_conv(void)
 	unit_region_free(&reg);
 }
 
+/* ---- the transformer's layers: layer norm, GELU, self-attention ---- */
+
+/* keep[0..n) from a pattern of '0' and '1' (n characters). */
+static void
+keep_from(unsigned char *keep, const char *pattern, int n)
+{
+	for (int i = 0; i < n; i++)
+		keep[i] = pattern[i] == '1';
+}
+
+typedef struct LnCase
+{
+	int			rows,
+				D,
+				naive;
+	ae_real    *x,
+			   *gamma,
+			   *beta,
+			   *y,
+			   *mean,
+			   *rstd,
+			   *coef;
+} LnCase;
+
+/* sum(coef * layernorm(x)) */
+static double
+ln_loss(void *arg)
+{
+	LnCase	   *c = arg;
+	double		f = 0;
+
+	(c->naive ? ae_layernorm_forward_naive : ae_layernorm_forward) (c->y, c->mean, c->rstd, c->x,
+																	 c->gamma, c->beta, c->rows,
+																	 c->D);
+	for (int i = 0; i < c->rows * c->D; i++)
+		f += c->coef[i] * c->y[i];
+	return f;
+}
+
+/*
+ * Both layer norm paths' backward against finite differences (input, gamma,
+ * beta), over B·T rows: odd and even widths, one token, a width of 1 (the
+ * output is beta whatever x is), and a width of 2, each row's two values
+ * 0.25 to 0.5 apart.  A width of 2 normalizes to about ±1, its gradient on
+ * x all from eps: two values far apart leave a slope that rounding drowns,
+ * two very close a curve that bends within the difference step.
+ */
+static void
+test_layernorm(void)
+{
+	static const int shapes[][3] = {
+		/* B, T, D */
+		{2, 3, 5}, {1, 1, 7}, {3, 1, 2}, {2, 4, 8}, {2, 1, 1}
+	};
+	UnitRegion	reg;
+
+	unit_region_init(&reg);
+	for (int sh = 0; sh < 5; sh++)
+		for (int naive = 0; naive <= 1; naive++)
+		{
+			const AeAlloc *a = &reg.alloc;
+			LnCase		c = {0};
+			int			n;
+			ae_real    *dx,
+					   *dgamma,
+					   *dbeta;
+			char		what[80];
+
+			c.rows = shapes[sh][0] * shapes[sh][1];
+			c.D = shapes[sh][2];
+			c.naive = naive;
+			n = c.rows * c.D;
+			c.x = ae_alloc(a, sizeof(ae_real) * n);
+			c.y = ae_alloc(a, sizeof(ae_real) * n);
+			c.coef = ae_alloc(a, sizeof(ae_real) * n);
+			c.gamma = ae_alloc(a, sizeof(ae_real) * c.D);
+			c.beta = ae_alloc(a, sizeof(ae_real) * c.D);
+			c.mean = ae_alloc(a, sizeof(ae_real) * c.rows);
+			c.rstd = ae_alloc(a, sizeof(ae_real) * c.rows);
+			dx = ae_alloc(a, sizeof(ae_real) * n);
+			dgamma = ae_alloc(a, sizeof(ae_real) * c.D);
+			dbeta = ae_alloc(a, sizeof(ae_real) * c.D);
+			fill(c.x, n, -2, 3);
+			if (c.D == 2)
+				for (int r = 0; r < c.rows; r++)
+					c.x[2 * r + 1] = c.x[2 * r] + (r % 2 ? -1 : 1) * unif(0.25, 0.5);
+			fill(c.gamma, c.D, -1.5, 1.5);
+			fill(c.beta, c.D, -1, 1);
+			fill(c.coef, n, -1, 1);
+			fill(dx, n, 5, 6);	/* overwritten */
+			ln_loss(&c);
+			(naive ? ae_layernorm_backward_naive : ae_layernorm_backward) (dx, dgamma, dbeta, c.coef,
+																		   c.x, c.mean, c.rstd,
+																		   c.gamma, c.rows, c.D);
+			snprintf(what, sizeof(what), "layernorm %s %dx%d: input", naive ? "naive" : "fast",
+					 c.rows, c.D);
+			report(what, fd_worst(ln_loss, &c, c.x, dx, n), n);
+			snprintf(what, sizeof(what), "layernorm %s %dx%d: gamma", naive ? "naive" : "fast",
+					 c.rows, c.D);
+			report(what, fd_worst(ln_loss, &c, c.gamma, dgamma, c.D), c.D);
+			snprintf(what, sizeof(what), "layernorm %s %dx%d: beta", naive ? "naive" : "fast",
+					 c.rows, c.D);
+			report(what, fd_worst(ln_loss, &c, c.beta, dbeta, c.D), c.D);
+		}
+	unit_region_free(&reg);
+}
+
+/* GELU against its tanh formula, and its derivative against finite differences. */
+static void
+test_gelu(void)
+{
+	enum
+	{
+		N = 200
+	};
+	ae_real		x[N],
+				y[N],
+				d[N],
+				coef[N],
+				one;
+	double		worst_y = 0,
+				worst = 0;
+
+	for (int i = 0; i < N; i++)
+	{
+		x[i] = i < N - 4 ? unif(-5, 5) : (i % 2 ? 1 : -1) * unif(8, 12);
+		coef[i] = unif(-1, 1);
+	}
+	ae_gelu_forward(y, x, N);
+	for (int i = 0; i < N; i++)
+	{
+		double		ref = 0.5 * x[i] * (1 + tanh(sqrt(2 / acos(-1.0)) * (x[i] + 0.044715 * pow(x[i], 3))));
+
+		worst_y = fmax(worst_y, fabs(y[i] - ref) / fmax(1, fabs(ref)));
+	}
+	CHECK(worst_y < 1e-14, "gelu against 0.5 x (1 + tanh(...)): error %.2e", worst_y);
+	memcpy(d, coef, sizeof(coef));
+	ae_gelu_backward(d, d, x, N);	/* in place: d = coef · gelu'(x) */
+	for (int i = 0; i < N; i++)
+	{
+		ae_real		xp = x[i] + GRAD_H,
+					xm = x[i] - GRAD_H,
+					yp,
+					ym;
+
+		ae_gelu_forward(&yp, &xp, 1);
+		ae_gelu_forward(&ym, &xm, 1);
+		worst = fmax(worst, rel_err(d[i], coef[i] * (yp - ym) / (2 * GRAD_H)));
+	}
+	report("gelu", worst, N);
+	one = 1;
+	ae_gelu_forward(&one, &one, 1);
+	CHECK(fabs(one - 0.8411919906) < 1e-9, "gelu(1) = 0.8411919906: %.10f", one);
+}
+
+typedef struct AttnCase
+{
+	int			B,
+				T,
+				D,
+				H,
+				naive;
+	const unsigned char *keep;
+	ae_real    *q,
+			   *k,
+			   *v,
+			   *out,
+			   *att,
+			   *coef;
+} AttnCase;
+
+/* sum(coef * attention(q, k, v)) */
+static double
+attn_loss(void *arg)
+{
+	AttnCase   *c = arg;
+	double		f = 0;
+
+	(c->naive ? ae_attn_forward_naive : ae_attn_forward) (c->out, c->att, c->q, c->k, c->v,
+														   c->keep, c->B, c->T, c->D, c->H);
+	for (int i = 0; i < c->B * c->T * c->D; i++)
+		f += c->coef[i] * c->out[i];
+	return f;
+}
+
+/* Shapes of the attention checks, with a mask of B·T characters or NULL. */
+typedef struct AttnShape
+{
+	int			B,
+				T,
+				D,
+				H;
+	const char *keep;
+} AttnShape;
+
+static const AttnShape attn_shapes[] = {
+	/* dropped keys, and a sequence that keeps one key */
+	{2, 4, 6, 2, "1011" "0010"},
+	{1, 1, 3, 1, NULL},			/* one token */
+	{2, 3, 5, 1, NULL},			/* odd width, one head */
+	{1, 5, 6, 3, "11010"},		/* three heads of 2 */
+	{3, 2, 4, 4, "11" "01" "10"},	/* heads of width 1 */
+	{2, 1, 4, 2, "1" "1"},
+};
+
+/*
+ * Both attention paths' backward against finite differences of the
+ * forward, every coordinate of q, k and v, on the shapes above.
+ */
+static void
+test_attention(void)
+{
+	UnitRegion	reg;
+
+	unit_region_init(&reg);
+	for (size_t sh = 0; sh < sizeof(attn_shapes) / sizeof(attn_shapes[0]); sh++)
+		for (int naive = 0; naive <= 1; naive++)
+		{
+			const AttnShape *s = &attn_shapes[sh];
+			const AeAlloc *a = &reg.alloc;
+			AttnCase	c = {0};
+			int			n = s->B * s->T * s->D;
+			unsigned char *keep = NULL;
+			ae_real    *dq,
+					   *dk,
+					   *dv,
+					   *work;
+			char		what[96];
+
+			c.B = s->B;
+			c.T = s->T;
+			c.D = s->D;
+			c.H = s->H;
+			c.naive = naive;
+			if (s->keep)
+			{
+				keep = ae_alloc(a, c.B * c.T);
+				keep_from(keep, s->keep, c.B * c.T);
+			}
+			c.keep = keep;
+			c.q = ae_alloc(a, sizeof(ae_real) * n);
+			c.k = ae_alloc(a, sizeof(ae_real) * n);
+			c.v = ae_alloc(a, sizeof(ae_real) * n);
+			c.out = ae_alloc(a, sizeof(ae_real) * n);
+			c.coef = ae_alloc(a, sizeof(ae_real) * n);
+			c.att = ae_alloc(a, sizeof(ae_real) * c.B * c.H * c.T * c.T);
+			dq = ae_alloc(a, sizeof(ae_real) * n);
+			dk = ae_alloc(a, sizeof(ae_real) * n);
+			dv = ae_alloc(a, sizeof(ae_real) * n);
+			work = ae_alloc(a, sizeof(ae_real) * ae_attn_work_size(c.T));
+			fill(c.q, n, -1.5, 1.5);
+			fill(c.k, n, -1.5, 1.5);
+			fill(c.v, n, -1, 1);
+			fill(c.coef, n, -1, 1);
+			fill(dq, n, 5, 6);	/* all three overwritten */
+			fill(dk, n, 5, 6);
+			fill(dv, n, 5, 6);
+			attn_loss(&c);
+			if (naive)
+				ae_attn_backward_naive(dq, dk, dv, c.coef, c.att, c.q, c.k, c.v, c.B, c.T, c.D, c.H);
+			else
+				ae_attn_backward(dq, dk, dv, c.coef, c.att, c.q, c.k, c.v, c.B, c.T, c.D, c.H, work);
+			snprintf(what, sizeof(what), "attention %s B%d T%d D%d H%d%s: q", naive ? "naive" : "fast",
+					 c.B, c.T, c.D, c.H, keep ? " masked" : "");
+			report(what, fd_worst(attn_loss, &c, c.q, dq, n), n);
+			snprintf(what, sizeof(what), "attention %s B%d T%d D%d H%d%s: k", naive ? "naive" : "fast",
+					 c.B, c.T, c.D, c.H, keep ? " masked" : "");
+			report(what, fd_worst(attn_loss, &c, c.k, dk, n), n);
+			snprintf(what, sizeof(what), "attention %s B%d T%d D%d H%d%s: v", naive ? "naive" : "fast",
+					 c.B, c.T, c.D, c.H, keep ? " masked" : "");
+			report(what, fd_worst(attn_loss, &c, c.v, dv, n), n);
+			if (keep)
+			{
+				/* a dropped key has weight 0 in every row of its sequence */
+				double		dropped = 0;
+
+				for (int b = 0; b < c.B; b++)
+					for (int h = 0; h < c.H; h++)
+						for (int i = 0; i < c.T; i++)
+							for (int j = 0; j < c.T; j++)
+								if (!keep[b * c.T + j])
+									dropped = fmax(dropped,
+												   fabs(c.att[(((size_t) b * c.H + h) * c.T + i) * c.T + j]));
+				CHECK(dropped == 0, "attention %s B%d T%d: dropped keys weigh 0 (%g)",
+					  naive ? "naive" : "fast", c.B, c.T, dropped);
+			}
+		}
+	unit_region_free(&reg);
+}
+
+/*
+ * A self-attention block as a transformer composes it, for the check
+ * below: y = x + attention(split(layernorm(x) · Wqkvᵀ + bqkv)) · Woᵀ + bo,
+ * with Wqkv: (3D, D) giving q, k and v side by side.
+ */
+typedef struct BlockCase
+{
+	int			B,
+				T,
+				D,
+				H,
+				naive;
+	const unsigned char *keep;
+	/* parameters */
+	ae_real    *gamma,
+			   *beta,
+			   *wqkv,
+			   *bqkv,
+			   *wo,
+			   *bo;
+	/* input, activations, loss weights */
+	ae_real    *x,
+			   *ln,
+			   *mean,
+			   *rstd,
+			   *qkv,
+			   *q,
+			   *k,
+			   *v,
+			   *att,
+			   *ao,
+			   *y,
+			   *coef;
+} BlockCase;
+
+/* The block forward into c->y; returns sum(coef * y). */
+static double
+block_loss(void *arg)
+{
+	BlockCase  *c = arg;
+	int			rows = c->B * c->T,
+				D = c->D;
+	double		f = 0;
+
+	(c->naive ? ae_layernorm_forward_naive : ae_layernorm_forward) (c->ln, c->mean, c->rstd, c->x,
+																	 c->gamma, c->beta, rows, D);
+	(c->naive ? ae_dense_forward_naive : ae_dense_forward) (c->qkv, c->ln, c->wqkv, c->bqkv, rows,
+															 D, 3 * D);
+	for (int r = 0; r < rows; r++)
+	{
+		memcpy(c->q + (size_t) r * D, c->qkv + (size_t) r * 3 * D, sizeof(ae_real) * D);
+		memcpy(c->k + (size_t) r * D, c->qkv + (size_t) r * 3 * D + D, sizeof(ae_real) * D);
+		memcpy(c->v + (size_t) r * D, c->qkv + (size_t) r * 3 * D + 2 * D, sizeof(ae_real) * D);
+	}
+	(c->naive ? ae_attn_forward_naive : ae_attn_forward) (c->ao, c->att, c->q, c->k, c->v, c->keep,
+														   c->B, c->T, D, c->H);
+	(c->naive ? ae_dense_forward_naive : ae_dense_forward) (c->y, c->ao, c->wo, c->bo, rows, D, D);
+	for (int i = 0; i < rows * D; i++)
+	{
+		c->y[i] += c->x[i];
+		f += c->coef[i] * c->y[i];
+	}
+	return f;
+}
+
+/*
+ * The block's backward from dy = coef, after block_loss: the gradient on x
+ * into dx, the parameters' added into their d* buffers.
+ */
+static void
+block_backward(BlockCase *c, ae_real *dx, ae_real *dgamma, ae_real *dbeta, ae_real *dwqkv,
+			   ae_real *dbqkv, ae_real *dwo, ae_real *dbo, const AeAlloc *a)
+{
+	int			rows = c->B * c->T,
+				D = c->D,
+				n = rows * D;
+	ae_real    *dao = ae_alloc(a, sizeof(ae_real) * n),
+			   *dq = ae_alloc(a, sizeof(ae_real) * n),
+			   *dk = ae_alloc(a, sizeof(ae_real) * n),
+			   *dv = ae_alloc(a, sizeof(ae_real) * n),
+			   *dqkv = ae_alloc(a, sizeof(ae_real) * 3 * n),
+			   *dln = ae_alloc(a, sizeof(ae_real) * n),
+			   *work = ae_alloc(a, sizeof(ae_real) * ae_attn_work_size(c->T));
+
+	(c->naive ? ae_dense_backward_naive : ae_dense_backward) (dao, dwo, dbo, c->coef, c->ao, c->wo,
+															   rows, D, D);
+	if (c->naive)
+		ae_attn_backward_naive(dq, dk, dv, dao, c->att, c->q, c->k, c->v, c->B, c->T, D, c->H);
+	else
+		ae_attn_backward(dq, dk, dv, dao, c->att, c->q, c->k, c->v, c->B, c->T, D, c->H, work);
+	for (int r = 0; r < rows; r++)
+	{
+		memcpy(dqkv + (size_t) r * 3 * D, dq + (size_t) r * D, sizeof(ae_real) * D);
+		memcpy(dqkv + (size_t) r * 3 * D + D, dk + (size_t) r * D, sizeof(ae_real) * D);
+		memcpy(dqkv + (size_t) r * 3 * D + 2 * D, dv + (size_t) r * D, sizeof(ae_real) * D);
+	}
+	(c->naive ? ae_dense_backward_naive : ae_dense_backward) (dln, dwqkv, dbqkv, dqkv, c->ln,
+															   c->wqkv, rows, D, 3 * D);
+	(c->naive ? ae_layernorm_backward_naive : ae_layernorm_backward) (dx, dgamma, dbeta, dln, c->x,
+																	   c->mean, c->rstd, c->gamma,
+																	   rows, D);
+	for (int i = 0; i < n; i++)
+		dx[i] += c->coef[i];	/* the residual */
+}
+
+/* One input or parameter of the block: its values, its gradient, the floor of its errors. */
+typedef struct BlockCoords
+{
+	const char *name;
+	ae_real    *v;
+	const ae_real *grad;
+	int			n;
+	double		floor;
+} BlockCoords;
+
+/*
+ * The pieces compose: a whole attention block (layer norm, one dense
+ * layer to q, k and v, attention, the output's dense layer, the residual)
+ * against finite differences of its loss, with respect to x and every
+ * parameter, both paths, with and without a mask.  The keys' bias shifts
+ * every score of a query by the same amount, which the softmax ignores:
+ * its gradient is zero, checked as such, and its differences, pure
+ * rounding, are held to 1e-9 absolute (a floor of 1e-3 under GRAD_TOL).
+ */
+static void
+test_attention_block(void)
+{
+	static const AttnShape shapes[] = {
+		{2, 3, 4, 2, "110" "010"},
+		{1, 4, 6, 3, NULL},
+		{2, 2, 3, 1, "11" "01"},
+	};
+	UnitRegion	reg;
+
+	unit_region_init(&reg);
+	for (size_t sh = 0; sh < sizeof(shapes) / sizeof(shapes[0]); sh++)
+		for (int naive = 0; naive <= 1; naive++)
+		{
+			const AttnShape *s = &shapes[sh];
+			const AeAlloc *a = &reg.alloc;
+			BlockCase	c = {0};
+			int			D = s->D,
+						rows = s->B * s->T,
+						n = rows * D;
+			unsigned char *keep = NULL;
+			ae_real    *dx,
+					   *dgamma,
+					   *dbeta,
+					   *dwqkv,
+					   *dbqkv,
+					   *dwo,
+					   *dbo;
+			double		kbias;
+			char		what[96];
+
+			c.B = s->B;
+			c.T = s->T;
+			c.D = D;
+			c.H = s->H;
+			c.naive = naive;
+			if (s->keep)
+			{
+				keep = ae_alloc(a, rows);
+				keep_from(keep, s->keep, rows);
+			}
+			c.keep = keep;
+			c.gamma = ae_alloc(a, sizeof(ae_real) * D);
+			c.beta = ae_alloc(a, sizeof(ae_real) * D);
+			c.wqkv = ae_alloc(a, sizeof(ae_real) * 3 * D * D);
+			c.bqkv = ae_alloc(a, sizeof(ae_real) * 3 * D);
+			c.wo = ae_alloc(a, sizeof(ae_real) * D * D);
+			c.bo = ae_alloc(a, sizeof(ae_real) * D);
+			c.x = ae_alloc(a, sizeof(ae_real) * n);
+			c.ln = ae_alloc(a, sizeof(ae_real) * n);
+			c.mean = ae_alloc(a, sizeof(ae_real) * rows);
+			c.rstd = ae_alloc(a, sizeof(ae_real) * rows);
+			c.qkv = ae_alloc(a, sizeof(ae_real) * 3 * n);
+			c.q = ae_alloc(a, sizeof(ae_real) * n);
+			c.k = ae_alloc(a, sizeof(ae_real) * n);
+			c.v = ae_alloc(a, sizeof(ae_real) * n);
+			c.att = ae_alloc(a, sizeof(ae_real) * c.B * c.H * c.T * c.T);
+			c.ao = ae_alloc(a, sizeof(ae_real) * n);
+			c.y = ae_alloc(a, sizeof(ae_real) * n);
+			c.coef = ae_alloc(a, sizeof(ae_real) * n);
+			dx = ae_alloc(a, sizeof(ae_real) * n);
+			dgamma = ae_alloc(a, sizeof(ae_real) * D);
+			dbeta = ae_alloc(a, sizeof(ae_real) * D);
+			dwqkv = ae_alloc(a, sizeof(ae_real) * 3 * D * D);
+			dbqkv = ae_alloc(a, sizeof(ae_real) * 3 * D);
+			dwo = ae_alloc(a, sizeof(ae_real) * D * D);
+			dbo = ae_alloc(a, sizeof(ae_real) * D);
+			fill(c.x, n, -1.5, 1.5);
+			fill(c.gamma, D, 0.5, 1.5);
+			fill(c.beta, D, -0.5, 0.5);
+			fill(c.wqkv, 3 * D * D, -1, 1);
+			fill(c.bqkv, 3 * D, -0.3, 0.3);
+			fill(c.wo, D * D, -1, 1);
+			fill(c.bo, D, -0.3, 0.3);
+			fill(c.coef, n, -1, 1);
+			block_loss(&c);
+			block_backward(&c, dx, dgamma, dbeta, dwqkv, dbqkv, dwo, dbo, a);
+			{
+				const BlockCoords coords[] = {
+					{"x", c.x, dx, n, GRAD_FLOOR},
+					{"gamma", c.gamma, dgamma, D, GRAD_FLOOR},
+					{"beta", c.beta, dbeta, D, GRAD_FLOOR},
+					{"qkv weights", c.wqkv, dwqkv, 3 * D * D, GRAD_FLOOR},
+					{"q bias", c.bqkv, dbqkv, D, GRAD_FLOOR},
+					{"k bias", c.bqkv + D, dbqkv + D, D, 1e-3},
+					{"v bias", c.bqkv + 2 * D, dbqkv + 2 * D, D, GRAD_FLOOR},
+					{"output weights", c.wo, dwo, D * D, GRAD_FLOOR},
+					{"output bias", c.bo, dbo, D, GRAD_FLOOR},
+				};
+
+				for (size_t p = 0; p < sizeof(coords) / sizeof(coords[0]); p++)
+				{
+					snprintf(what, sizeof(what), "block %s B%d T%d D%d H%d%s: %s",
+							 naive ? "naive" : "fast", c.B, c.T, D, c.H, keep ? " masked" : "",
+							 coords[p].name);
+					report(what, fd_worst_floor(block_loss, &c, coords[p].v, coords[p].grad,
+												coords[p].n, coords[p].floor), coords[p].n);
+				}
+			}
+			kbias = 0;
+			for (int i = D; i < 2 * D; i++)
+				kbias = fmax(kbias, fabs(dbqkv[i]));
+			CHECK(kbias < 1e-12, "block %s B%d T%d D%d: the keys' bias has gradient 0 (%.2e)",
+				  naive ? "naive" : "fast", c.B, c.T, D, kbias);
+		}
+	unit_region_free(&reg);
+}
+
 static const UnitTest tests[] = {
 	{"dense layer", test_dense},
 	{"activations", test_activations},
@@ -1461,6 +1997,10 @@ static const UnitTest tests[] = {
 	{"lstm kind, the whole model", test_lstm_model},
 	{"convolution and upsampling", test_conv},
 	{"conv kind, the whole model", test_conv_model},
+	{"layer norm", test_layernorm},
+	{"gelu", test_gelu},
+	{"multi-head self-attention, with and without a key mask", test_attention},
+	{"an attention block composed of the layers", test_attention_block},
 };
 
 /* Run every gradient check. */
