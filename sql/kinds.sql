@@ -1,5 +1,6 @@
 -- Autoencoder kinds: each trains and scores with its options validated;
--- variational kinds generate rows, sample near a row and interpolate.
+-- variational and adversarial kinds generate rows, sample near a row and
+-- interpolate.
 \set VERBOSITY terse
 \i test/data/load_digits.sql
 
@@ -8,7 +9,7 @@ CREATE TABLE kind_auc (kind text, auc float8);
 DO $$
 DECLARE k text;
 BEGIN
-  FOREACH k IN ARRAY ARRAY['ae', 'denoising', 'sparse', 'contractive', 'vae'] LOOP
+  FOREACH k IN ARRAY ARRAY['ae', 'denoising', 'sparse', 'contractive', 'vae', 'aae'] LOOP
     PERFORM ae_train('bc_' || k, 'breastcancer', kind => k, exclude => ARRAY['id', 'class']);
     INSERT INTO kind_auc
     WITH s AS (SELECT class = 'malignant' AS pos, ae_score('bc_' || k, b) AS score FROM breastcancer b),
@@ -36,6 +37,12 @@ SELECT * FROM ae_train('x', 'breastcancer', kind => 'cvae', options => '{"condit
 SELECT * FROM ae_train('x', 'breastcancer', kind => 'sparse', options => '{"sparsity_target": 0}');
 SELECT * FROM ae_train('x', 'breastcancer', kind => 'vae', options => '{"score": "best"}');
 SELECT * FROM ae_train('x', 'breastcancer', kind => 'denoising', options => '{"noise": -1}');
+SELECT * FROM ae_train('x', 'breastcancer', kind => 'vae', options => '{"adversarial": 1}');
+SELECT * FROM ae_train('x', 'breastcancer', kind => 'aae', options => '{"adversarial": -1}');
+SELECT * FROM ae_train('x', 'breastcancer', kind => 'aae', options => '{"discriminator": [64, 0]}');
+SELECT * FROM ae_train('x', 'breastcancer', kind => 'aae', options => '{"discriminator": 64}');
+SELECT * FROM ae_train('x', 'breastcancer', kind => 'aae', options => '{"discriminator_learning_rate": 0}');
+SELECT * FROM ae_train('x', 'breastcancer', kind => 'aae', options => '{"score": "elbo"}');
 
 -- a vae's scores: the negative ELBO is the reconstruction plus a non-negative KL;
 -- elbo_samples is deterministic per row
@@ -95,7 +102,28 @@ SELECT count(*) AS rows,
   FROM digits a, digits b, LATERAL ae_interpolate(a, b, 8, 'd_vae') WITH ORDINALITY i
  WHERE a.id = 1 AND b.id = 2;
 
--- generation needs a variational model, a cvae needs its condition
+-- an aae: the discriminator pulls the codes toward N(0, I), where a plain ae's spread freely
+SELECT model, kind, rows, latent FROM ae_train('d_aae', 'digits', kind => 'aae',
+                                               exclude => ARRAY['digit'], epochs => 20);
+SELECT model, kind, rows, latent FROM ae_train('d_ae', 'digits', exclude => ARRAY['digit'], epochs => 20);
+SELECT m, avg(abs(mean)) < 0.25 AS means_near_0, avg(abs(ln(sd))) < 0.4 AS sds_near_1
+  FROM (SELECT m, j, avg(e[j]) AS mean, stddev(e[j]) AS sd
+          FROM (SELECT m, ae_embed(m, d) AS e FROM digits d, unnest(ARRAY['d_aae', 'd_ae']) m) s,
+               generate_series(1, 16) j
+         GROUP BY m, j) u
+ GROUP BY m ORDER BY m;
+-- it generates, samples near a row and interpolates as a vae does
+SELECT count(*) AS rows, bool_and(g.p36 BETWEEN 0 AND 16) AS pixels_in_range,
+       bool_and(g.digit IS NULL) AS unmodelled_null
+  FROM ae_generate(NULL::digits, 'd_aae', 50, seed => 3) g;
+SELECT bool_and(s.p20 = (ae_reconstruct('d_aae', t)).p20) AS radius_0_is_reconstruction
+  FROM digits t, ae_sample_near(t, 'd_aae', 2, 0) s WHERE t.id < 10;
+SELECT count(*) AS rows FROM digits a, digits b, LATERAL ae_interpolate(a, b, 5, 'd_aae') i
+ WHERE a.id = 1 AND b.id = 2;
+SELECT ae_info(model)->'options' @> '{"adversarial": 0.3, "discriminator": [64, 64]}' AS options_shown
+  FROM ae_models WHERE name = 'd_aae';
+
+-- generation needs a variational or adversarial model, a cvae needs its condition
 SELECT * FROM ae_generate(NULL::breastcancer, 'bc_ae', 3);
 SELECT * FROM ae_generate(NULL::digits, 'd_cvae', 3);
 SELECT * FROM ae_generate(NULL::digits, 'd_vae', 3, condition => '1');

@@ -1,5 +1,5 @@
 /*
- * generate.c — rows from a variational model's latent space:
+ * generate.c — rows from a generative model's latent space (vae, cvae, aae):
  *
  *   ae_generate(rowtype, model, n, condition, seed)   decoded prior samples
  *   ae_sample_near(row, model, n, radius, seed)       around a row's latent mean
@@ -42,16 +42,16 @@ typedef struct Gen
 	MemoryContext row_cxt;		/* reset after each row */
 } Gen;
 
-/* Error unless the model is variational. */
+/* Error unless the model's latent follows the prior N(0, I). */
 static void
-require_variational(const AeModel *model, const char *fname)
+require_generative(const AeModel *model, const char *fname)
 {
-	if (!AE_KIND_IS_VARIATIONAL(model->opt.kind))
+	if (!AE_KIND_GENERATES(model->opt.kind))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("%s needs a variational model, not one of kind \"%s\"",
+				 errmsg("%s needs a generative model, not one of kind \"%s\"",
 						fname, ae_kind_name(model->opt.kind)),
-				 errhint("Train one with kind => 'vae', or kind => 'cvae' with a condition column.")));
+				 errhint("Train one with kind => 'vae' or 'aae', or kind => 'cvae' with a condition column.")));
 }
 
 /* Set up: materialized result, row map onto typid, scratch for one row. */
@@ -61,7 +61,7 @@ gen_init(Gen *g, FunctionCallInfo fcinfo, AeModel *model, Oid typid, const char 
 	AeAlloc		a = ae_pg_alloc(CurrentMemoryContext);
 	TupleDesc	td;
 
-	require_variational(model, fname);
+	require_generative(model, fname);
 	if (!type_is_rowtype(typid) || typid == RECORDOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -172,7 +172,7 @@ require_arg(FunctionCallInfo fcinfo, int i, const char *name)
 				 errmsg("%s must not be NULL", name)));
 }
 
-/* The latent mean (latent) of a row, encoded through map; returns the encoded input x too. */
+/* The latent mean (an aae's code) of a row, encoded through map; returns the encoded input x too. */
 static void
 row_latent_mean(Gen *g, HeapTupleHeader row, ae_real *mu, ae_real *x)
 {

@@ -87,6 +87,15 @@ append_kind_options(StringInfo s, const AeModel *m)
 								 v->w[0], v->kh);
 			}
 			break;
+		case AE_KIND_AAE:
+			appendStringInfoString(s, ",\"adversarial\":");
+			append_number(s, o->adversarial);
+			appendStringInfoString(s, ",\"discriminator\":[");
+			for (int i = 0; i < o->ndisc; i++)
+				appendStringInfo(s, "%s%d", i ? "," : "", o->disc[i]);
+			appendStringInfoString(s, "],\"discriminator_learning_rate\":");
+			append_number(s, o->disc_learning_rate);
+			break;
 		default:
 			break;
 	}

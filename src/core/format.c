@@ -115,6 +115,11 @@ write_body(Writer *w, const AeModel *m)
 	put_uint(w, o->shape_ndim, 1);
 	for (int d = 0; d < o->shape_ndim; d++)
 		put_uint(w, o->shape[d], 4);
+	put_f64(w, o->adversarial);
+	put_uint(w, o->ndisc, 1);
+	for (int i = 0; i < o->ndisc; i++)
+		put_uint(w, o->disc[i], 4);
+	put_f64(w, o->disc_learning_rate);
 	put_uint(w, (uint64_t) o->max_rows, 8);
 	put_uint(w, o->seed, 8);
 
@@ -412,6 +417,24 @@ read_options(Reader *r, AeOptions *o, int version)
 		o->shape[d] = (int) get_uint(r, 4);
 		check(r, o->shape[d] >= 1 && o->shape[d] <= AE_MAX_COLUMNS);
 	}
+	/* from version 7 the aae kind's: adversarial weight, discriminator widths and rate */
+	if (version >= 7)
+	{
+		o->adversarial = get_f64(r);
+		o->ndisc = (int) get_uint(r, 1);
+		check(r, o->ndisc <= AE_MAX_HIDDEN);
+		for (int i = 0; r->err == AE_OK && i < o->ndisc; i++)
+		{
+			o->disc[i] = (int) get_uint(r, 4);
+			check(r, o->disc[i] >= 1 && o->disc[i] <= AE_MAX_DISC_WIDTH);
+		}
+		o->disc_learning_rate = get_f64(r);
+	}
+	check(r, o->kind != AE_KIND_AAE || version >= 7);
+	check(r, o->adversarial >= 0 && o->adversarial <= 1000 && o->disc_learning_rate >= 0 &&
+		  o->disc_learning_rate <= 1 && (o->kind == AE_KIND_AAE ||
+										 (o->adversarial == 0 && o->ndisc == 0 &&
+										  o->disc_learning_rate == 0)));
 	/* finite and in range: a corrupt value must not reach training or scoring */
 	check(r, o->noise >= 0 && o->noise <= 100 && o->sparsity >= 0 && o->sparsity <= 1e6 &&
 		  o->sparsity_target >= 0 && o->sparsity_target < 1 && o->contractive >= 0 &&

@@ -19,7 +19,9 @@
  * layer's activation (1 byte: identity, or sigmoid for the sparse kind;
  * identity when an older version is read), from version 6 the conv kind's
  * image shape (1 byte of dimensions, 0 to 3, then a 4-byte side each),
- * then max_rows and seed.
+ * from version 7 the aae kind's adversarial weight (f64), discriminator
+ * (1 byte of hidden layers, then a 4-byte width each) and its learning
+ * rate (f64) — zeros for other kinds — then max_rows and seed.
  *
  * The reader checks every length, count, dimension and offset before use
  * and reports a status instead of reading out of bounds; every field is in
@@ -37,9 +39,10 @@
  * score (a model of another kind than vae or cvae from versions 1 to 4
  * scores by reconstruction), 6 array columns and the imputation
  * calibration (a model of 1 to 5 has no arrays and imputes with the
- * network's prediction as it is); 1 to 5 are still read, 6 is written.
+ * network's prediction as it is), 7 the aae kind and its options; 1 to 6
+ * are still read, 7 is written.
  */
-#define AE_FORMAT_VERSION 6
+#define AE_FORMAT_VERSION 7
 #define AE_HEADER_SIZE 20
 
 /* CRC32C (Castagnoli) of n bytes, continuing from crc (start with 0). */

@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char *const kind_names[AE_KIND_COUNT] = {
-	"ae", "denoising", "sparse", "contractive", "vae", "cvae", "lstm", "conv"
+	"ae", "denoising", "sparse", "contractive", "vae", "cvae", "lstm", "conv", "aae"
 };
 
 /* Name of a kind. */
@@ -299,6 +299,9 @@ ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a)
 		return ae_seq_work_init(w, model, max_batch, a);
 	if (model->opt.kind == AE_KIND_CONV)
 		return ae_conv_work_init(w, model, max_batch, a);
+	if (model->opt.kind == AE_KIND_AAE &&
+		(w->adv_dz = ae_alloc(a, sizeof(ae_real) * B * model->opt.latent)) == NULL)
+		return AE_ENOMEM;
 	if (model->opt.kind == AE_KIND_CONTRACTIVE)
 	{
 		w->probe = ae_alloc(a, sizeof(ae_real) * B * model->n_in);
@@ -701,6 +704,11 @@ ae_model_penalty(const AeModel *model, AeWork *w, const ae_real *x, int B,
 		}
 		return o->sparsity * total;
 	}
+	if (o->kind == AE_KIND_AAE && w->adv)
+	{
+		/* the codes' cross-entropy as the discriminator of the moment labels them */
+		return ae_adversary_fool(w->adv, h, B, o->adversarial, w->adv_dz, row_penalty);
+	}
 	if (o->kind == AE_KIND_CONTRACTIVE && o->contractive > 0)
 	{
 		/* ‖h(x + σv) − h(x)‖² / σ² per row: about ‖J v‖², whose mean over v is ‖J‖²_F */
@@ -786,6 +794,9 @@ penalty_latent_grad(const AeModel *model, const AeWork *w, int B, ae_real *d)
 	}
 	else if (o->kind == AE_KIND_CONTRACTIVE && o->contractive > 0)
 		add_contractive_latent_grad(model, w, B, -1, d);
+	else if (o->kind == AE_KIND_AAE && w->adv)
+		for (size_t k = 0; k < (size_t) B * L; k++)
+			d[k] += w->adv_dz[k];
 }
 
 /*

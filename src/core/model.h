@@ -12,6 +12,7 @@
 #ifndef AE_MODEL_H
 #define AE_MODEL_H
 
+#include "core/adversary.h"
 #include "core/core.h"
 #include "core/rng.h"
 
@@ -23,6 +24,7 @@
 #define AE_MAX_WIDTH 16384		/* widest layer */
 #define AE_MAX_EPOCHS 100000
 #define AE_MAX_BATCH 65536		/* largest mini-batch */
+#define AE_MAX_DISC_WIDTH 4096	/* widest layer of an aae's discriminator */
 
 typedef enum AeKind
 {
@@ -33,13 +35,17 @@ typedef enum AeKind
 	AE_KIND_VAE = 4,			/* variational: latent mean and log-variance, KL to N(0, I) */
 	AE_KIND_CVAE = 5,			/* variational, encoder and decoder given a condition column */
 	AE_KIND_LSTM = 6,			/* a sequence (an array column) read and rewritten by LSTMs */
-	AE_KIND_CONV = 7			/* an image (an array column) through convolutions */
+	AE_KIND_CONV = 7,			/* an image (an array column) through convolutions */
+	AE_KIND_AAE = 8				/* adversarial: a discriminator shapes the codes into N(0, I) */
 } AeKind;
 
-#define AE_KIND_COUNT 8
+#define AE_KIND_COUNT 9
 
 /* Does a kind have a variational latent (mean and log-variance)? */
 #define AE_KIND_IS_VARIATIONAL(k) ((k) == AE_KIND_VAE || (k) == AE_KIND_CVAE)
+
+/* Does a kind's latent follow the prior N(0, I), so that decoding samples of it generates rows? */
+#define AE_KIND_GENERATES(k) (AE_KIND_IS_VARIATIONAL(k) || (k) == AE_KIND_AAE)
 
 /*
  * How a model scores a row.  Variational kinds: elbo, reconstruction or
@@ -164,6 +170,10 @@ typedef struct AeOptions
 	int			score;			/* variational: AeScoreMode */
 	int			shape_ndim;		/* conv: the image's shape over its array's elements, */
 	int			shape[AE_MAX_DIMS];	/* 0 dimensions: the array's own shape */
+	double		adversarial;	/* aae: weight of the encoder's adversarial term */
+	int			ndisc;			/* aae: the discriminator's hidden layers */
+	int			disc[AE_MAX_HIDDEN];
+	double		disc_learning_rate;	/* aae: the discriminator's Adam rate */
 	int64_t		max_rows;		/* reservoir size */
 	uint64_t	seed;
 } AeOptions;
@@ -335,6 +345,9 @@ typedef struct AeWork
 	ae_real    *conv_cols;		/* AeConvLayout.cols */
 	ae_real    *conv_g1,
 			   *conv_g2;		/* gradients, the widest stage's size */
+	/* the aae kind's discriminator while it trains, set by the trainer (NULL: none) */
+	AeAdversary *adv;
+	ae_real    *adv_dz;			/* (max_batch, latent) the adversarial term's gradient */
 } AeWork;
 
 /*
@@ -441,6 +454,10 @@ const ae_real *ae_model_latent(const AeModel *model, const AeWork *w);
  *   pass into w, which ae_model_backward then uses; a row's share is its
  *   own term.  The decoder can make up for a code that is merely scaled
  *   down, so part of the penalty may be met by a smaller code.
+ * - aae, while w->adv is set (training): adversarial · mean softplus(−D(h))
+ *   under the discriminator w->adv (adversary.h), whose gradient on the
+ *   codes it leaves in w->adv_dz for ae_model_backward; a row's share is
+ *   its own term.  0 without a discriminator.
  */
 double		ae_model_penalty(const AeModel *model, AeWork *w, const ae_real *x, int B,
 							 double *row_penalty);
@@ -531,7 +548,8 @@ void		ae_model_column_losses(const AeModel *model, const ae_real *out, const ae_
 
 /*
  * Backward pass after a forward and ae_model_penalty of the same x (the
- * contractive kind's penalty runs the encoder pass its gradient needs),
+ * contractive kind's penalty runs the encoder pass its gradient needs, the
+ * aae's leaves the gradient on the codes),
  * penalty included; adds into grads: (nparams).
  */
 void		ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,

@@ -44,7 +44,8 @@ add_noise(const AeModel *model, ae_real *x, const uint8_t *mi, int B, double sd,
  * without gradients, ticking before each; a variational model is
  * evaluated at its latent means, a contractive one with probes from a
  * generator seeded alike at every call, so epochs are compared on the
- * same draws.
+ * same draws.  An aae's is its reconstruction alone: the adversarial term
+ * measures the discriminator of the moment, not the model.
  */
 static double
 evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
@@ -52,9 +53,11 @@ evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
 	double		total = 0;
 	size_t		nc = model->ncols;
 	AeRng		probe_rng;
+	AeAdversary *adv = w->adv;
 
 	ae_rng_seed(&probe_rng, model->opt.seed);
 	memset(w->eps, 0, sizeof(ae_real) * (size_t) w->max_batch * model->opt.latent);
+	w->adv = NULL;
 	for (int start = 0; start < d->n; start += w->max_batch)
 	{
 		int			B = d->n - start < w->max_batch ? d->n - start : w->max_batch;
@@ -70,6 +73,7 @@ evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
 		total += (ae_model_loss(model, out, t, m, B, NULL, NULL) +
 				  ae_model_penalty(model, w, w->x, B, NULL)) * B;
 	}
+	w->adv = adv;
 	return total / d->n;
 }
 
@@ -97,6 +101,7 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 	size_t		np = model->nparams;
 	AeWork		w;
 	AeAdam		adam;
+	AeAdversary adv;
 	ae_real    *grads,
 			   *adam_m,
 			   *adam_v,
@@ -135,6 +140,13 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 	model->metrics.epochs_run = 0;
 	model->metrics.best_epoch = 0;
 	ae_model_init_params(model, rng);
+	if (o->kind == AE_KIND_AAE)
+	{
+		if ((st = ae_adversary_init(&adv, o->latent, o->disc, o->ndisc, bs,
+									o->disc_learning_rate, rng, a)) != AE_OK)
+			return st;
+		w.adv = &adv;
+	}
 	ae_adam_init(&adam, o->learning_rate, o->weight_decay);
 	for (int i = 0; i < train->n; i++)
 		idx[i] = i;
@@ -172,6 +184,9 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 			ae_model_backward(model, &w, w.x, w.dout, B, grads);
 			ae_clip_grad_norm(grads, np, o->grad_clip);
 			ae_adam_step(&adam, model->params, grads, adam_m, adam_v, np);
+			/* the discriminator learns on this batch's codes, as the encoder saw them */
+			if (w.adv && !isfinite(ae_adversary_step(w.adv, ae_model_latent(model, &w), B, rng)))
+				return AE_EDIVERGED;
 		}
 		epoch_loss /= train->n;
 		if (!isfinite(epoch_loss))
@@ -192,6 +207,7 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 			kept = true;
 		}
 	}
+	w.adv = NULL;				/* what follows reads the model alone */
 	/* the weights kept come from an epoch, and are finite */
 	if (!kept || !all_finite(best, np))
 		return AE_EDIVERGED;

@@ -690,6 +690,8 @@ resolve_defaults(AeFitConfig *cfg, int width, int n_train)
 	}
 	if (isnan(o->learning_rate))
 		o->learning_rate = 2e-3;
+	if (isnan(o->disc_learning_rate))
+		o->disc_learning_rate = o->kind == AE_KIND_AAE ? o->learning_rate : 0;
 	if (isnan(o->weight_decay))
 		o->weight_decay = 0;
 	if (isnan(o->grad_clip))
@@ -870,6 +872,14 @@ resolve_kind_defaults(AeOptions *o)
 		o->contractive = k == AE_KIND_CONTRACTIVE ? AE_DEFAULT_CONTRACTIVE : 0;
 	if (isnan(o->beta))
 		o->beta = AE_KIND_IS_VARIATIONAL(k) ? AE_DEFAULT_BETA : 0;
+	if (isnan(o->adversarial))
+		o->adversarial = k == AE_KIND_AAE ? AE_DEFAULT_ADVERSARIAL : 0;
+	if (o->ndisc < 0)
+	{
+		o->ndisc = k == AE_KIND_AAE ? 2 : 0;
+		for (int i = 0; i < o->ndisc; i++)
+			o->disc[i] = AE_DEFAULT_DISC_WIDTH;
+	}
 	if (o->score < 0 && AE_KIND_IS_VARIATIONAL(k))
 		o->score = AE_SCORE_ELBO;
 	o->latent_activation = ae_kind_latent_activation(k);

@@ -14,7 +14,8 @@
 #define VALID_KEYS "kind, columns, exclude, hidden, latent, epochs, batch_size, learning_rate, " \
 	"seed, activation, weight_decay, grad_clip, val_share, max_rows, mask, categorical, max_categories, " \
 	"score, noise (denoising), sparsity and sparsity_target (sparse), contractive (contractive), " \
-	"beta (vae, cvae), condition (cvae), shape (conv)"
+	"beta (vae, cvae), condition (cvae), shape (conv), adversarial, discriminator and " \
+	"discriminator_learning_rate (aae)"
 
 /* Raise the error for a bad value of key. */
 static void pg_attribute_noreturn()
@@ -108,6 +109,25 @@ array_elements(const char *key, JsonbValue *v, const char *expected)
 	return out;
 }
 
+/*
+ * An array of between min_n and max_n integers in [1, max_value] into out;
+ * returns how many.
+ */
+static int
+int_array(const char *key, JsonbValue *v, int min_n, int max_n, int64 max_value, int *out,
+		  const char *expected)
+{
+	List	   *elems = array_elements(key, v, expected);
+	ListCell   *lc;
+	int			n = 0;
+
+	if (list_length(elems) < min_n || list_length(elems) > max_n)
+		bad_value(key, expected);
+	foreach(lc, elems)
+		out[n++] = (int) int_value(key, lfirst(lc), 1, max_value, expected);
+	return n;
+}
+
 /* A list of column names. */
 static List *
 name_list(const char *key, JsonbValue *v)
@@ -138,7 +158,7 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown autoencoder kind \"%s\"", name),
-					 errhint("Valid kinds are: ae, denoising, sparse, contractive, vae, cvae, lstm, conv.")));
+					 errhint("Valid kinds are: ae, denoising, sparse, contractive, vae, cvae, lstm, conv, aae.")));
 	}
 	else if (strcmp(key, "columns") == 0)
 		cfg->columns = name_list(key, v);
@@ -160,6 +180,13 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 		o->contractive = real_value(key, v, 0, false, 1000, "a number in [0, 1000]");
 	else if (strcmp(key, "beta") == 0)
 		o->beta = real_value(key, v, 0, false, 1000, "a number in [0, 1000]");
+	else if (strcmp(key, "adversarial") == 0)
+		o->adversarial = real_value(key, v, 0, false, 1000, "a number in [0, 1000]");
+	else if (strcmp(key, "discriminator") == 0)
+		o->ndisc = int_array(key, v, 0, AE_MAX_HIDDEN, AE_MAX_DISC_WIDTH, o->disc,
+							 "an array of at most 7 layer widths between 1 and 4096");
+	else if (strcmp(key, "discriminator_learning_rate") == 0)
+		o->disc_learning_rate = real_value(key, v, 0, true, 1, "a number in (0, 1]");
 	else if (strcmp(key, "score") == 0)
 	{
 		const char *expected = "distance, reconstruction, elbo or elbo_samples";
@@ -179,28 +206,12 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 	else if (strcmp(key, "condition") == 0)
 		cfg->condition = string_value(key, v, "a column name");
 	else if (strcmp(key, "shape") == 0)
-	{
-		const char *expected = "an array of 1 to 3 sides, [length], [rows, columns] or [channels, rows, columns]";
-		List	   *elems = array_elements(key, v, expected);
-		ListCell   *lc;
-
-		if (list_length(elems) < 1 || list_length(elems) > AE_MAX_DIMS)
-			bad_value(key, expected);
-		o->shape_ndim = 0;
-		foreach(lc, elems)
-			o->shape[o->shape_ndim++] = (int) int_value(key, lfirst(lc), 1, AE_MAX_COLUMNS, expected);
-	}
+		o->shape_ndim = int_array(key, v, 1, AE_MAX_DIMS, AE_MAX_COLUMNS, o->shape,
+								  "an array of 1 to 3 sides, [length], [rows, columns] or [channels, rows, columns]");
 	else if (strcmp(key, "hidden") == 0)
 	{
-		const char *expected = "an array of at most 7 layer widths between 1 and 16384";
-		List	   *elems = array_elements(key, v, expected);
-		ListCell   *lc;
-
-		if (list_length(elems) > AE_MAX_HIDDEN)
-			bad_value(key, expected);
-		o->nhidden = 0;
-		foreach(lc, elems)
-			o->hidden[o->nhidden++] = (int) int_value(key, lfirst(lc), 1, AE_MAX_WIDTH, expected);
+		o->nhidden = int_array(key, v, 0, AE_MAX_HIDDEN, AE_MAX_WIDTH, o->hidden,
+							   "an array of at most 7 layer widths between 1 and 16384");
 		cfg->hidden_set = true;
 	}
 	else if (strcmp(key, "latent") == 0)
@@ -262,6 +273,10 @@ check_kind_options(const AeFitConfig *cfg)
 	kind_option(cfg, !isnan(o->contractive), "contractive", k == AE_KIND_CONTRACTIVE,
 				"kind contractive");
 	kind_option(cfg, !isnan(o->beta), "beta", AE_KIND_IS_VARIATIONAL(k), "kinds vae and cvae");
+	kind_option(cfg, !isnan(o->adversarial), "adversarial", k == AE_KIND_AAE, "kind aae");
+	kind_option(cfg, o->ndisc >= 0, "discriminator", k == AE_KIND_AAE, "kind aae");
+	kind_option(cfg, !isnan(o->disc_learning_rate), "discriminator_learning_rate",
+				k == AE_KIND_AAE, "kind aae");
 	if (o->score >= 0 && !AE_SCORE_FITS_KIND(o->score, k))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -315,6 +330,9 @@ ae_options_parse(Jsonb *options, AeFitConfig *cfg)
 	cfg->opt.sparsity_target = NAN;
 	cfg->opt.contractive = NAN;
 	cfg->opt.beta = NAN;
+	cfg->opt.adversarial = NAN;
+	cfg->opt.ndisc = -1;
+	cfg->opt.disc_learning_rate = NAN;
 	cfg->opt.score = -1;
 	cfg->max_categories = -1;
 	cfg->opt.max_rows = -1;

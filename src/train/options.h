@@ -24,6 +24,8 @@
 #define AE_DEFAULT_SPARSITY_TARGET 0.05
 #define AE_DEFAULT_CONTRACTIVE 0.01
 #define AE_DEFAULT_BETA 1.0
+#define AE_DEFAULT_ADVERSARIAL 0.3
+#define AE_DEFAULT_DISC_WIDTH 64	/* the aae discriminator's two hidden layers */
 
 typedef struct AeFitConfig
 {

@@ -296,9 +296,13 @@ compare_models(const char *what, const AeModel *a, const AeModel *b)
 		same_f64(oa->noise, ob->noise) && same_f64(oa->sparsity, ob->sparsity) &&
 		same_f64(oa->sparsity_target, ob->sparsity_target) &&
 		same_f64(oa->contractive, ob->contractive) && same_f64(oa->beta, ob->beta) &&
-		oa->score == ob->score && oa->max_rows == ob->max_rows && oa->seed == ob->seed;
+		oa->score == ob->score && oa->max_rows == ob->max_rows && oa->seed == ob->seed &&
+		same_f64(oa->adversarial, ob->adversarial) && oa->ndisc == ob->ndisc &&
+		same_f64(oa->disc_learning_rate, ob->disc_learning_rate);
 	for (int i = 0; ok && i < oa->nhidden; i++)
 		ok = oa->hidden[i] == ob->hidden[i];
+	for (int i = 0; ok && i < oa->ndisc; i++)
+		ok = oa->disc[i] == ob->disc[i];
 	CHECK(ok, "%s: options survive the round trip", what);
 
 	CHECK(a->ncols == b->ncols, "%s: ncols %d == %d", what, a->ncols, b->ncols);
@@ -773,6 +777,9 @@ typedef struct Fields
 				score,
 				latent_activation,	/* version 5 */
 				shape,			/* version 6 */
+				adversarial,	/* version 7: adversarial, the discriminator, its rate */
+				ndisc,
+				disc_learning_rate,
 				max_rows,
 				ncols;
 	size_t		name_len[5],
@@ -854,6 +861,10 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 	p += version >= 5 ? 1 : 0;
 	f->shape = p;
 	p += version >= 6 ? 1 + 4 * (size_t) buf[p] : 0;
+	f->adversarial = p;
+	f->ndisc = p + 8;
+	f->disc_learning_rate = version >= 7 ? p + 9 + 4 * (size_t) buf[p + 8] : p;
+	p += version >= 7 ? 8 + 1 + 4 * (size_t) buf[p + 8] + 8 : 0;
 	f->max_rows = p;
 	p += 8 + 8;					/* max_rows, seed */
 	f->ncols = p;
@@ -1123,8 +1134,11 @@ test_crafted(void)
 	for (int k = AE_KIND_DENOISING; k <= AE_KIND_CONTRACTIVE; k++)
 		CHECK(read_crafted(buf, len, 10, (uint64_t) k, 2) == AE_OK, "kind %d on an ae's bytes: reads", k);
 	for (int k = AE_KIND_VAE; k <= AE_KIND_COUNT; k++)
-		CHECK(read_crafted(buf, len, 10, (uint64_t) k, 2) == AE_ECORRUPT,
-			  "kind %d on an ae's bytes: AE_ECORRUPT", k);
+		if (k != AE_KIND_AAE)
+			CHECK(read_crafted(buf, len, 10, (uint64_t) k, 2) == AE_ECORRUPT,
+				  "kind %d on an ae's bytes: AE_ECORRUPT", k);
+	/* an aae is an ae's network trained otherwise: it reads, with no adversarial options */
+	CHECK(read_crafted(buf, len, 10, AE_KIND_AAE, 2) == AE_OK, "kind aae on an ae's bytes: reads");
 
 	/* a sigmoid latent is the sparse kind's alone; a sparse model may have a linear one (formats 1 to 4) */
 	{
@@ -1207,8 +1221,8 @@ serialize_version(const AeModel *m, int version, size_t *len)
 
 	find_fields(full, m, &f);
 	/* the options a version lacks are the last before max_rows */
-	from = version >= 6 ? f.max_rows : version >= 5 ? f.shape : version >= 3 ? f.latent_activation
-		: version >= 2 ? f.noise : f.mask;
+	from = version >= 7 ? f.max_rows : version >= 6 ? f.adversarial : version >= 5 ? f.shape
+		: version >= 3 ? f.latent_activation : version >= 2 ? f.noise : f.mask;
 	cut = f.max_rows - from;
 	/* and before version 6 there are no array shapes and no imputation calibration */
 	{
@@ -1493,15 +1507,17 @@ test_old_versions(void)
 		  get_le_f64(buf5 + f.sparsity) == 0.125 && get_le_f64(buf5 + f.sparsity_target) == 0.05 &&
 		  get_le_f64(buf5 + f.contractive) == 0.01 && get_le_f64(buf5 + f.beta) == 0.75 &&
 		  buf5[f.score] == AE_SCORE_ELBO_SAMPLES && buf5[f.latent_activation] == AE_ACT_IDENTITY &&
-		  f.shape == f.latent_activation + 1 && buf5[f.shape] == 0 && f.max_rows == f.shape + 1 &&
+		  f.shape == f.latent_activation + 1 && buf5[f.shape] == 0 && f.adversarial == f.shape + 1 &&
+		  get_le_f64(buf5 + f.adversarial) == 0 && buf5[f.ndisc] == 0 &&
+		  f.disc_learning_rate == f.ndisc + 1 && f.max_rows == f.disc_learning_rate + 8 &&
 		  get_le(buf5 + f.max_rows, 8) == 1000000,
-		  "option offsets of versions 3, 5 and 6 found by walking the format");
+		  "option offsets of versions 3, 5, 6 and 7 found by walking the format");
 	free(buf5);
 
-	for (int version = 5; version >= 1; version--)
+	for (int version = 6; version >= 1; version--)
 	{
-		/* bytes fewer than version 6 in the options, then the calibration's */
-		static const size_t shorter_options[6] = {0, 51, 43, 2, 2, 1};
+		/* bytes fewer than version 7 in the options, then (before 6) the shapes and calibration */
+		static const size_t shorter_options[7] = {0, 68, 60, 19, 19, 18, 17};
 		AeModel		back;
 		size_t		len,
 					len_again;
@@ -1518,8 +1534,9 @@ test_old_versions(void)
 		m.opt.score = AE_SCORE_RECONSTRUCTION;
 		buf = serialize_version(&m, version, &len);
 		buf5 = serialize(&m, &len5);
-		CHECK(len == len5 - shorter_options[version] - m.ncols - 4 * ((size_t) m.ncols + m.n_out),
-			  "version %d: %zu bytes, version 6: %zu", version, len, len5);
+		CHECK(len == len5 - shorter_options[version] -
+			  (version < 6 ? m.ncols + 4 * ((size_t) m.ncols + m.n_out) : 0),
+			  "version %d: %zu bytes, version 7: %zu", version, len, len5);
 		CHECK(ae_model_crc_ok(buf, len), "version %d: ae_model_crc_ok", version);
 		st = ae_model_read(buf, len, &back, &reg.alloc);
 		CHECK(st == AE_OK, "version %d bytes read (%s)", version, ae_status_message(st));
@@ -1529,7 +1546,7 @@ test_old_versions(void)
 			const AeOptions *o = &back.opt;
 
 			/* no calibration before version 6: the network's fills as they are */
-			CHECK(back.impute_shrink == NULL && back.impute_prior == NULL,
+			CHECK(version >= 6 || (back.impute_shrink == NULL && back.impute_prior == NULL),
 				  "version %d: no imputation calibration", version);
 			/* before version 5, what the model was trained with: a linear latent */
 			if (version < 5)
@@ -1552,8 +1569,8 @@ test_old_versions(void)
 					m.opt.mask = 0;
 			}
 
-			/* everything else as written; written again, it is version 6's bytes */
-			compare_models(version == 5 ? "version 5" : version == 4 ? "version 4"
+			/* everything else as written; written again, it is version 7's bytes */
+			compare_models(version == 6 ? "version 6" : version == 5 ? "version 5" : version == 4 ? "version 4"
 						   : version == 3 ? "version 3" : version == 2 ? "version 2" : "version 1",
 						   &m, &back);
 			again = serialize(&back, &len_again);
@@ -2125,6 +2142,65 @@ done:
 	unit_region_free(&reg);
 }
 
+/*
+ * An aae model: its options round trip; out-of-range ones, aae options on
+ * another kind and an aae in version 6 bytes are refused.
+ */
+static void
+test_aae_model(void)
+{
+	UnitRegion	reg;
+	AeModel		m,
+				back;
+	size_t		len,
+				len6;
+	uint8_t    *buf,
+			   *buf6;
+	AeStatus	st;
+	Fields		f;
+
+	unit_region_init(&reg);
+	if (build_kind(&m, &reg.alloc, AE_KIND_AAE) != AE_OK)
+		goto done;
+	m.opt.adversarial = 0.5;
+	m.opt.ndisc = 2;
+	m.opt.disc[0] = 32;
+	m.opt.disc[1] = 16;
+	m.opt.disc_learning_rate = 1e-3;
+	buf = serialize(&m, &len);
+	st = ae_model_read(buf, len, &back, &reg.alloc);
+	CHECK(st == AE_OK, "an aae model reads back (%s)", ae_status_message(st));
+	if (st == AE_OK)
+		compare_models("aae", &m, &back);
+	find_fields(buf, &m, &f);
+	{
+		const Crafted cases[] = {
+			{"a negative adversarial weight", f.adversarial, f64_bits(-1), 8},
+			{"a NaN adversarial weight", f.adversarial, f64_bits(NAN), 8},
+			{"8 discriminator layers", f.ndisc, 8, 1},
+			{"a discriminator layer of 0 units", f.ndisc + 1, 0, 4},
+			{"a discriminator layer of 4097 units", f.ndisc + 5, AE_MAX_DISC_WIDTH + 1, 4},
+			{"a discriminator rate of 2", f.disc_learning_rate, f64_bits(2), 8},
+			{"aae options on an ae", 10, AE_KIND_AE, 2},
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		{
+			st = read_crafted(buf, len, cases[i].off, cases[i].value, cases[i].nbytes);
+			CHECK(st == AE_ECORRUPT || st == AE_ESHORT, "aae: %s refused (%s)", cases[i].what,
+				  ae_status_message(st));
+		}
+	}
+	/* version 6 has no aae: its bytes with the kind are refused */
+	buf6 = serialize_version(&m, 6, &len6);
+	st = ae_model_read(buf6, len6, &back, &reg.alloc);
+	CHECK(st == AE_ECORRUPT, "an aae in version 6 bytes refused (%s)", ae_status_message(st));
+	free(buf6);
+	free(buf);
+done:
+	unit_region_free(&reg);
+}
+
 static const UnitTest tests[] = {
 	{"crc32c test vectors", test_crc},
 	{"round trips", test_round_trip},
@@ -2141,6 +2217,7 @@ static const UnitTest tests[] = {
 	{"the imputation calibration", test_impute_stats},
 	{"array shapes", test_array_shapes},
 	{"an lstm model", test_lstm_model},
+	{"an aae model", test_aae_model},
 	{"versions 4 and 5: the header under the CRC", test_header_crc},
 	{"models written by ae 0.1.0", test_released_models},
 	{"allocation failures", test_read_nomem},

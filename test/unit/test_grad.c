@@ -17,12 +17,14 @@
  * contractive with tanh, sigmoid, elu and relu at a fixed probe (and the
  * mean over many probes against the encoder's Jacobian), vae with beta 1
  * and 2.5, and cvae, the variational kinds with a fixed nonzero eps; the
- * LSTM layer, both paths, with sequences of different lengths; the
- * transformer's layers: layer norm (input, gamma, beta) and multi-head
- * self-attention (q, k, v; keys dropped by a mask), both paths, GELU, and
- * an attention block composed of them with dense layers (input and every
- * parameter).
+ * aae's adversarial term under a fixed discriminator and the
+ * discriminator's own loss; the LSTM layer, both paths, with sequences of
+ * different lengths; the conv layer and the conv kind; the transformer's
+ * layers: layer norm (input, gamma, beta) and multi-head self-attention
+ * (q, k, v; keys dropped by a mask), both paths, GELU, and an attention
+ * block composed of them with dense layers (input and every parameter).
  */
+#include "core/adversary.h"
 #include "core/attn.h"
 #include "core/conv.h"
 #include "core/dense.h"
@@ -1298,6 +1300,103 @@ test_conv_model(void)
 					  0);
 }
 
+/* ---- the aae's discriminator ---- */
+
+typedef struct AdvCase
+{
+	AeAdversary *adv;
+	ae_real    *z,
+			   *p;
+	int			B;
+	double		weight;
+} AdvCase;
+
+/* The discriminator's own loss, as fd_worst calls it. */
+static double
+adv_loss_arg(void *arg)
+{
+	AdvCase    *c = arg;
+
+	return ae_adversary_loss(c->adv, c->z, c->p, c->B);
+}
+
+/* The encoder's adversarial term, as fd_worst calls it. */
+static double
+adv_fool_arg(void *arg)
+{
+	AdvCase    *c = arg;
+
+	return ae_adversary_fool(c->adv, c->z, c->B, c->weight, NULL, NULL);
+}
+
+/*
+ * The aae: under a fixed discriminator of two hidden layers, the
+ * adversarial term's gradient on every model parameter, alone and with the
+ * reconstruction loss, and its rows' shares; the discriminator's loss on
+ * its own parameters, and the term on the codes it is given.
+ */
+static void
+test_aae(void)
+{
+	static const int hidden[2] = {5, 4};
+	GradModel	g;
+	AeAdversary adv;
+	AeRng		rng;
+	AdvCase		c;
+	double		rows[GB],
+				p,
+				sum = 0;
+	ae_real    *grads,
+			   *dz;
+	int			L;
+	const AeAlloc *a;
+
+	if (!grad_model_init(&g, AE_KIND_AAE, AE_ACT_TANH, 0))
+	{
+		CHECK(0, "aae: lays out");
+		grad_model_free(&g);
+		return;
+	}
+	a = &g.reg.alloc;
+	L = g.model.opt.latent;
+	g.model.opt.adversarial = 0.7;
+	ae_rng_seed(&rng, 11);
+	CHECK(ae_adversary_init(&adv, L, hidden, 2, GB, 1e-3, &rng, a) == AE_OK &&
+		  adv.nparams == (size_t) (5 * L + 5) + (4 * 5 + 4) + (4 + 1),
+		  "aae: a discriminator of %zu parameters", adv.nparams);
+	fill(adv.params, adv.nparams, -0.8, 0.8);	/* biases too: no unit at a kink */
+	g.work.adv = &adv;
+
+	ae_model_forward(&g.model, &g.work, g.work.x, GB);
+	p = ae_model_penalty(&g.model, &g.work, g.work.x, GB, rows);
+	for (int r = 0; r < GB; r++)
+		sum += rows[r];
+	check_value("aae: the rows' shares average to the term", sum / GB, p, 1e-12);
+	check_params(&g, 0, GRAD_FLOOR, "aae adversarial term");
+	check_params(&g, 1, GRAD_FLOOR, "aae objective");
+
+	/* the discriminator alone, on codes and prior samples of its own */
+	c.adv = &adv;
+	c.B = GB;
+	c.weight = 0.7;
+	c.z = ae_alloc(a, sizeof(ae_real) * GB * L);
+	c.p = ae_alloc(a, sizeof(ae_real) * GB * L);
+	grads = ae_alloc(a, sizeof(ae_real) * adv.nparams);
+	dz = ae_alloc(a, sizeof(ae_real) * GB * L);
+	fill(c.z, (size_t) GB * L, -2, 2);
+	fill(c.p, (size_t) GB * L, -2, 2);
+	ae_adversary_loss(&adv, c.z, c.p, GB);
+	memcpy(grads, adv.grads, sizeof(ae_real) * adv.nparams);
+	report("discriminator loss: its parameters", fd_worst(adv_loss_arg, &c, adv.params, grads,
+														  (int) adv.nparams), (int) adv.nparams);
+	ae_adversary_fool(&adv, c.z, GB, c.weight, dz, NULL);
+	report("adversarial term: the codes", fd_worst(adv_fool_arg, &c, c.z, dz, GB * L), GB * L);
+	g.work.adv = NULL;
+	CHECK(ae_model_penalty(&g.model, &g.work, g.work.x, GB, NULL) == 0,
+		  "aae: no adversarial term without a discriminator");
+	grad_model_free(&g);
+}
+
 /* ---- convolution and upsampling ---- */
 
 typedef struct ConvCase
@@ -1993,6 +2092,7 @@ static const UnitTest tests[] = {
 	{"contractive, relu", test_contractive_relu},
 	{"vae penalty and objective", test_vae},
 	{"cvae penalty and objective", test_cvae},
+	{"aae adversarial term and discriminator", test_aae},
 	{"lstm layer, sequences of 5, 3 and 1 steps", test_lstm},
 	{"lstm kind, the whole model", test_lstm_model},
 	{"convolution and upsampling", test_conv},
