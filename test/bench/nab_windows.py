@@ -22,6 +22,8 @@ Methods, side by side in one run:
   * vae:      the same with kind => 'vae', seed 42;
   * lstm:     the same with kind => 'lstm', seeds 42, 1, 2 (the mean of the
               three): an LSTM reads the window step by step;
+  * conv:     the same with kind => 'conv', seeds 42, 1, 2 (the mean of the
+              three): 1-D convolutions along the window;
   * z-score:  the rolling z-score of the reading, |x_t - mean| / sd over the
               W - 1 readings before it (sd floored at 1e-9);
   * IF:       sklearn IsolationForest (defaults) on the windows as vectors,
@@ -136,7 +138,7 @@ def main():
     cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
     cur.execute("CREATE SCHEMA %s" % SCHEMA)
     res = {}
-    secs = {"ae": 0.0, "vae": 0.0, "lstm": 0.0, "IF": 0.0, "z": 0.0}
+    secs = {"ae": 0.0, "vae": 0.0, "lstm": 0.0, "conv": 0.0, "IF": 0.0, "z": 0.0}
     models = []
     try:
         for name, folder, path in chosen:
@@ -156,14 +158,15 @@ def main():
             models.append(model)
             r["vae"] = roc_auc_score(label, ae_scores(cur, table, model, "vae", 42))
             secs["vae"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            r["lstm3"] = []
-            for s in SEEDS:
-                model = "nab_%s_lstm_%d" % (name, s)
-                models.append(model)
-                r["lstm3"].append(roc_auc_score(label, ae_scores(cur, table, model, "lstm", s)))
-            r["lstm"] = float(np.mean(r["lstm3"]))
-            secs["lstm"] += time.perf_counter() - t0
+            for kind in ("lstm", "conv"):
+                t0 = time.perf_counter()
+                aucs = []
+                for s in SEEDS:
+                    model = "nab_%s_%s_%d" % (name, kind, s)
+                    models.append(model)
+                    aucs.append(roc_auc_score(label, ae_scores(cur, table, model, kind, s)))
+                r[kind] = float(np.mean(aucs))
+                secs[kind] += time.perf_counter() - t0
             t0 = time.perf_counter()
             r["z"] = roc_auc_score(label, rolling_z(win))
             secs["z"] += time.perf_counter() - t0
@@ -182,13 +185,14 @@ def main():
     print("NAB series, each reading scored by the window of the last %d readings (itself"
           % W)
     print("included); ROC-AUC of the score against \"inside a labelled anomaly window\".")
-    print("ae, lstm: default options, mean of seeds 42, 1, 2 (ae: min-max); vae: defaults, seed 42;")
+    print("ae, lstm, conv: default options, mean of seeds 42, 1, 2 (ae: min-max); vae: defaults,")
+    print("seed 42;")
     print("z-score: rolling, of the reading against the %d before it; IF: isolation forest on"
           % (W - 1))
     print("the windows, mean of 3 seeds.")
     print()
-    hdr = "%-18s %6s %5s  %-21s %6s %6s %6s %6s" % ("series", "rows", "anom", "ae (min-max)",
-                                                   "vae", "lstm", "IF", "z")
+    hdr = "%-18s %6s %5s  %-21s %6s %6s %6s %6s %6s" % ("series", "rows", "anom", "ae (min-max)",
+                                                        "vae", "lstm", "conv", "IF", "z")
     for group, title in (("realKnownCause", "real failures"),
                          ("artificialWithAnomaly", "planted anomalies")):
         names = [s[0] for s in chosen if s[1] == group and s[0] in res]
@@ -199,18 +203,20 @@ def main():
         print("-" * len(hdr))
         for n in names:
             r = res[n]
-            print("%-18s %6d %5d  %.3f (%.3f-%.3f)    %6.3f %6.3f %6.3f %6.3f"
+            print("%-18s %6d %5d  %.3f (%.3f-%.3f)    %6.3f %6.3f %6.3f %6.3f %6.3f"
                   % (n, r["rows"], r["anom"], np.mean(r["ae3"]), min(r["ae3"]), max(r["ae3"]),
-                     r["vae"], r["lstm"], np.mean(r["if3"]), r["z"]))
+                     r["vae"], r["lstm"], r["conv"], np.mean(r["if3"]), r["z"]))
         print("-" * len(hdr))
-        print("%-18s %6s %5s  %.3f                  %6.3f %6.3f %6.3f %6.3f"
+        print("%-18s %6s %5s  %.3f                  %6.3f %6.3f %6.3f %6.3f %6.3f"
               % ("mean of %d" % len(names), "", "", np.mean([np.mean(res[n]["ae3"]) for n in names]),
                  np.mean([res[n]["vae"] for n in names]), np.mean([res[n]["lstm"] for n in names]),
+                 np.mean([res[n]["conv"] for n in names]),
                  np.mean([np.mean(res[n]["if3"]) for n in names]),
                  np.mean([res[n]["z"] for n in names])))
         print()
-    print("Seconds: ae %.1f (3 models per series, train + score), vae %.1f, lstm %.1f (3 models), IF %.1f, z %.1f"
-          % (secs["ae"], secs["vae"], secs["lstm"], secs["IF"], secs["z"]))
+    print("Seconds: ae %.1f (3 models per series, train + score), vae %.1f, lstm %.1f (3 models), "
+          "conv %.1f (3 models), IF %.1f, z %.1f"
+          % (secs["ae"], secs["vae"], secs["lstm"], secs["conv"], secs["IF"], secs["z"]))
     return 0
 
 

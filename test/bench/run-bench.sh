@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks under test/bench, in a throwaway cluster.
 #
-#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 25 minutes)
+#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 35 minutes)
 #   bash test/bench/run-bench.sh anomaly  anomaly_bench.py: ROC-AUC of ae_score (every kind)
 #                                         against isolation forest, LOF, elliptic envelope
 #                                         and a z-score on 13 ODDS-style sets (about a minute)
 #   bash test/bench/run-bench.sh nab      nab_windows.py: every reading of the 13 NAB series
 #                                         scored by its window of 48 readings (an array
-#                                         column; ae, vae, lstm), against isolation forest and a rolling
-#                                         z-score (about 7 minutes)
+#                                         column; ae, vae, lstm, conv), against isolation forest and a rolling
+#                                         z-score (about 15 minutes)
 #   bash test/bench/run-bench.sh conv     digits_conv.py: the conv kind against the dense ae on
 #                                         the digits as 8x8 arrays: held-out reconstruction and
 #                                         a rare digit's ranking, next to isolation forest
