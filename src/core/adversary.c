@@ -78,8 +78,7 @@ ae_adversary_init(AeAdversary *adv, int latent, const int *hidden, int nhidden, 
 		double		limit = sqrt(6.0 / (adv->width[l] + adv->width[l + 1]));
 		size_t		n = (size_t) adv->width[l + 1] * adv->width[l];
 
-		for (size_t i = 0; i < n; i++)
-			adv->params[adv->w_off[l] + i] = (ae_real) ((2 * ae_rng_uniform(rng) - 1) * limit);
+		ae_rng_fill_uniform(rng, adv->params + adv->w_off[l], n, limit);
 	}
 	ae_adam_init(&adv->adam, lr, 0);
 	return AE_OK;

@@ -138,14 +138,6 @@ ae_conv_layout(AeModel *model)
 	return p > ((size_t) 1 << 27) ? AE_ECORRUPT : AE_OK;
 }
 
-/* n values uniform in ±limit. */
-static void
-uniform(ae_real *a, size_t n, double limit, AeRng *rng)
-{
-	for (size_t i = 0; i < n; i++)
-		a[i] = (ae_real) ((2 * ae_rng_uniform(rng) - 1) * limit);
-}
-
 /* Xavier-uniform weights (fans counting the kernel's taps), zero biases. */
 void
 ae_conv_init_params(AeModel *model, AeRng *rng)
@@ -160,13 +152,13 @@ ae_conv_init_params(AeModel *model, AeRng *rng)
 	memset(p, 0, sizeof(ae_real) * model->nparams);
 	for (int i = 0; i < S; i++)
 	{
-		uniform(p + v->enc_w[i], v->ch[i + 1] * v->ch[i] * kk,
-				sqrt(6.0 / ((v->ch[i] + v->ch[i + 1]) * kk)), rng);
-		uniform(p + v->dec_w[i], dec_out(v, i) * v->ch[i + 1] * kk,
-				sqrt(6.0 / ((v->ch[i + 1] + dec_out(v, i)) * kk)), rng);
+		ae_rng_fill_uniform(rng, p + v->enc_w[i], v->ch[i + 1] * v->ch[i] * kk,
+							sqrt(6.0 / ((v->ch[i] + v->ch[i + 1]) * kk)));
+		ae_rng_fill_uniform(rng, p + v->dec_w[i], dec_out(v, i) * v->ch[i + 1] * kk,
+							sqrt(6.0 / ((v->ch[i + 1] + dec_out(v, i)) * kk)));
 	}
-	uniform(p + v->lat_w, L * F, sqrt(6.0 / (L + F)), rng);
-	uniform(p + v->dec_in_w, F * L, sqrt(6.0 / (L + F)), rng);
+	ae_rng_fill_uniform(rng, p + v->lat_w, L * F, sqrt(6.0 / (L + F)));
+	ae_rng_fill_uniform(rng, p + v->dec_in_w, F * L, sqrt(6.0 / (L + F)));
 }
 
 /* Scratch for batches of up to max_batch images. */

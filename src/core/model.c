@@ -263,8 +263,7 @@ ae_model_init_params(AeModel *model, AeRng *rng)
 			: sqrt(6.0 / (L->nin + L->nout));
 		ae_real    *w = model->params + L->w_off;
 
-		for (size_t i = 0; i < (size_t) L->nin * L->nout; i++)
-			w[i] = (ae_real) ((2 * ae_rng_uniform(rng) - 1) * limit);
+		ae_rng_fill_uniform(rng, w, (size_t) L->nin * L->nout, limit);
 		memset(model->params + L->b_off, 0, sizeof(ae_real) * L->nout);
 	}
 }

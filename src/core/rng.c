@@ -94,3 +94,10 @@ ae_rng_shuffle(AeRng *rng, int *a, int n)
 		a[j] = t;
 	}
 }
+
+void
+ae_rng_fill_uniform(AeRng *rng, ae_real *a, size_t n, double limit)
+{
+	for (size_t i = 0; i < n; i++)
+		a[i] = (ae_real) ((2 * ae_rng_uniform(rng) - 1) * limit);
+}

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "core/core.h"
+
 typedef struct AeRng
 {
 	uint64_t	s[4];
@@ -27,6 +29,9 @@ uint64_t	ae_rng_below(AeRng *rng, uint64_t n);
 
 /* Standard normal deviate (Box–Muller). */
 double		ae_rng_normal(AeRng *rng);
+
+/* Fill a[0..n) with values drawn uniformly from [-limit, limit): weight initialisation. */
+void		ae_rng_fill_uniform(AeRng *rng, ae_real *a, size_t n, double limit);
 
 /* Fisher–Yates shuffle of a[0..n). */
 void		ae_rng_shuffle(AeRng *rng, int *a, int n);

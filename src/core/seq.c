@@ -119,23 +119,15 @@ ae_seq_layout(AeModel *model)
 	return p > ((size_t) 1 << 27) ? AE_ECORRUPT : AE_OK;
 }
 
-/* Fill n values uniformly from [-limit, limit). */
-static void
-uniform(ae_real *a, size_t n, double limit, AeRng *rng)
-{
-	for (size_t i = 0; i < n; i++)
-		a[i] = (ae_real) ((2 * ae_rng_uniform(rng) - 1) * limit);
-}
-
 /* One LSTM's weights and biases uniform in ±1/√H (PyTorch's default), forget biases +1. */
 static void
 init_lstm(ae_real *wx, ae_real *wh, ae_real *b, int nin, int H, AeRng *rng)
 {
 	double		k = 1 / sqrt((double) H);
 
-	uniform(wx, (size_t) 4 * H * nin, k, rng);
-	uniform(wh, (size_t) 4 * H * H, k, rng);
-	uniform(b, (size_t) 4 * H, k, rng);
+	ae_rng_fill_uniform(rng, wx, (size_t) 4 * H * nin, k);
+	ae_rng_fill_uniform(rng, wh, (size_t) 4 * H * H, k);
+	ae_rng_fill_uniform(rng, b, (size_t) 4 * H, k);
 	for (int j = 0; j < H; j++)
 		b[H + j] += 1;			/* early training remembers */
 }
@@ -156,16 +148,16 @@ ae_seq_init_params(AeModel *model, AeRng *rng)
 	for (int j = 0; j < s->K; j++)
 		init_lstm(p + s->dec_wx[j], p + s->dec_wh[j], p + s->dec_b[j], dec_in(s, j, L),
 				  dec_units(s, j), rng);
-	uniform(p + s->lat_w, (size_t) L * top, sqrt(6.0 / (L + top)), rng);
+	ae_rng_fill_uniform(rng, p + s->lat_w, (size_t) L * top, sqrt(6.0 / (L + top)));
 	memset(p + s->lat_b, 0, sizeof(ae_real) * L);
 	for (int j = 0; j < s->K; j++)
 	{
 		int			H = dec_units(s, j);
 
-		uniform(p + s->init_w[j], (size_t) H * L, sqrt(6.0 / (L + H)), rng);
+		ae_rng_fill_uniform(rng, p + s->init_w[j], (size_t) H * L, sqrt(6.0 / (L + H)));
 		memset(p + s->init_b[j], 0, sizeof(ae_real) * H);
 	}
-	uniform(p + s->out_w, (size_t) s->units[0], sqrt(6.0 / (s->units[0] + 1)), rng);
+	ae_rng_fill_uniform(rng, p + s->out_w, (size_t) s->units[0], sqrt(6.0 / (s->units[0] + 1)));
 	p[s->out_b] = 0;
 }
 
