@@ -96,6 +96,10 @@ append_kind_options(StringInfo s, const AeModel *m)
 			appendStringInfoString(s, "],\"discriminator_learning_rate\":");
 			append_number(s, o->disc_learning_rate);
 			break;
+		case AE_KIND_TRANSFORMER:
+			appendStringInfo(s, ",\"depth\":%d,\"heads\":%d,\"width\":%d", o->depth, o->heads,
+							 o->width);
+			break;
 		default:
 			break;
 	}

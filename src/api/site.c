@@ -255,3 +255,10 @@ ae_site_forward(AeModel *model, AeSite *site, const uint8 *m)
 	ae_model_inputs(model, site->t, m, site->work->x, 1);
 	return ae_model_forward(model, site->work, site->work->x, 1);
 }
+
+/* What the model shows for the row. */
+const ae_real *
+ae_site_reconstruct(AeModel *model, AeSite *site)
+{
+	return ae_model_reconstruct(model, site->work, site->t, site->m);
+}
