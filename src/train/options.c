@@ -286,6 +286,8 @@ check_kind_options(const AeFitConfig *cfg)
 	kind_option(cfg, o->depth > 0, "depth", k == AE_KIND_TRANSFORMER, "kind transformer");
 	kind_option(cfg, o->heads > 0, "heads", k == AE_KIND_TRANSFORMER, "kind transformer");
 	kind_option(cfg, o->width > 0, "width", k == AE_KIND_TRANSFORMER, "kind transformer");
+	kind_option(cfg, o->activation >= 0, "activation", k != AE_KIND_TRANSFORMER,
+				"every kind but transformer (whose feed-forward layers use GELU)");
 	kind_option(cfg, cfg->hidden_set, "hidden", k != AE_KIND_TRANSFORMER,
 				"every kind but transformer (whose size is depth, heads and width)");
 	if (k == AE_KIND_TRANSFORMER && o->mask == 0)
