@@ -22,6 +22,9 @@
 #                                         judged against held-out rows on 4 sets (about 2 minutes)
 #   bash test/bench/run-bench.sh speed    speed.sql: ae_train and scoring throughput
 #                                         (a minute or two)
+#   bash test/bench/run-bench.sh kinds    kinds_speed.py: every tabular kind's training
+#                                         seconds and scoring and imputing µs per row on
+#                                         3 sets (about 3 minutes)
 #   bash test/bench/run-bench.sh vae      vae_reference.py: the vae kind against a PyTorch
 #                                         implementation of the same model on digits
 #   bash test/bench/run-bench.sh reference array_reference.py: the lstm and conv kinds against
@@ -77,6 +80,7 @@ if [ "${1:-}" = "--in-cluster" ]; then
     run impute impute_quality.py "$py" test/bench/impute_quality.py "$@"
     run generate generate_quality.py "$py" test/bench/generate_quality.py "$@"
     run speed speed.sql "${psql[@]}" -f test/bench/speed.sql
+    run kinds kinds_speed.py "$py" test/bench/kinds_speed.py "$@"
     run vae vae_reference.py "$py" test/bench/vae_reference.py "$@"
     run reference array_reference.py "$py" test/bench/array_reference.py "$@"
     run pictures digits_pictures.py "$py" test/bench/digits_pictures.py "$@"
@@ -86,9 +90,9 @@ fi
 which=${1:-all}
 [ $# -gt 0 ] && shift
 case "$which" in
-    all | anomaly | nab | conv | impute | generate | speed | vae | reference | pictures | kernels) ;;
+    all | anomaly | nab | conv | impute | generate | speed | kinds | vae | reference | pictures | kernels) ;;
     *)
-        echo "usage: $0 [all|anomaly|nab|conv|impute|generate|speed|vae|reference|pictures|kernels] [script arguments]" >&2
+        echo "usage: $0 [all|anomaly|nab|conv|impute|generate|speed|kinds|vae|reference|pictures|kernels] [script arguments]" >&2
         exit 2
         ;;
 esac
@@ -104,7 +108,7 @@ if [ "$which" != kernels ]; then
     "$py" -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
     "$py" -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
     case "$which" in
-        all | anomaly | nab | conv | impute | generate)
+        all | anomaly | nab | conv | impute | generate | kinds)
             "$py" -c 'import sklearn' 2>/dev/null || need+=(python3-sklearn)
             ;;
     esac
