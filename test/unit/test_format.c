@@ -1826,7 +1826,7 @@ write_seeds(const char *dir)
 	int			rc = 0;
 
 	unit_region_init(&reg);
-	for (int i = 0; i < 9 && rc == 0; i++)
+	for (int i = 0; i < 11 && rc == 0; i++)
 	{
 		/* name; kind (-1: the mixed ae, -2: the minimal model); format version (0: the current) */
 		static const struct
@@ -1834,10 +1834,11 @@ write_seeds(const char *dir)
 			const char *name;
 			int			kind;
 			int			version;
-		}			seeds[9] = {
+		}			seeds[11] = {
 			{"mixed", -1, 0}, {"minimal", -2, 0}, {"vae", AE_KIND_VAE, 0}, {"cvae", AE_KIND_CVAE, 0},
 			{"mixed-v3", -1, 3}, {"mixed-v1", -1, 1}, {"mixed-v4", -1, 4},
 			{"sparse", AE_KIND_SPARSE, 0}, {"contractive", AE_KIND_CONTRACTIVE, 0},
+			{"aae", AE_KIND_AAE, 0}, {"transformer", AE_KIND_TRANSFORMER, 0},
 		};
 		char		path[4096];
 		size_t		len;
