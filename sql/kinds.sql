@@ -162,6 +162,10 @@ SELECT bool_and(abs(s.total - ae_score('bc_tf', b)) < 1e-9) AS explain_sums_to_s
        bool_and(array_length(ae_embed('bc_tf', b), 1) = 3) AS embeds_in_latent
   FROM (SELECT * FROM breastcancer LIMIT 20) b,
        LATERAL (SELECT sum(contribution) AS total FROM ae_explain('bc_tf', b)) s;
+-- its recorded options train it again, to the same model
+SELECT kind, epochs FROM ae_train('bc_tf_again', 'breastcancer', exclude => ARRAY['id', 'class'],
+                                  options => (SELECT options FROM ae_models WHERE name = 'bc_tf'));
+SELECT bool_and(ae_score('bc_tf', b) = ae_score('bc_tf_again', b)) AS same_scores FROM breastcancer b;
 SELECT * FROM ae_generate(NULL::breastcancer, 'bc_tf', 3);
 SELECT * FROM breastcancer t, ae_sample_near(t, 'bc_tf', 3, 0.5) LIMIT 1;
 
