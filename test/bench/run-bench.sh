@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks under test/bench, in a throwaway cluster.
 #
-#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 35 minutes)
+#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 40 minutes)
 #   bash test/bench/run-bench.sh anomaly  anomaly_bench.py: ROC-AUC of ae_score (every kind)
 #                                         against isolation forest, LOF, elliptic envelope
 #                                         and a z-score on 13 ODDS-style sets (about a minute)
@@ -29,7 +29,7 @@
 #                                         (about 2 minutes)
 #   bash test/bench/run-bench.sh tfref    tf_reference.py: the transformer kind against a
 #                                         PyTorch implementation of the same model on
-#                                         breastcancer and penguins (about 3 minutes)
+#                                         breastcancer and penguins (3 to 5 minutes)
 #   bash test/bench/run-bench.sh pictures digits_pictures.py: writes docs/*.svg (cvae
 #                                         samples, interpolation, 2-D latent map, conv
 #                                         reconstruction and inpainting)
