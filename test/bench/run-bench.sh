@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks under test/bench, in a throwaway cluster.
 #
-#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 35 minutes)
+#   bash test/bench/run-bench.sh [all]    every one below, in this order (about 40 minutes)
 #   bash test/bench/run-bench.sh anomaly  anomaly_bench.py: ROC-AUC of ae_score (every kind)
 #                                         against isolation forest, LOF, elliptic envelope
 #                                         and a z-score on 13 ODDS-style sets (about a minute)
@@ -30,6 +30,9 @@
 #   bash test/bench/run-bench.sh reference array_reference.py: the lstm and conv kinds against
 #                                         PyTorch implementations of the same models
 #                                         (about 2 minutes)
+#   bash test/bench/run-bench.sh tfref    tf_reference.py: the transformer kind against a
+#                                         PyTorch implementation of the same model on
+#                                         breastcancer and penguins (3 to 5 minutes)
 #   bash test/bench/run-bench.sh pictures digits_pictures.py: writes docs/*.svg (cvae
 #                                         samples, interpolation, 2-D latent map, conv
 #                                         reconstruction and inpainting)
@@ -43,7 +46,8 @@
 # cluster with pg_virtualenv (works as root; the server runs unprivileged)
 # and runs the chosen scripts in it, printing their tables.  The Python
 # scripts run under /usr/bin/python3 with Debian packages (python3-psycopg2,
-# python3-numpy, python3-sklearn, and python3-torch for vae), installed here
+# python3-numpy, python3-sklearn, and python3-torch for vae, reference and
+# tfref), installed here
 # when missing (as root or with sudo).  The figures are for reading: nothing
 # is asserted about them, and the exit status only says whether the scripts
 # ran.
@@ -83,6 +87,7 @@ if [ "${1:-}" = "--in-cluster" ]; then
     run kinds kinds_speed.py "$py" test/bench/kinds_speed.py "$@"
     run vae vae_reference.py "$py" test/bench/vae_reference.py "$@"
     run reference array_reference.py "$py" test/bench/array_reference.py "$@"
+    run tfref tf_reference.py "$py" test/bench/tf_reference.py "$@"
     run pictures digits_pictures.py "$py" test/bench/digits_pictures.py "$@"
     exit 0
 fi
@@ -90,9 +95,9 @@ fi
 which=${1:-all}
 [ $# -gt 0 ] && shift
 case "$which" in
-    all | anomaly | nab | conv | impute | generate | speed | kinds | vae | reference | pictures | kernels) ;;
+    all | anomaly | nab | conv | impute | generate | speed | kinds | vae | reference | tfref | pictures | kernels) ;;
     *)
-        echo "usage: $0 [all|anomaly|nab|conv|impute|generate|speed|kinds|vae|reference|pictures|kernels] [script arguments]" >&2
+        echo "usage: $0 [all|anomaly|nab|conv|impute|generate|speed|kinds|vae|reference|tfref|pictures|kernels] [script arguments]" >&2
         exit 2
         ;;
 esac
@@ -113,7 +118,7 @@ if [ "$which" != kernels ]; then
             ;;
     esac
     case "$which" in
-        all | vae | reference)
+        all | vae | reference | tfref)
             "$py" -c 'import torch' 2>/dev/null || need+=(python3-torch)
             ;;
     esac
