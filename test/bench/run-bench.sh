@@ -27,6 +27,9 @@
 #   bash test/bench/run-bench.sh reference array_reference.py: the lstm and conv kinds against
 #                                         PyTorch implementations of the same models
 #                                         (about 2 minutes)
+#   bash test/bench/run-bench.sh aae      aae_reference.py: the aae kind against a PyTorch
+#                                         implementation of the same model on digits,
+#                                         10 seeds (about 2 minutes)
 #   bash test/bench/run-bench.sh pictures digits_pictures.py: writes docs/*.svg (cvae
 #                                         samples, interpolation, 2-D latent map, conv
 #                                         reconstruction and inpainting)
@@ -40,7 +43,7 @@
 # cluster with pg_virtualenv (works as root; the server runs unprivileged)
 # and runs the chosen scripts in it, printing their tables.  The Python
 # scripts run under /usr/bin/python3 with Debian packages (python3-psycopg2,
-# python3-numpy, python3-sklearn, and python3-torch for vae), installed here
+# python3-numpy, python3-sklearn, and python3-torch for vae, reference and aae), installed here
 # when missing (as root or with sudo).  The figures are for reading: nothing
 # is asserted about them, and the exit status only says whether the scripts
 # ran.
@@ -79,6 +82,7 @@ if [ "${1:-}" = "--in-cluster" ]; then
     run speed speed.sql "${psql[@]}" -f test/bench/speed.sql
     run vae vae_reference.py "$py" test/bench/vae_reference.py "$@"
     run reference array_reference.py "$py" test/bench/array_reference.py "$@"
+    run aae aae_reference.py "$py" test/bench/aae_reference.py "$@"
     run pictures digits_pictures.py "$py" test/bench/digits_pictures.py "$@"
     exit 0
 fi
@@ -86,9 +90,9 @@ fi
 which=${1:-all}
 [ $# -gt 0 ] && shift
 case "$which" in
-    all | anomaly | nab | conv | impute | generate | speed | vae | reference | pictures | kernels) ;;
+    all | anomaly | nab | conv | impute | generate | speed | vae | reference | aae | pictures | kernels) ;;
     *)
-        echo "usage: $0 [all|anomaly|nab|conv|impute|generate|speed|vae|reference|pictures|kernels] [script arguments]" >&2
+        echo "usage: $0 [all|anomaly|nab|conv|impute|generate|speed|vae|reference|aae|pictures|kernels] [script arguments]" >&2
         exit 2
         ;;
 esac
@@ -104,12 +108,12 @@ if [ "$which" != kernels ]; then
     "$py" -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
     "$py" -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
     case "$which" in
-        all | anomaly | nab | conv | impute | generate)
+        all | anomaly | nab | conv | impute | generate | aae)
             "$py" -c 'import sklearn' 2>/dev/null || need+=(python3-sklearn)
             ;;
     esac
     case "$which" in
-        all | vae | reference)
+        all | vae | reference | aae)
             "$py" -c 'import torch' 2>/dev/null || need+=(python3-torch)
             ;;
     esac
