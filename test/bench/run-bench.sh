@@ -33,6 +33,9 @@
 #   bash test/bench/run-bench.sh tfref    tf_reference.py: the transformer kind against a
 #                                         PyTorch implementation of the same model on
 #                                         breastcancer and penguins (3 to 5 minutes)
+#   bash test/bench/run-bench.sh aae      aae_reference.py: the aae kind against a PyTorch
+#                                         implementation of the same model on digits,
+#                                         10 seeds (about 2 minutes)
 #   bash test/bench/run-bench.sh pictures digits_pictures.py: writes docs/*.svg (cvae
 #                                         samples, interpolation, 2-D latent map, conv
 #                                         reconstruction and inpainting)
@@ -46,8 +49,8 @@
 # cluster with pg_virtualenv (works as root; the server runs unprivileged)
 # and runs the chosen scripts in it, printing their tables.  The Python
 # scripts run under /usr/bin/python3 with Debian packages (python3-psycopg2,
-# python3-numpy, python3-sklearn, and python3-torch for vae, reference and
-# tfref), installed here
+# python3-numpy, python3-sklearn, and python3-torch for vae, reference, tfref
+# and aae), installed here
 # when missing (as root or with sudo).  The figures are for reading: nothing
 # is asserted about them, and the exit status only says whether the scripts
 # ran.
@@ -88,6 +91,7 @@ if [ "${1:-}" = "--in-cluster" ]; then
     run vae vae_reference.py "$py" test/bench/vae_reference.py "$@"
     run reference array_reference.py "$py" test/bench/array_reference.py "$@"
     run tfref tf_reference.py "$py" test/bench/tf_reference.py "$@"
+    run aae aae_reference.py "$py" test/bench/aae_reference.py "$@"
     run pictures digits_pictures.py "$py" test/bench/digits_pictures.py "$@"
     exit 0
 fi
@@ -95,9 +99,9 @@ fi
 which=${1:-all}
 [ $# -gt 0 ] && shift
 case "$which" in
-    all | anomaly | nab | conv | impute | generate | speed | kinds | vae | reference | tfref | pictures | kernels) ;;
+    all | anomaly | nab | conv | impute | generate | speed | kinds | vae | reference | tfref | aae | pictures | kernels) ;;
     *)
-        echo "usage: $0 [all|anomaly|nab|conv|impute|generate|speed|kinds|vae|reference|tfref|pictures|kernels] [script arguments]" >&2
+        echo "usage: $0 [all|anomaly|nab|conv|impute|generate|speed|kinds|vae|reference|tfref|aae|pictures|kernels] [script arguments]" >&2
         exit 2
         ;;
 esac
@@ -113,12 +117,12 @@ if [ "$which" != kernels ]; then
     "$py" -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
     "$py" -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
     case "$which" in
-        all | anomaly | nab | conv | impute | generate | kinds)
+        all | anomaly | nab | conv | impute | generate | kinds | aae)
             "$py" -c 'import sklearn' 2>/dev/null || need+=(python3-sklearn)
             ;;
     esac
     case "$which" in
-        all | vae | reference | tfref)
+        all | vae | reference | tfref | aae)
             "$py" -c 'import torch' 2>/dev/null || need+=(python3-torch)
             ;;
     esac
