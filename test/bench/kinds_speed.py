@@ -13,7 +13,7 @@ transformer), with default options and seed 42:
   * train:  ae_train's own seconds (fitting, as the registry records it);
   * score:  SELECT sum(ae_score(<model>, t)) FROM <table> t, run twice; the
             second run's wall clock over the rows, in µs per row;
-  * impute: the same for SELECT count((ae_impute(<model>, t)).*) over a view
+  * impute: the same for SELECT count(ae_impute(<model>, t)) over a view
             of the table with one column (the first) set to NULL in every
             row, so every row is filled.
 
@@ -89,7 +89,7 @@ def main():
                 train_s = cur.fetchone()[0]
                 models.append(model)
                 score_sql = "SELECT sum(ae_score('%s', t)) FROM %s t" % (model, table)
-                impute_sql = "SELECT count((ae_impute('%s', t)).*) FROM %s t" % (model, holes)
+                impute_sql = "SELECT count(ae_impute('%s', t)) FROM %s t" % (model, holes)
                 timed(cur, score_sql)
                 score_us = timed(cur, score_sql) / n * 1e6
                 timed(cur, impute_sql)
