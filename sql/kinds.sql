@@ -9,7 +9,7 @@ CREATE TABLE kind_auc (kind text, auc float8);
 DO $$
 DECLARE k text;
 BEGIN
-  FOREACH k IN ARRAY ARRAY['ae', 'denoising', 'sparse', 'contractive', 'vae', 'aae'] LOOP
+  FOREACH k IN ARRAY ARRAY['ae', 'denoising', 'sparse', 'contractive', 'vae', 'aae', 'transformer'] LOOP
     PERFORM ae_train('bc_' || k, 'breastcancer', kind => k, exclude => ARRAY['id', 'class']);
     INSERT INTO kind_auc
     WITH s AS (SELECT class = 'malignant' AS pos, ae_score('bc_' || k, b) AS score FROM breastcancer b),
@@ -43,6 +43,15 @@ SELECT * FROM ae_train('x', 'breastcancer', kind => 'aae', options => '{"discrim
 SELECT * FROM ae_train('x', 'breastcancer', kind => 'aae', options => '{"discriminator": 64}');
 SELECT * FROM ae_train('x', 'breastcancer', kind => 'aae', options => '{"discriminator_learning_rate": 0}');
 SELECT * FROM ae_train('x', 'breastcancer', kind => 'aae', options => '{"score": "elbo"}');
+SELECT * FROM ae_train('x', 'breastcancer', options => '{"depth": 2}');
+SELECT * FROM ae_train('x', 'breastcancer', kind => 'transformer', options => '{"hidden": [8]}');
+SELECT * FROM ae_train('x', 'breastcancer', kind => 'transformer', options => '{"mask": 0}');
+SELECT * FROM ae_train('x', 'breastcancer', kind => 'transformer', options => '{"width": 30, "heads": 4}');
+SELECT * FROM ae_train('x', 'breastcancer', kind => 'transformer', options => '{"heads": 0}');
+SELECT * FROM ae_train('x', 'breastcancer', kind => 'transformer', options => '{"depth": 17}');
+SELECT * FROM ae_train('x', 'breastcancer', kind => 'transformer', options => '{"score": "elbo"}');
+SELECT * FROM ae_train('x', 'digits', kind => 'transformer',
+                       options => '{"columns": ["p0", "p1"], "width": 1025}');
 
 -- a vae's scores: the negative ELBO is the reconstruction plus a non-negative KL;
 -- elbo_samples is deterministic per row
@@ -122,6 +131,43 @@ SELECT count(*) AS rows FROM digits a, digits b, LATERAL ae_interpolate(a, b, 5,
  WHERE a.id = 1 AND b.id = 2;
 SELECT ae_info(model)->'options' @> '{"adversarial": 0.3, "discriminator": [64, 64]}' AS options_shown
   FROM ae_models WHERE name = 'd_aae';
+
+-- a transformer: every column a token; it fills hidden cells far better than the
+-- column means, its held-out predictions are what reconstruct shows, explain's
+-- shares sum to the score, and it cannot generate
+SELECT model, kind, rows, latent FROM ae_train('bc_tf', 'breastcancer', kind => 'transformer',
+                                               exclude => ARRAY['id', 'class'], epochs => 30);
+SELECT ae_info(model)->'options' @> '{"depth": 2, "heads": 4, "width": 32, "mask": 0.5}' AS options_shown,
+       ae_info(model)->>'format_version' AS format_version
+  FROM ae_models WHERE name = 'bc_tf';
+WITH f AS (SELECT cell_shape AS truth, avg(cell_shape) OVER () AS mean,
+                  (ae_impute('bc_tf', ROW(id, cl_thickness, cell_size, NULL, marg_adhesion, epith_c_size,
+                                          bare_nuclei, bl_cromatin, normal_nucleoli, mitoses,
+                                          class)::breastcancer)).cell_shape AS fill
+             FROM breastcancer)
+SELECT count(*) AS hidden,
+       sqrt(avg((fill - truth) ^ 2)) < 0.7 * sqrt(avg((mean - truth) ^ 2)) AS beats_the_mean_by_30pct
+  FROM f;
+-- reconstruct shows each cell as predicted with that cell hidden: a cell's own
+-- value does not move it, the others do
+WITH r AS (SELECT (ae_reconstruct('bc_tf', ROW(id, cl_thickness, cell_size, 1, marg_adhesion, epith_c_size,
+                                                bare_nuclei, bl_cromatin, normal_nucleoli, mitoses,
+                                                class)::breastcancer)).cell_shape AS low,
+                  (ae_reconstruct('bc_tf', ROW(id, cl_thickness, cell_size, 10, marg_adhesion, epith_c_size,
+                                                bare_nuclei, bl_cromatin, normal_nucleoli, mitoses,
+                                                class)::breastcancer)).cell_shape AS high
+             FROM breastcancer)
+SELECT bool_and(low = high) AS own_value_ignored, count(DISTINCT low) > 3 AS others_move_it FROM r;
+SELECT bool_and(abs(s.total - ae_score('bc_tf', b)) < 1e-9) AS explain_sums_to_score,
+       bool_and(array_length(ae_embed('bc_tf', b), 1) = 3) AS embeds_in_latent
+  FROM (SELECT * FROM breastcancer LIMIT 20) b,
+       LATERAL (SELECT sum(contribution) AS total FROM ae_explain('bc_tf', b)) s;
+-- its recorded options train it again, to the same model
+SELECT kind, epochs FROM ae_train('bc_tf_again', 'breastcancer', exclude => ARRAY['id', 'class'],
+                                  options => (SELECT options FROM ae_models WHERE name = 'bc_tf'));
+SELECT bool_and(ae_score('bc_tf', b) = ae_score('bc_tf_again', b)) AS same_scores FROM breastcancer b;
+SELECT * FROM ae_generate(NULL::breastcancer, 'bc_tf', 3);
+SELECT * FROM breastcancer t, ae_sample_near(t, 'bc_tf', 3, 0.5) LIMIT 1;
 
 -- generation needs a variational or adversarial model, a cvae needs its condition
 SELECT * FROM ae_generate(NULL::breastcancer, 'bc_ae', 3);

@@ -73,7 +73,7 @@ ae_explain(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	model = ae_site_prepare(fcinfo, &site, &observed);
 	map = site->map;
-	out = ae_site_forward(model, site, site->m);
+	out = ae_site_reconstruct(model, site);
 	loss = palloc(sizeof(double) * model->ncols);
 	parts = palloc(sizeof(Contribution) * (model->ncols + 1));
 	ae_model_column_losses(model, out, site->t, site->m, loss);

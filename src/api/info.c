@@ -96,6 +96,10 @@ append_kind_options(StringInfo s, const AeModel *m)
 			appendStringInfoString(s, "],\"discriminator_learning_rate\":");
 			append_number(s, o->disc_learning_rate);
 			break;
+		case AE_KIND_TRANSFORMER:
+			appendStringInfo(s, ",\"depth\":%d,\"heads\":%d,\"width\":%d", o->depth, o->heads,
+							 o->width);
+			break;
 		default:
 			break;
 	}
@@ -176,11 +180,16 @@ model_json(const AeModel *m, size_t nbytes, int version)
 						 (col->flags & AE_COLFLAG_INDICATOR) ? "true" : "false",
 						 (col->flags & AE_COLFLAG_CONDITION) ? ",\"condition\":true" : "");
 	}
-	appendStringInfo(&s, "],\"options\":{\"kind\":\"%s\",\"activation\":\"%s\",\"hidden\":[",
-					 ae_kind_name(o->kind), ae_act_name(o->activation));
-	for (int i = 0; i < o->nhidden; i++)
-		appendStringInfo(&s, i ? ",%d" : "%d", o->hidden[i]);
-	appendStringInfo(&s, "],\"latent\":%d,\"epochs\":%d,\"batch_size\":%d,\"learning_rate\":",
+	appendStringInfo(&s, "],\"options\":{\"kind\":\"%s\",", ae_kind_name(o->kind));
+	/* a transformer has neither (its size is depth, heads and width), and refuses both */
+	if (o->kind != AE_KIND_TRANSFORMER)
+	{
+		appendStringInfo(&s, "\"activation\":\"%s\",\"hidden\":[", ae_act_name(o->activation));
+		for (int i = 0; i < o->nhidden; i++)
+			appendStringInfo(&s, i ? ",%d" : "%d", o->hidden[i]);
+		appendStringInfoString(&s, "],");
+	}
+	appendStringInfo(&s, "\"latent\":%d,\"epochs\":%d,\"batch_size\":%d,\"learning_rate\":",
 					 o->latent, o->epochs, o->batch_size);
 	append_number(&s, o->learning_rate);
 	appendStringInfoString(&s, ",\"weight_decay\":");

@@ -57,7 +57,7 @@ ae_reconstruct(PG_FUNCTION_ARGS)
 	AeSite	   *site;
 	int			observed;
 	AeModel    *model = ae_site_prepare(fcinfo, &site, &observed);
-	const ae_real *out = ae_site_forward(model, site, site->m);
+	const ae_real *out = ae_site_reconstruct(model, site);
 	AeRowMap   *map = site->map;
 
 	ae_rowmap_begin(map, false);

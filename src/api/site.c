@@ -15,6 +15,7 @@
 #include "utils/snapmgr.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "miscadmin.h"
 
 /* Reset callback of fn_mcxt: release every pinned model. */
 static void
@@ -179,6 +180,13 @@ site_resolve(FunctionCallInfo fcinfo, AeSite *site, Oid row_typid)
 	}
 }
 
+/* Between the long pieces of one row's passes: honour cancel and statement_timeout. */
+static void
+site_tick(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
 /* The slot preparing site->entry for a row type: found, or made in a free or the oldest slot. */
 static SiteSlot *
 site_slot(FunctionCallInfo fcinfo, AeSite *site, Oid typid, int32 typmod)
@@ -211,6 +219,8 @@ site_slot(FunctionCallInfo fcinfo, AeSite *site, Oid typid, int32 typmod)
 	a = ae_pg_alloc(victim->cxt);
 	ae_rowmap_build(&victim->map, model, typid, typmod);
 	ae_check_status(ae_work_init(&victim->work, model, 1, &a), "preparing to score");
+	/* a row's passes (a transformer's held-out ones, a wide model's) honour cancel */
+	victim->work.ticker.tick = site_tick;
 	victim->t = palloc(sizeof(ae_real) * model->ncols);
 	victim->m = palloc(model->ncols);
 	MemoryContextSwitchTo(old);
@@ -254,4 +264,11 @@ ae_site_forward(AeModel *model, AeSite *site, const uint8 *m)
 {
 	ae_model_inputs(model, site->t, m, site->work->x, 1);
 	return ae_model_forward(model, site->work, site->work->x, 1);
+}
+
+/* What the model shows for the row. */
+const ae_real *
+ae_site_reconstruct(AeModel *model, AeSite *site)
+{
+	return ae_model_reconstruct(model, site->work, site->t, site->m);
 }

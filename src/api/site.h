@@ -75,4 +75,10 @@ AeModel    *ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site, int *observe
 /* Forward the row's encoded values with observation mask m: (ncols); returns the outputs (n_out). */
 const ae_real *ae_site_forward(AeModel *model, AeSite *site, const uint8 *m);
 
+/*
+ * The outputs (n_out) the model shows for the row (ae_model_reconstruct:
+ * for a transformer, each observed cell predicted with it hidden).
+ */
+const ae_real *ae_site_reconstruct(AeModel *model, AeSite *site);
+
 #endif							/* AE_API_SITE_H */

@@ -84,7 +84,9 @@ ae_model_fit_distance(AeModel *model, AeWork *w, const AeDataset *const *sets, i
 	double		loss = 0,
 				trace = 0,
 				ridge;
-	long		n = 0;
+	long		n = 0,
+				nloss = 0;
+	bool		heldout = AE_KIND_PREDICTS_HIDDEN(model->opt.kind);
 	bool		have_shift = false;
 
 	if (AE_KIND_IS_VARIATIONAL(model->opt.kind) || L > AE_DISTANCE_MAX_LATENT)
@@ -114,9 +116,15 @@ ae_model_fit_distance(AeModel *model, AeWork *w, const AeDataset *const *sets, i
 			if (w->ticker.tick)
 				w->ticker.tick(w->ticker.arg);
 			ae_model_inputs(model, t, m, w->x, B);
-			loss += ae_model_loss(model, ae_model_forward(model, w, w->x, B), t, m, B,
-								  NULL, NULL) * B;
-			h = ae_model_latent(model, w);
+			if (heldout)
+				h = ae_model_encode(model, w, w->x, B);
+			else
+			{
+				loss += ae_model_loss(model, ae_model_forward(model, w, w->x, B), t, m, B,
+									  NULL, NULL) * B;
+				nloss += B;
+				h = ae_model_latent(model, w);
+			}
 			if (!have_shift)
 			{
 				for (int j = 0; j < L; j++)
@@ -137,9 +145,18 @@ ae_model_fit_distance(AeModel *model, AeWork *w, const AeDataset *const *sets, i
 				}
 			}
 			n += B;
+			/* held-out predictions, a row at a time, on the first rows */
+			for (int r = 0; heldout && r < B && nloss < AE_DISTANCE_HELDOUT_ROWS; r++, nloss++)
+			{
+				double		row;
+
+				ae_model_loss(model, ae_model_reconstruct(model, w, t + r * nc, m + r * nc), t + r * nc,
+							  m + r * nc, 1, NULL, &row);
+				loss += row;
+			}
 		}
 	}
-	if (n == 0)
+	if (n == 0 || nloss == 0)
 		return AE_EINVAL;
 
 	/* covariance about the mean, ridged so that it is positive definite */
@@ -168,7 +185,7 @@ ae_model_fit_distance(AeModel *model, AeWork *w, const AeDataset *const *sets, i
 	}
 	for (int j = 0; j < L; j++)
 		model->code_center[j] = (ae_real) (shift[j] + sum[j] / n);
-	model->recon_mean = fmax(loss / n, FLOOR);
+	model->recon_mean = fmax(loss / nloss, FLOOR);
 	for (int i = 0; i < L; i++)
 		if (!isfinite(model->code_center[i]))
 			return AE_EDIVERGED;

@@ -120,6 +120,9 @@ write_body(Writer *w, const AeModel *m)
 	for (int i = 0; i < o->ndisc; i++)
 		put_uint(w, o->disc[i], 4);
 	put_f64(w, o->disc_learning_rate);
+	put_uint(w, o->depth, 1);
+	put_uint(w, o->heads, 2);
+	put_uint(w, o->width, 4);
 	put_uint(w, (uint64_t) o->max_rows, 8);
 	put_uint(w, o->seed, 8);
 
@@ -431,6 +434,16 @@ read_options(Reader *r, AeOptions *o, int version)
 		o->disc_learning_rate = get_f64(r);
 	}
 	check(r, o->kind != AE_KIND_AAE || version >= 7);
+	/* from version 8 the transformer's blocks, heads and width (ae_tf_layout checks them) */
+	if (version >= 8)
+	{
+		o->depth = (int) get_uint(r, 1);
+		o->heads = (int) get_uint(r, 2);
+		o->width = (int) get_uint(r, 4);
+	}
+	check(r, o->kind == AE_KIND_TRANSFORMER
+		  ? version >= 8
+		  : o->depth == 0 && o->heads == 0 && o->width == 0);
 	check(r, o->adversarial >= 0 && o->adversarial <= 1000 && o->disc_learning_rate >= 0 &&
 		  o->disc_learning_rate <= 1 && (o->kind == AE_KIND_AAE ||
 										 (o->adversarial == 0 && o->ndisc == 0 &&

@@ -39,10 +39,10 @@
  * score (a model of another kind than vae or cvae from versions 1 to 4
  * scores by reconstruction), 6 array columns and the imputation
  * calibration (a model of 1 to 5 has no arrays and imputes with the
- * network's prediction as it is), 7 the aae kind and its options; 1 to 6
- * are still read, 7 is written.
+ * network's prediction as it is), 7 the aae kind and its options, 8 the
+ * transformer kind and its options; 1 to 7 are still read, 8 is written.
  */
-#define AE_FORMAT_VERSION 7
+#define AE_FORMAT_VERSION 8
 #define AE_HEADER_SIZE 20
 
 /* CRC32C (Castagnoli) of n bytes, continuing from crc (start with 0). */

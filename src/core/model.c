@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char *const kind_names[AE_KIND_COUNT] = {
-	"ae", "denoising", "sparse", "contractive", "vae", "cvae", "lstm", "conv", "aae"
+	"ae", "denoising", "sparse", "contractive", "vae", "cvae", "lstm", "conv", "aae", "transformer"
 };
 
 /* Name of a kind. */
@@ -197,6 +197,8 @@ ae_model_layout(AeModel *model)
 		return ae_seq_layout(model);
 	if (o->kind == AE_KIND_CONV)
 		return ae_conv_layout(model);
+	if (o->kind == AE_KIND_TRANSFORMER)
+		return ae_tf_layout(model);
 
 	/*
 	 * encoder n_in → hidden… → latent (2 · latent: means and log-variances
@@ -255,6 +257,11 @@ ae_model_init_params(AeModel *model, AeRng *rng)
 		ae_conv_init_params(model, rng);
 		return;
 	}
+	if (model->opt.kind == AE_KIND_TRANSFORMER)
+	{
+		ae_tf_init_params(model, rng);
+		return;
+	}
 	for (int l = 0; l < model->nlayers; l++)
 	{
 		const AeLayer *L = &model->layers[l];
@@ -273,8 +280,12 @@ AeStatus
 ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a)
 {
 	int			widest = model->n_in > model->dec_in ? model->n_in : model->dec_in;
-	size_t		B = (size_t) max_batch;
+	size_t		B;
 
+	/* a transformer's work holds the passes of a row's held-out predictions */
+	if (model->opt.kind == AE_KIND_TRANSFORMER && max_batch < ae_tf_heldout_rows(model->ncols))
+		max_batch = ae_tf_heldout_rows(model->ncols);
+	B = (size_t) max_batch;
 	memset(w, 0, sizeof(*w));
 	w->max_batch = max_batch;
 	for (int l = 0; l < model->nlayers; l++)
@@ -298,6 +309,8 @@ ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a)
 		return ae_seq_work_init(w, model, max_batch, a);
 	if (model->opt.kind == AE_KIND_CONV)
 		return ae_conv_work_init(w, model, max_batch, a);
+	if (model->opt.kind == AE_KIND_TRANSFORMER)
+		return ae_tf_work_init(w, model, max_batch, a);
 	if (model->opt.kind == AE_KIND_AAE &&
 		(w->adv_dz = ae_alloc(a, sizeof(ae_real) * B * model->opt.latent)) == NULL)
 		return AE_ENOMEM;
@@ -433,6 +446,8 @@ ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B)
 		return ae_seq_forward(model, w, x, B);
 	if (model->opt.kind == AE_KIND_CONV)
 		return ae_conv_net_forward(model, w, x, B);
+	if (model->opt.kind == AE_KIND_TRANSFORMER)
+		return ae_tf_forward(model, w, x, B);
 	h = forward_layers(model, w, w->act, x, B, 0, model->nencoder);
 
 	/* decoder input: the latent code, or mean + sigma * eps; then the condition */
@@ -475,6 +490,8 @@ ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 		return ae_seq_encode(model, w, x, B);
 	if (model->opt.kind == AE_KIND_CONV)
 		return ae_conv_net_encode(model, w, x, B);
+	if (model->opt.kind == AE_KIND_TRANSFORMER)
+		return ae_tf_encode(model, w, x, B);
 	return forward_layers(model, w, w->act, x, B, 0, model->nencoder);
 }
 
@@ -482,7 +499,8 @@ ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 const ae_real *
 ae_model_latent(const AeModel *model, const AeWork *w)
 {
-	if (model->opt.kind == AE_KIND_LSTM || model->opt.kind == AE_KIND_CONV)
+	if (model->opt.kind == AE_KIND_LSTM || model->opt.kind == AE_KIND_CONV ||
+		model->opt.kind == AE_KIND_TRANSFORMER)
 		return w->z;
 	return w->act[model->nencoder - 1];
 }
@@ -859,6 +877,11 @@ ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
 		ae_conv_net_backward(model, w, dout, B, grads);
 		return;
 	}
+	if (o->kind == AE_KIND_TRANSFORMER)
+	{
+		ae_tf_backward(model, w, x, dout, B, grads);
+		return;
+	}
 	memcpy(d, dout, sizeof(ae_real) * (size_t) B * model->n_out);
 	for (int l = model->nlayers - 1; l >= 0; l--)
 	{
@@ -910,6 +933,72 @@ row_seed(const AeModel *model, const ae_real *t, const uint8_t *m)
 	return h;
 }
 
+/*
+ * Each observed cell of the row t, m predicted with that cell alone
+ * hidden, into dst: batches of up to w->max_batch copies of the row, one
+ * cell hidden in each.
+ */
+static void
+predict_heldout(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t *m,
+				ae_real *dst)
+{
+	int			nc = model->ncols;
+
+	for (int c0 = 0, c1; c0 < nc; c0 = c1)
+	{
+		int			B = 0;
+		const ae_real *out;
+
+		for (c1 = c0; c1 < nc && B < w->max_batch; c1++)
+		{
+			if (!m[c1] || model->cols[c1].out_width == 0)
+				continue;
+			memcpy(w->ho_t + (size_t) B * nc, t, sizeof(ae_real) * nc);
+			memcpy(w->ho_m + (size_t) B * nc, m, nc);
+			w->ho_m[(size_t) B * nc + c1] = 0;
+			B++;
+		}
+		if (B == 0)
+			continue;
+		ae_model_inputs(model, w->ho_t, w->ho_m, w->x, B);
+		out = ae_model_forward(model, w, w->x, B);
+		B = 0;
+		for (int c = c0; c < c1; c++)
+		{
+			const AeColumn *col = &model->cols[c];
+
+			if (!m[c] || col->out_width == 0)
+				continue;
+			memcpy(dst + col->out_off, out + (size_t) B * model->n_out + col->out_off,
+				   sizeof(ae_real) * col->out_width);
+			B++;
+		}
+	}
+}
+
+/* The outputs a model shows for a row; see model.h. */
+const ae_real *
+ae_model_reconstruct(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t *m)
+{
+	const ae_real *out;
+
+	if (AE_KIND_PREDICTS_HIDDEN(model->opt.kind))
+		predict_heldout(model, w, t, m, w->ho_out);
+	ae_model_inputs(model, t, m, w->x, 1);
+	out = ae_model_forward(model, w, w->x, 1);
+	if (!AE_KIND_PREDICTS_HIDDEN(model->opt.kind))
+		return out;
+	/* the missing cells, as the row shows them */
+	for (int c = 0; c < model->ncols; c++)
+	{
+		const AeColumn *col = &model->cols[c];
+
+		if (!m[c])
+			memcpy(w->ho_out + col->out_off, out + col->out_off, sizeof(ae_real) * col->out_width);
+	}
+	return w->ho_out;
+}
+
 /* A row's anomaly score; see model.h. */
 double
 ae_model_score(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t *m)
@@ -920,15 +1009,15 @@ ae_model_score(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t 
 				kl;
 	const ae_real *out;
 
-	ae_model_inputs(model, t, m, w->x, 1);
 	if (!AE_KIND_IS_VARIATIONAL(o->kind))
 	{
-		out = ae_model_forward(model, w, w->x, 1);
+		out = ae_model_reconstruct(model, w, t, m);
 		ae_model_loss(model, out, t, m, 1, NULL, &recon);
 		if (o->score == AE_SCORE_DISTANCE)
 			return recon / model->recon_mean + ae_model_code_distance(model, ae_model_latent(model, w));
 		return recon;
 	}
+	ae_model_inputs(model, t, m, w->x, 1);
 	if (o->score == AE_SCORE_ELBO_SAMPLES)
 	{
 		AeRng		rng;

@@ -25,6 +25,9 @@
 #define AE_MAX_EPOCHS 100000
 #define AE_MAX_BATCH 65536		/* largest mini-batch */
 #define AE_MAX_DISC_WIDTH 4096	/* widest layer of an aae's discriminator */
+#define AE_TF_MAX_TOKENS 512	/* columns of a transformer */
+#define AE_TF_MAX_DEPTH 16		/* its blocks */
+#define AE_TF_MAX_WIDTH 1024	/* its tokens' width */
 
 typedef enum AeKind
 {
@@ -36,10 +39,11 @@ typedef enum AeKind
 	AE_KIND_CVAE = 5,			/* variational, encoder and decoder given a condition column */
 	AE_KIND_LSTM = 6,			/* a sequence (an array column) read and rewritten by LSTMs */
 	AE_KIND_CONV = 7,			/* an image (an array column) through convolutions */
-	AE_KIND_AAE = 8				/* adversarial: a discriminator shapes the codes into N(0, I) */
+	AE_KIND_AAE = 8,			/* adversarial: a discriminator shapes the codes into N(0, I) */
+	AE_KIND_TRANSFORMER = 9		/* columns as tokens through self-attention, trained by masking */
 } AeKind;
 
-#define AE_KIND_COUNT 9
+#define AE_KIND_COUNT 10
 
 /* Does a kind have a variational latent (mean and log-variance)? */
 #define AE_KIND_IS_VARIATIONAL(k) ((k) == AE_KIND_VAE || (k) == AE_KIND_CVAE)
@@ -174,6 +178,9 @@ typedef struct AeOptions
 	int			ndisc;			/* aae: the discriminator's hidden layers */
 	int			disc[AE_MAX_HIDDEN];
 	double		disc_learning_rate;	/* aae: the discriminator's Adam rate */
+	int			depth;			/* transformer: its blocks, */
+	int			heads;			/* the attention heads of each, */
+	int			width;			/* and its tokens' width (a multiple of heads) */
 	int64_t		max_rows;		/* reservoir size */
 	uint64_t	seed;
 } AeOptions;
@@ -261,6 +268,50 @@ typedef struct AeConvLayout
 	size_t		cols;			/* scratch of the widest convolution, per image */
 } AeConvLayout;
 
+/*
+ * The transformer kind's network (tfnet.c).  Every column is a token of
+ * width D: its column's embedding col_emb[c] plus its value's, that is the
+ * column's inputs (a number, ±1 for a boolean, a category's one-hot) times
+ * its rows of val_emb (at row in_off − c: every column has an indicator
+ * input, which is not embedded), or for a missing or hidden cell the mask
+ * token.  K pre-norm blocks follow, each
+ *
+ *     h += Wo · attention(LN1(h) Wq, LN1(h) Wk, LN1(h) Wv)    (H heads, the
+ *                                    hidden tokens dropped as keys)
+ *     h += W2 · gelu(W1 · LN2(h))                             (F = 4·D)
+ *
+ * then a final layer norm; the latent is the mean of the final tokens
+ * through a dense layer (L), and column c's head reads its final token
+ * and the latent, [h_c; z] (D + L), into its outputs: head_w rows
+ * [out_off, out_off + out_width) of (n_out, D + L), and head_b.
+ */
+typedef struct AeTfLayout
+{
+	int			T;				/* tokens: the model's columns */
+	int			D;
+	int			H;
+	int			F;
+	int			K;
+	size_t		col_emb,		/* (T, D) */
+				val_emb,		/* (n_in − T, D) */
+				mask_emb,		/* (D) */
+				ln1_g[AE_TF_MAX_DEPTH],
+				ln1_b[AE_TF_MAX_DEPTH],
+				wq[AE_TF_MAX_DEPTH],	/* (D, D) and bias (D) after it, for each of q, k, v, o */
+				wk[AE_TF_MAX_DEPTH],
+				wv[AE_TF_MAX_DEPTH],
+				wo[AE_TF_MAX_DEPTH],
+				ln2_g[AE_TF_MAX_DEPTH],
+				ln2_b[AE_TF_MAX_DEPTH],
+				w1[AE_TF_MAX_DEPTH],	/* (F, D), bias (F) */
+				w2[AE_TF_MAX_DEPTH],	/* (D, F), bias (D) */
+				lnf_g,
+				lnf_b,
+				lat_w,			/* (L, D), bias (L) */
+				head_w,			/* (n_out, D + L) */
+				head_b;			/* (n_out) */
+} AeTfLayout;
+
 typedef struct AeModel
 {
 	AeOptions	opt;
@@ -277,6 +328,7 @@ typedef struct AeModel
 	AeLayer		layers[AE_MAX_LAYERS];
 	AeSeqLayout seq;			/* the lstm kind's network (no layers) */
 	AeConvLayout conv;			/* the conv kind's network (no layers) */
+	AeTfLayout	tf;				/* the transformer kind's network (no layers) */
 	size_t		nparams;
 
 	ae_real    *params;			/* (nparams) every W and b, one buffer */
@@ -348,6 +400,31 @@ typedef struct AeWork
 	/* the aae kind's discriminator while it trains, set by the trainer (NULL: none) */
 	AeAdversary *adv;
 	ae_real    *adv_dz;			/* (max_batch, latent) the adversarial term's gradient */
+	/* the transformer kind's (NULL for others): N = max_batch · T tokens; per block k */
+	unsigned char *tf_keep;		/* (max_batch, T) 1 where the token is shown as a key */
+	ae_real    *tf_h[AE_TF_MAX_DEPTH + 1];	/* (N, D) block k's input; [K] the last output */
+	ae_real    *tf_mid[AE_TF_MAX_DEPTH];	/* (N, D) after the attention's residual */
+	ae_real    *tf_ln1[AE_TF_MAX_DEPTH],
+			   *tf_ln2[AE_TF_MAX_DEPTH];	/* (N, D) the layer norms' outputs */
+	ae_real    *tf_stats[AE_TF_MAX_DEPTH];	/* (4, N) means and rstds of LN1, LN2 */
+	ae_real    *tf_q[AE_TF_MAX_DEPTH],
+			   *tf_k[AE_TF_MAX_DEPTH],
+			   *tf_v[AE_TF_MAX_DEPTH],
+			   *tf_ao[AE_TF_MAX_DEPTH];	/* (N, D) the attention's output, before Wo */
+	ae_real    *tf_att[AE_TF_MAX_DEPTH];	/* (max_batch, H, T, T) */
+	ae_real    *tf_f1[AE_TF_MAX_DEPTH],
+			   *tf_f2[AE_TF_MAX_DEPTH];	/* (N, F) before and after GELU */
+	ae_real    *tf_lnf;			/* (N, D) the final layer norm's output */
+	ae_real    *tf_lnf_stats;	/* (2, N) */
+	ae_real    *tf_cat;			/* (N, D + L) the heads' inputs: final tokens and latent */
+	ae_real    *tf_pool;		/* (max_batch, D) */
+	ae_real    *tf_out;			/* (max_batch, n_out) */
+	ae_real    *tf_d[6];		/* (N, max(F, D + L)) gradients */
+	ae_real    *tf_work;		/* ae_attn_work_size(T) */
+	/* held-out predictions (ae_model_reconstruct) */
+	ae_real    *ho_t;			/* (max_batch, ncols) */
+	uint8_t    *ho_m;			/* (max_batch, ncols) */
+	ae_real    *ho_out;			/* (n_out) */
 } AeWork;
 
 /*
@@ -396,6 +473,34 @@ const ae_real *ae_conv_net_encode(const AeModel *model, AeWork *w, const ae_real
 const ae_real *ae_conv_net_decode(const AeModel *model, AeWork *w, const ae_real *z, int B);
 void		ae_conv_net_backward(const AeModel *model, AeWork *w, const ae_real *dout, int B,
 								 ae_real *grads);
+
+/* The transformer kind (tfnet.c), as the lstm kind's functions above. */
+AeStatus	ae_tf_layout(AeModel *model);
+int			ae_tf_heldout_rows(int T);	/* rows of work a held-out pass wants */
+void		ae_tf_init_params(AeModel *model, AeRng *rng);
+AeStatus	ae_tf_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a);
+const ae_real *ae_tf_forward(const AeModel *model, AeWork *w, const ae_real *x, int B);
+const ae_real *ae_tf_encode(const AeModel *model, AeWork *w, const ae_real *x, int B);
+void		ae_tf_backward(const AeModel *model, AeWork *w, const ae_real *x, const ae_real *dout,
+						   int B, ae_real *grads);
+
+/*
+ * Does a kind learn by predicting hidden cells alone?  The transformer's
+ * loss falls only on the observed cells that training hid (opt.mask of
+ * them), so its outputs for the cells it was shown mean nothing; what it
+ * shows for a row (ae_model_reconstruct) are held-out predictions.
+ */
+#define AE_KIND_PREDICTS_HIDDEN(k) ((k) == AE_KIND_TRANSFORMER)
+
+/*
+ * The outputs (n_out) a model shows for the row t, m: (ncols), inside w:
+ * the forward pass of the row as it is; for a kind that predicts hidden
+ * cells, each observed cell predicted with that cell alone hidden and each
+ * missing one from the row as it is.  Either way leaves the forward pass
+ * of the row as it is in w (ae_model_latent).
+ */
+const ae_real *ae_model_reconstruct(const AeModel *model, AeWork *w, const ae_real *t,
+									const uint8_t *m);
 
 /*
  * Denoising by masking: mi: (B, ncols) is m with each observed value hidden
@@ -489,9 +594,13 @@ double		ae_model_score(const AeModel *model, AeWork *w, const ae_real *t, const 
  *     loss / recon_mean + |W (code - center)|² / latent
  *
  * both terms near 1 on a typical training row: how badly the row is
- * reconstructed, and how far from the training rows' codes it lies.
+ * reconstructed, and how far from the training rows' codes it lies.  A
+ * kind that predicts hidden cells measures its reconstruction loss, held
+ * out cell by cell (ae_model_reconstruct), on the first
+ * AE_DISTANCE_HELDOUT_ROWS rows alone.
  * Allocates code_center and code_whiten from a; ticks per batch.
  */
+#define AE_DISTANCE_HELDOUT_ROWS 2048
 AeStatus	ae_model_fit_distance(AeModel *model, AeWork *w, const AeDataset *const *sets,
 								  int nsets, const AeAlloc *a);
 

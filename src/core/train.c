@@ -40,22 +40,41 @@ add_noise(const AeModel *model, ae_real *x, const uint8_t *mi, int B, double sd,
 }
 
 /*
+ * The cells a kind that predicts hidden cells is scored on: ml = m and not
+ * mi, those observed and hidden; every observed cell for other kinds.
+ */
+static const uint8_t *
+loss_cells(const AeModel *model, const uint8_t *m, const uint8_t *mi, uint8_t *ml, int B)
+{
+	if (!AE_KIND_PREDICTS_HIDDEN(model->opt.kind))
+		return m;
+	for (size_t i = 0; i < (size_t) B * model->ncols; i++)
+		ml[i] = m[i] && !mi[i];
+	return ml;
+}
+
+/*
  * Mean row loss of a data set (penalty included), evaluated in batches
  * without gradients, ticking before each; a variational model is
  * evaluated at its latent means, a contractive one with probes from a
  * generator seeded alike at every call, so epochs are compared on the
  * same draws.  An aae's is its reconstruction alone: the adversarial term
- * measures the discriminator of the moment, not the model.
+ * measures the discriminator of the moment, not the model.  A kind that
+ * predicts hidden cells is scored on cells hidden as in training, by a
+ * generator seeded alike at every call; mi, ml: (w->max_batch, ncols).
  */
 static double
-evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
+evaluate(const AeModel *model, AeWork *w, const AeDataset *d, uint8_t *mi, uint8_t *ml)
 {
 	double		total = 0;
 	size_t		nc = model->ncols;
-	AeRng		probe_rng;
+	AeRng		probe_rng,
+				mask_rng;
 	AeAdversary *adv = w->adv;
+	bool		hide = AE_KIND_PREDICTS_HIDDEN(model->opt.kind);
 
 	ae_rng_seed(&probe_rng, model->opt.seed);
+	ae_rng_seed(&mask_rng, model->opt.seed ^ 0x6d61736bULL);
 	memset(w->eps, 0, sizeof(ae_real) * (size_t) w->max_batch * model->opt.latent);
 	w->adv = NULL;
 	for (int start = 0; start < d->n; start += w->max_batch)
@@ -67,10 +86,12 @@ evaluate(const AeModel *model, AeWork *w, const AeDataset *d)
 
 		if (w->ticker.tick)
 			w->ticker.tick(w->ticker.arg);
-		ae_model_inputs(model, t, m, w->x, B);
+		if (hide)
+			ae_model_mask_inputs(model, m, mi, B, model->opt.mask, &mask_rng);
+		ae_model_inputs(model, t, hide ? mi : m, w->x, B);
 		ae_model_draw_probe(model, w, B, &probe_rng);
 		out = ae_model_forward(model, w, w->x, B);
-		total += (ae_model_loss(model, out, t, m, B, NULL, NULL) +
+		total += (ae_model_loss(model, out, t, loss_cells(model, m, mi, ml, B), B, NULL, NULL) +
 				  ae_model_penalty(model, w, w->x, B, NULL)) * B;
 	}
 	w->adv = adv;
@@ -108,7 +129,8 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 			   *best,
 			   *tb;
 	uint8_t    *mb,
-			   *mi;
+			   *mi,
+			   *ml;
 	int		   *idx;
 	double		best_loss = INFINITY;
 	bool		has_val = val && val->n > 0;
@@ -129,11 +151,13 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 	best = ae_alloc(a, sizeof(ae_real) * np);
 	tb = ae_alloc(a, sizeof(ae_real) * (size_t) bs * model->ncols);
 	mb = ae_alloc(a, (size_t) bs * model->ncols);
-	mi = ae_alloc(a, (size_t) bs * model->ncols);
+	/* evaluate's too, of the work's rows */
+	mi = ae_alloc(a, (size_t) w.max_batch * model->ncols);
+	ml = ae_alloc(a, (size_t) w.max_batch * model->ncols);
 	idx = ae_alloc(a, sizeof(int) * train->n);
 	model->metrics.train_loss = ae_alloc(a, sizeof(float) * o->epochs);
 	model->metrics.val_loss = ae_alloc(a, sizeof(float) * o->epochs);
-	if (!grads || !adam_m || !adam_v || !best || !tb || !mb || !mi || !idx ||
+	if (!grads || !adam_m || !adam_v || !best || !tb || !mb || !mi || !ml || !idx ||
 		!model->metrics.train_loss || !model->metrics.val_loss)
 		return AE_ENOMEM;
 
@@ -175,7 +199,7 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 					w.eps[i] = (ae_real) ae_rng_normal(rng);
 			ae_model_draw_probe(model, &w, B, rng);
 			out = ae_model_forward(model, &w, w.x, B);
-			loss = ae_model_loss(model, out, tb, mb, B, w.dout, NULL) +
+			loss = ae_model_loss(model, out, tb, loss_cells(model, mb, mi, ml, B), B, w.dout, NULL) +
 				ae_model_penalty(model, &w, w.x, B, NULL);
 			if (!isfinite(loss))
 				return AE_EDIVERGED;
@@ -191,7 +215,7 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 		epoch_loss /= train->n;
 		if (!isfinite(epoch_loss))
 			return AE_EDIVERGED;
-		val_loss = has_val ? evaluate(model, &w, val) : NAN;
+		val_loss = has_val ? evaluate(model, &w, val, mi, ml) : NAN;
 		model->metrics.train_loss[epoch] = (float) epoch_loss;
 		model->metrics.val_loss[epoch] = (float) val_loss;
 		model->metrics.epochs_run = epoch + 1;

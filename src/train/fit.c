@@ -651,18 +651,20 @@ pow2_clamp(double x, int lo, int hi)
 
 /*
  * Resolve every unset option from the shape of the data: width is the
- * number of value inputs (missing-value indicators not counted), n_train
- * the number of training rows.
+ * number of value inputs (missing-value indicators not counted), ncols the
+ * model's columns, n_train the number of training rows.
  */
 static void
-resolve_defaults(AeFitConfig *cfg, int width, int n_train)
+resolve_defaults(AeFitConfig *cfg, int width, int ncols, int n_train)
 {
 	AeOptions  *o = &cfg->opt;
 	int			steps_per_epoch;
 
 	if (o->activation < 0)
 		o->activation = 2;		/* tanh */
-	if (!cfg->hidden_set)
+	if (!cfg->hidden_set && o->kind == AE_KIND_TRANSFORMER)
+		o->nhidden = 0;			/* its size is depth, heads and width */
+	else if (!cfg->hidden_set)
 	{
 		o->nhidden = 1;
 		o->hidden[0] = o->kind == AE_KIND_LSTM ? AE_DEFAULT_LSTM_UNITS : Min(Max(2 * width, 16), 256);
@@ -678,7 +680,12 @@ resolve_defaults(AeFitConfig *cfg, int width, int n_train)
 	if (o->latent < 0)
 		o->latent = Min(Max((width + 3) / 4, 2), 32);
 	if (o->batch_size < 0)
+	{
 		o->batch_size = pow2_clamp(n_train / 64.0, 32, 256);
+		/* a transformer's rows hold a token per column: AE_TF_BATCH_TOKENS at most */
+		if (o->kind == AE_KIND_TRANSFORMER)
+			o->batch_size = Min(o->batch_size, Max(AE_TF_BATCH_TOKENS / ncols, 8));
+	}
 	steps_per_epoch = (n_train + o->batch_size - 1) / o->batch_size;
 	if (o->epochs < 0)
 	{
@@ -880,6 +887,13 @@ resolve_kind_defaults(AeOptions *o)
 		for (int i = 0; i < o->ndisc; i++)
 			o->disc[i] = AE_DEFAULT_DISC_WIDTH;
 	}
+	if (k == AE_KIND_TRANSFORMER)
+	{
+		o->depth = o->depth > 0 ? o->depth : AE_DEFAULT_TF_DEPTH;
+		o->heads = o->heads > 0 ? o->heads : AE_DEFAULT_TF_HEADS;
+		if (o->width <= 0)
+			o->width = AE_DEFAULT_TF_WIDTH % o->heads == 0 ? AE_DEFAULT_TF_WIDTH : 8 * o->heads;
+	}
 	if (o->score < 0 && AE_KIND_IS_VARIATIONAL(k))
 		o->score = AE_SCORE_ELBO;
 	o->latent_activation = ae_kind_latent_activation(k);
@@ -1019,7 +1033,7 @@ ae_fit_sample(AeSample *sample)
 	if (isnan(cfg.opt.val_share))
 		cfg.opt.val_share = AE_DEFAULT_VAL_SHARE;
 	if (isnan(cfg.opt.mask))
-		cfg.opt.mask = AE_DEFAULT_MASK;
+		cfg.opt.mask = cfg.opt.kind == AE_KIND_TRANSFORMER ? AE_DEFAULT_TF_MASK : AE_DEFAULT_MASK;
 	if (cfg.max_categories < 0)
 		cfg.max_categories = AE_DEFAULT_MAX_CATEGORIES;
 	if (cfg.opt.max_rows < 0)
@@ -1080,6 +1094,13 @@ ae_fit_sample(AeSample *sample)
 		check_sequence(kept);
 	if (cfg.opt.kind == AE_KIND_CONV)
 		check_image(kept, &cfg.opt);
+
+	if (cfg.opt.kind == AE_KIND_TRANSFORMER && ncols > AE_TF_MAX_TOKENS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("kind \"transformer\" takes at most %d columns, not %d",
+						AE_TF_MAX_TOKENS, ncols),
+				 errhint("Each column (each element of an array) is a token; choose fewer with the columns or exclude options.")));
 
 	/* per-column encodings, and the raw cells turned into network units */
 	model = palloc0(sizeof(AeModel));
@@ -1182,7 +1203,7 @@ ae_fit_sample(AeSample *sample)
 	if (model->opt.score < 0)
 		model->opt.score = AE_SCORE_RECONSTRUCTION;
 	ae_check_status(ae_model_layout(model), "laying out the model");
-	resolve_defaults(&cfg, model->n_out, train.n);
+	resolve_defaults(&cfg, model->n_out, model->ncols, train.n);
 	model->opt = cfg.opt;
 	/* every option is in range by now: a layout that fails is one too large */
 	if (ae_model_layout(model) != AE_OK)

@@ -15,7 +15,7 @@
 	"seed, activation, weight_decay, grad_clip, val_share, max_rows, mask, categorical, max_categories, " \
 	"score, noise (denoising), sparsity and sparsity_target (sparse), contractive (contractive), " \
 	"beta (vae, cvae), condition (cvae), shape (conv), adversarial, discriminator and " \
-	"discriminator_learning_rate (aae)"
+	"discriminator_learning_rate (aae), depth, heads and width (transformer)"
 
 /* Raise the error for a bad value of key. */
 static void pg_attribute_noreturn()
@@ -158,7 +158,7 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown autoencoder kind \"%s\"", name),
-					 errhint("Valid kinds are: ae, denoising, sparse, contractive, vae, cvae, lstm, conv, aae.")));
+					 errhint("Valid kinds are: ae, denoising, sparse, contractive, vae, cvae, lstm, conv, aae, transformer.")));
 	}
 	else if (strcmp(key, "columns") == 0)
 		cfg->columns = name_list(key, v);
@@ -187,6 +187,12 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 							 "an array of at most 7 layer widths between 1 and 4096");
 	else if (strcmp(key, "discriminator_learning_rate") == 0)
 		o->disc_learning_rate = real_value(key, v, 0, true, 1, "a number in (0, 1]");
+	else if (strcmp(key, "depth") == 0)
+		o->depth = (int) int_value(key, v, 1, AE_TF_MAX_DEPTH, "an integer between 1 and 16");
+	else if (strcmp(key, "heads") == 0)
+		o->heads = (int) int_value(key, v, 1, AE_TF_MAX_WIDTH, "an integer between 1 and 1024");
+	else if (strcmp(key, "width") == 0)
+		o->width = (int) int_value(key, v, 1, AE_TF_MAX_WIDTH, "an integer between 1 and 1024");
 	else if (strcmp(key, "score") == 0)
 	{
 		const char *expected = "distance, reconstruction, elbo or elbo_samples";
@@ -277,6 +283,25 @@ check_kind_options(const AeFitConfig *cfg)
 	kind_option(cfg, o->ndisc >= 0, "discriminator", k == AE_KIND_AAE, "kind aae");
 	kind_option(cfg, !isnan(o->disc_learning_rate), "discriminator_learning_rate",
 				k == AE_KIND_AAE, "kind aae");
+	kind_option(cfg, o->depth > 0, "depth", k == AE_KIND_TRANSFORMER, "kind transformer");
+	kind_option(cfg, o->heads > 0, "heads", k == AE_KIND_TRANSFORMER, "kind transformer");
+	kind_option(cfg, o->width > 0, "width", k == AE_KIND_TRANSFORMER, "kind transformer");
+	kind_option(cfg, o->activation >= 0, "activation", k != AE_KIND_TRANSFORMER,
+				"every kind but transformer (whose feed-forward layers use GELU)");
+	kind_option(cfg, cfg->hidden_set, "hidden", k != AE_KIND_TRANSFORMER,
+				"every kind but transformer (whose size is depth, heads and width)");
+	if (k == AE_KIND_TRANSFORMER && o->mask == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kind \"transformer\" needs a mask above 0"),
+				 errhint("A transformer learns by predicting the cells it hides: "
+						 "give mask a share in (0, 0.9], or leave it at its default of 0.5.")));
+	if (k == AE_KIND_TRANSFORMER && o->heads > 0 && o->width > 0 && o->width % o->heads != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ae option \"width\" (%d) is not a multiple of \"heads\" (%d)",
+						o->width, o->heads),
+				 errhint("Each head reads width / heads of a token's values.")));
 	if (o->score >= 0 && !AE_SCORE_FITS_KIND(o->score, k))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

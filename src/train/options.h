@@ -26,6 +26,11 @@
 #define AE_DEFAULT_BETA 1.0
 #define AE_DEFAULT_ADVERSARIAL 0.3
 #define AE_DEFAULT_DISC_WIDTH 64	/* the aae discriminator's two hidden layers */
+#define AE_DEFAULT_TF_MASK 0.5	/* the share of cells a transformer learns to predict */
+#define AE_DEFAULT_TF_DEPTH 2
+#define AE_DEFAULT_TF_HEADS 4
+#define AE_DEFAULT_TF_WIDTH 32
+#define AE_TF_BATCH_TOKENS 4096	/* a transformer's default mini-batch holds at most these tokens */
 
 typedef struct AeFitConfig
 {

@@ -54,7 +54,7 @@ as in ODDS):
                seeds 42, 1, 2 (the table shows seed 42 and the mean of the
                three); the default model scored by reconstruction alone
                (options {"score": "reconstruction"}: the score of format-4
-               models), and kinds denoising, sparse, contractive, vae and aae with
+               models), and kinds denoising, sparse, contractive, vae, aae and transformer with
                their defaults, seed 42.  cvae is left out: these sets have
                nothing to condition on but the label.
                Score: ae_score(model, row).  A row whose modelled columns
@@ -306,7 +306,7 @@ AE_RUNS = [("ae_s42", None, 42, None), ("ae_s1", None, 1, None), ("ae_s2", None,
            ("ae_recon", None, 42, '{"score": "reconstruction"}'),
            ("denoising", "denoising", 42, None), ("sparse", "sparse", 42, None),
            ("contractive", "contractive", 42, None), ("vae", "vae", 42, None),
-           ("aae", "aae", 42, None)]
+           ("aae", "aae", 42, None), ("transformer", "transformer", 42, None)]
 
 
 def run_ae(cur, table, ds, problems):
@@ -421,7 +421,7 @@ COLUMNS = [  # header, width, key in a result row
     ("set", 17, "name"), ("rows", 5, "rows"), ("anom", 4, "anom"),
     ("ae s42", 6, "ae_s42"), ("ae 3 seeds (min–max)", 21, "ae3"), ("recon", 6, "ae_recon"),
     ("denoise", 7, "denoising"), ("sparse", 6, "sparse"), ("contr", 6, "contractive"),
-    ("vae", 6, "vae"), ("aae", 6, "aae"),
+    ("vae", 6, "vae"), ("aae", 6, "aae"), ("tf", 6, "transformer"),
     ("IF 3 seeds", 10, "if"), ("LOF", 6, "lof"), ("EllEnv", 6, "ee"),
     ("z-score", 7, "z"), ("ae−IF", 6, "gap"),
 ]
@@ -448,6 +448,7 @@ def print_group(title, names, res):
         print(line([n, str(r["rows"]), str(r["anom"]), fmt(r.get("ae_s42")), ae3s,
                     fmt(r.get("ae_recon")), fmt(r.get("denoising")), fmt(r.get("sparse")),
                     fmt(r.get("contractive")), fmt(r.get("vae")), fmt(r.get("aae")),
+                    fmt(r.get("transformer")),
                     fmt(float(np.mean(r["if"]))),
                     fmt(r["lof"]), fmt(r["ee"]), fmt(r["z"]), "%+.3f" % gap if gap is not None else "—"]))
     print("-" * len(hdr))
@@ -466,7 +467,7 @@ def print_group(title, names, res):
     print(line(["mean (%d sets)" % len(names), "", "", mean_of("ae_s42"),
                 ("%.3f" % np.mean(ae3_means)) if ae3_all else "—", mean_of("ae_recon"),
                 mean_of("denoising"), mean_of("sparse"), mean_of("contractive"), mean_of("vae"),
-                mean_of("aae"), "%.3f" % np.mean(if_means),
+                mean_of("aae"), mean_of("transformer"), "%.3f" % np.mean(if_means),
                 mean_of("lof"), mean_of("ee"), mean_of("z"),
                 ("%+.3f" % (np.mean(ae3_means) - np.mean(if_means))) if ae3_all else "—"]))
     below = [n for n in names if res[n]["ae3_mean"] is not None

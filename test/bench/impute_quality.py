@@ -50,7 +50,8 @@ crc32(condition)]); seeds 1..N (--repeats N, default 3).
 Each masked table is loaded into PostgreSQL with a rowid column, and the
 methods fill it:
 
-  * ae kinds: for each of ae, denoising, sparse, contractive, vae and aae, a model
+  * ae kinds: for each of ae, denoising, sparse, contractive, vae, aae and
+    transformer, a model
     with that kind's default options,
         ae_train(<model>, '<table>', kind => '<kind>', exclude => ARRAY['rowid'],
                  seed => <seed>)
@@ -209,13 +210,14 @@ METHODS = {
     "contractive": "contr",
     "vae": "vae",
     "aae": "aae",
+    "transformer": "tf",
     "mean": "mean",
     "knn": "kNN",
     "ii": "II-BR",
     "mice": "MICE",
     "missforest": "MissF",
 }
-AE_KINDS = ["ae", "denoising", "sparse", "contractive", "vae", "aae"]
+AE_KINDS = ["ae", "denoising", "sparse", "contractive", "vae", "aae", "transformer"]
 
 INT_RE = re.compile(r"^[+-]?\d+$")
 

@@ -90,21 +90,22 @@ BETA = 1.0
 OPTIONS = '{"activation": "tanh", "mask": 0, "val_share": 0, "grad_clip": 5, "beta": 1}'
 
 
-def load_digits(cur):
-    """The digits table in SCHEMA, ids 1..n in file order; returns (ids, pixels, digit)."""
+def load_digits(cur, schema=SCHEMA, view="vae_train"):
+    """The digits table in schema, ids 1..n in file order, and a view of its
+    training rows (id % 5 <> 0); returns (ids, pixels, digit)."""
     with open(DIGITS, newline="") as f:
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
     assert header[:64] == PIXELS and header[64] == "digit"
     cur.execute("CREATE TABLE %s.digits (id int PRIMARY KEY, %s, digit int)"
-                % (SCHEMA, ", ".join("%s int" % p for p in PIXELS)))
+                % (schema, ", ".join("%s int" % p for p in PIXELS)))
     buf = io.StringIO()
     for i, r in enumerate(body, start=1):
         buf.write("\t".join([str(i)] + r) + "\n")
     buf.seek(0)
-    cur.copy_expert("COPY %s.digits FROM STDIN" % SCHEMA, buf)
-    cur.execute("CREATE VIEW %s.vae_train AS SELECT * FROM %s.digits WHERE id %% 5 <> 0"
-                % (SCHEMA, SCHEMA))
+    cur.copy_expert("COPY %s.digits FROM STDIN" % schema, buf)
+    cur.execute("CREATE VIEW %s.%s AS SELECT * FROM %s.digits WHERE id %% 5 <> 0"
+                % (schema, view, schema))
     ids = np.arange(1, len(body) + 1)
     x = np.array([[float(v) for v in r[:64]] for r in body])
     y = np.array([int(r[64]) for r in body])

@@ -1397,6 +1397,131 @@ test_aae(void)
 	grad_model_free(&g);
 }
 
+/* ---- the transformer kind: the whole network ---- */
+
+typedef struct TfCase
+{
+	AeModel    *md;
+	AeWork	   *w;
+	const ae_real *t;
+	const uint8_t *m;
+} TfCase;
+
+/* The loss over every observed cell, of inputs already in w->x. */
+static double
+tf_loss(void *arg)
+{
+	TfCase	   *k = arg;
+
+	return ae_model_loss(k->md, ae_model_forward(k->md, k->w, k->w->x, GB), k->t, k->m, GB,
+						 NULL, NULL);
+}
+
+/*
+ * Every parameter of a transformer over the mixed columns (two blocks, two
+ * heads of width 2), inputs with hidden cells (mask tokens, dropped as
+ * keys) and a row that shows none (every token kept), against centred
+ * differences of the loss over every observed cell; then its held-out
+ * predictions, each cell's against a pass of the row with that cell
+ * hidden.
+ */
+static void
+test_transformer_model(void)
+{
+	AeColumn	cols[GNC];
+	AeModel		md;
+	AeWork		w;
+	UnitRegion	reg;
+	AeRng		init_rng;
+	ae_real		t[GB * GNC];
+	uint8_t		m[GB * GNC],
+				shown[GB * GNC];
+	ae_real    *grads;
+	TfCase		k = {&md, &w, t, m};
+
+	unit_region_init(&reg);
+	mixed_columns(cols);
+	for (int c = 0; c < GNC; c++)
+		cols[c].flags = AE_COLFLAG_INDICATOR;
+	memset(&md, 0, sizeof(md));
+	md.opt.kind = AE_KIND_TRANSFORMER;
+	md.opt.score = AE_SCORE_RECONSTRUCTION;
+	md.opt.depth = 2;
+	md.opt.heads = 2;
+	md.opt.width = 4;
+	md.opt.latent = 3;
+	md.ncols = GNC;
+	md.cols = cols;
+	if (!CHECK(ae_model_layout(&md) == AE_OK, "transformer: layout") ||
+		!CHECK(ae_model_alloc_params(&md, &reg.alloc) == AE_OK, "alloc params"))
+		goto done;
+	/* embeddings 4 + 4 + 1... : the value inputs (1, 1, 4, 1) and the tokens (4), width 4 */
+	CHECK(md.tf.val_emb - md.tf.col_emb == 4 * 4 && md.tf.mask_emb - md.tf.val_emb == 7 * 4,
+		  "transformer: a column embedding per token, an embedding row per value input");
+	ae_rng_seed(&init_rng, 5);
+	ae_model_init_params(&md, &init_rng);
+	/* layer norms start as the identity, biases at zero: generic values make generic gradients */
+	fill(md.params, md.nparams, -0.8, 0.8);
+	CHECK(ae_work_init(&w, &md, GB, &reg.alloc) == AE_OK, "transformer: work init");
+	grads = ae_alloc(&reg.alloc, sizeof(ae_real) * md.nparams);
+	for (int r = 0; r < GB; r++)
+	{
+		t[r * GNC + 0] = ae_rng_normal(&rng);
+		t[r * GNC + 1] = (ae_real) ae_rng_below(&rng, 2);
+		t[r * GNC + 2] = (ae_real) ae_rng_below(&rng, 4);
+		t[r * GNC + 3] = ae_rng_normal(&rng);
+		for (int c = 0; c < GNC; c++)
+		{
+			m[r * GNC + c] = ae_rng_uniform(&rng) >= 0.15;
+			/* the cells shown: some observed ones hidden, as training hides them */
+			shown[r * GNC + c] = m[r * GNC + c] && ae_rng_uniform(&rng) >= 0.4;
+		}
+	}
+	memset(shown + (GB - 1) * GNC, 0, GNC);	/* a row that shows nothing */
+	m[(GB - 1) * GNC] = 1;
+	ae_model_inputs(&md, t, shown, w.x, GB);
+	{
+		double		f = ae_model_loss(&md, ae_model_forward(&md, &w, w.x, GB), t, m, GB, w.dout,
+									  NULL);
+
+		CHECK(isfinite(f) && f > 0, "transformer: loss finite and positive: %g", f);
+		memset(grads, 0, sizeof(ae_real) * md.nparams);
+		ae_model_backward(&md, &w, w.x, w.dout, GB, grads);
+	}
+	report("transformer, every parameter",
+		   fd_worst_floor(tf_loss, &k, md.params, grads, (int) md.nparams, NET_FLOOR),
+		   (int) md.nparams);
+
+	/* held-out predictions: cell c of a row as a pass with c alone hidden predicts it */
+	for (int r = 0; r < 3; r++)
+	{
+		const ae_real *tr = t + r * GNC;
+		uint8_t		mr[GNC];
+		ae_real		held[8];
+		double		worst = 0;
+
+		memset(mr, 1, GNC);
+		mr[r] = 0;				/* one missing cell: predicted from the row as it is */
+		memcpy(held, ae_model_reconstruct(&md, &w, tr, mr), sizeof(ae_real) * md.n_out);
+		for (int c = 0; c < GNC; c++)
+		{
+			uint8_t		mc[GNC];
+			const ae_real *out;
+
+			memcpy(mc, mr, GNC);
+			mc[c] = 0;
+			ae_model_inputs(&md, tr, mc, w.x, 1);
+			out = ae_model_forward(&md, &w, w.x, 1);
+			for (int j = 0; j < cols[c].out_width; j++)
+				worst = fmax(worst, fabs(out[cols[c].out_off + j] - held[cols[c].out_off + j]));
+		}
+		CHECK(worst < 1e-12, "transformer: row %d, held-out predictions match single passes "
+			  "(largest difference %.3e)", r, worst);
+	}
+done:
+	unit_region_free(&reg);
+}
+
 /* ---- convolution and upsampling ---- */
 
 typedef struct ConvCase
@@ -2101,6 +2226,7 @@ static const UnitTest tests[] = {
 	{"gelu", test_gelu},
 	{"multi-head self-attention, with and without a key mask", test_attention},
 	{"an attention block composed of the layers", test_attention_block},
+	{"transformer kind, the whole model", test_transformer_model},
 };
 
 /* Run every gradient check. */
