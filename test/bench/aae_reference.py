@@ -88,7 +88,6 @@ import sys
 import time
 
 import numpy as np
-import psycopg2
 import torch
 import torch.nn.functional as F
 from sklearn.ensemble import RandomForestClassifier
@@ -96,6 +95,8 @@ from sklearn.model_selection import cross_val_score
 
 # the digits table, ae's encoding read back from ae_info, and mean_sd, as the vae's reference has them
 from vae_reference import PIXELS, encode, encoding_from_info, load_digits, mean_sd
+
+from pgtext import bench_session
 
 SCHEMA = "ae_bench_aae"
 
@@ -269,13 +270,7 @@ def main():
     seeds = [int(s) for s in args.seeds.split(",") if s]
     torch.set_num_threads(1)
 
-    conn = psycopg2.connect("")
-    conn.autocommit = True
-    cur = conn.cursor()
-    cur.execute("SET client_min_messages = warning")
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ae")
-    cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
-    cur.execute("CREATE SCHEMA %s" % SCHEMA)
+    conn, cur = bench_session(SCHEMA)
     models = []
     # per side, per seed: (recon per row (n), codes (n, latent), last epoch's loss, seconds)
     results = {"ae": [], "torch": []}

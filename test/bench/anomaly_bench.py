@@ -106,7 +106,7 @@ import warnings
 import numpy as np
 import psycopg2
 
-from pgtext import copy_text, qi
+from pgtext import bench_session, copy_text, qi
 
 from sklearn.covariance import EllipticEnvelope
 from sklearn.ensemble import IsolationForest
@@ -504,11 +504,7 @@ def main():
             describe_types(ds)))
     sys.stdout.flush()
 
-    conn = psycopg2.connect("")
-    conn.autocommit = True
-    cur = conn.cursor()
-    cur.execute("SET client_min_messages = warning")
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ae")
+    conn, cur = bench_session()
     cur.execute("SELECT extversion FROM pg_extension WHERE extname = 'ae'")
     version = cur.fetchone()[0]
     cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)

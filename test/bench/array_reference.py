@@ -46,9 +46,10 @@ import sys
 import time
 
 import numpy as np
-import psycopg2
 import torch
 from torch import nn
+
+from pgtext import bench_session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "data")
@@ -175,13 +176,7 @@ def main():
     seeds = [int(s) for s in args.seeds.split(",")]
     torch.set_num_threads(2)
 
-    conn = psycopg2.connect("")
-    conn.autocommit = True
-    cur = conn.cursor()
-    cur.execute("SET client_min_messages = warning")
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ae")
-    cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
-    cur.execute("CREATE SCHEMA %s" % SCHEMA)
+    conn, cur = bench_session(SCHEMA)
     models = []
     print("Held-out reconstruction loss (mean squared error in ae's standardised units) of ae")
     print("and of a PyTorch implementation of the same model; seeds %s." % args.seeds)

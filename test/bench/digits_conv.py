@@ -30,9 +30,10 @@ import sys
 import time
 
 import numpy as np
-import psycopg2
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
+
+from pgtext import bench_session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "data", "digits.csv")
@@ -81,13 +82,7 @@ def main():
     pixels = np.array([[float(r[j]) for j in pix_cols] for r in body])
     ids = np.arange(1, len(body) + 1)
 
-    conn = psycopg2.connect("")
-    conn.autocommit = True
-    cur = conn.cursor()
-    cur.execute("SET client_min_messages = warning")
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ae")
-    cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
-    cur.execute("CREATE SCHEMA %s" % SCHEMA)
+    conn, cur = bench_session(SCHEMA)
     models = []
     try:
         table = SCHEMA + ".digits"

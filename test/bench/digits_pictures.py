@@ -60,7 +60,8 @@ import math
 import os
 import sys
 
-import psycopg2
+
+from pgtext import bench_session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -304,13 +305,7 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
-    conn = psycopg2.connect("")
-    conn.autocommit = True
-    cur = conn.cursor()
-    cur.execute("SET client_min_messages = warning")
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ae")
-    cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
-    cur.execute("CREATE SCHEMA %s" % SCHEMA)
+    conn, cur = bench_session(SCHEMA)
     cur.execute("SET search_path = %s, public" % SCHEMA)
     models = [CVAE[0], VAE[0], VAE2[0], "pictures_conv", "pictures_dense"]
     try:

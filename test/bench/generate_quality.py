@@ -54,13 +54,12 @@ import sys
 import time
 
 import numpy as np
-import psycopg2
 from scipy.stats import wasserstein_distance
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import cross_val_score
 
 import impute_quality as iq
-from pgtext import qi
+from pgtext import bench_session, qi
 
 SCHEMA = "ae_gen_bench"
 SEEDS = [42, 1, 2]
@@ -182,13 +181,7 @@ def main():
     args = ap.parse_args()
     aae_options = json.loads(args.aae_options)
 
-    conn = psycopg2.connect("")
-    conn.autocommit = True
-    cur = conn.cursor()
-    cur.execute("SET client_min_messages = warning")
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ae")
-    cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
-    cur.execute("CREATE SCHEMA %s" % SCHEMA)
+    conn, cur = bench_session(SCHEMA)
     res = {}
     secs = {g: [0.0, 0.0] for g in ("aae", "vae")}
     models = []

@@ -32,11 +32,10 @@ import os
 import sys
 import time
 
-import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import impute_quality as iq  # noqa: E402
-from pgtext import qi  # noqa: E402
+from pgtext import bench_session, qi  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -59,14 +58,8 @@ def main():
     args = ap.parse_args()
     kinds = args.kinds.split(",")
 
-    conn = psycopg2.connect("")
-    conn.autocommit = True
-    cur = conn.cursor()
-    cur.execute("SET client_min_messages = warning")
+    conn, cur = bench_session(SCHEMA)
     cur.execute("SET max_parallel_workers_per_gather = 0")
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ae")
-    cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
-    cur.execute("CREATE SCHEMA %s" % SCHEMA)
     models = []
     res = {}
     floor = {}

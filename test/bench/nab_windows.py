@@ -51,11 +51,10 @@ import sys
 import time
 
 import numpy as np
-import psycopg2
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
-from pgtext import copy_text
+from pgtext import bench_session, copy_text
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAB = os.path.join(HERE, "..", "data", "nab")
@@ -130,13 +129,7 @@ def main():
     W = args.window
     chosen = [s for s in SERIES if s[0] in args.series.split(",")]
 
-    conn = psycopg2.connect("")
-    conn.autocommit = True
-    cur = conn.cursor()
-    cur.execute("SET client_min_messages = warning")
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ae")
-    cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
-    cur.execute("CREATE SCHEMA %s" % SCHEMA)
+    conn, cur = bench_session(SCHEMA)
     res = {}
     secs = {"ae": 0.0, "vae": 0.0, "lstm": 0.0, "conv": 0.0, "IF": 0.0, "z": 0.0}
     models = []

@@ -1,5 +1,23 @@
 """pgtext.py — what the Python benchmarks share for talking to PostgreSQL:
-quoting an identifier, and a value in COPY's text format."""
+a session with ae and a fresh schema, quoting an identifier, and a value in
+COPY's text format."""
+
+
+def bench_session(schema=None):
+    """A connection (autocommit) to the server in the environment and its
+    cursor, notices below warnings silenced, the ae extension created, and
+    schema, when given, dropped with everything in it and made afresh."""
+    import psycopg2
+
+    conn = psycopg2.connect("")
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("SET client_min_messages = warning")
+    cur.execute("CREATE EXTENSION IF NOT EXISTS ae")
+    if schema:
+        cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+        cur.execute("CREATE SCHEMA %s" % schema)
+    return conn, cur
 
 
 def qi(ident):

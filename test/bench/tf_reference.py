@@ -66,11 +66,10 @@ import sys
 import time
 
 import numpy as np
-import psycopg2
 import torch
 from torch import nn
 
-from pgtext import copy_text, qi
+from pgtext import bench_session, copy_text, qi
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "data")
@@ -350,13 +349,7 @@ def main():
     seeds = [int(s) for s in args.seeds.split(",")]
     torch.set_num_threads(1)
 
-    conn = psycopg2.connect("")
-    conn.autocommit = True
-    cur = conn.cursor()
-    cur.execute("SET client_min_messages = warning")
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ae")
-    cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
-    cur.execute("CREATE SCHEMA %s" % SCHEMA)
+    conn, cur = bench_session(SCHEMA)
     models = []
     lines = []
     print("The transformer kind (depth %d, heads %d, width %d, mask %g) in ae and in PyTorch:"

@@ -72,8 +72,9 @@ import sys
 import time
 
 import numpy as np
-import psycopg2
 import torch
+
+from pgtext import bench_session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DIGITS = os.path.join(HERE, "..", "data", "digits.csv")
@@ -245,13 +246,7 @@ def main():
     seeds = [int(s) for s in args.seeds.split(",") if s]
     torch.set_num_threads(1)
 
-    conn = psycopg2.connect("")
-    conn.autocommit = True
-    cur = conn.cursor()
-    cur.execute("SET client_min_messages = warning")
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ae")
-    cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
-    cur.execute("CREATE SCHEMA %s" % SCHEMA)
+    conn, cur = bench_session(SCHEMA)
     models = []
     try:
         ids, x_raw, _ = load_digits(cur)
