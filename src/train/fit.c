@@ -1206,6 +1206,15 @@ ae_fit_sample(AeSample *sample)
 	resolve_defaults(&cfg, model->n_out, model->ncols, train.n);
 	model->opt = cfg.opt;
 	/* every option is in range by now: a layout that fails is one too large */
+	if (ae_model_layout(model) != AE_OK && model->opt.kind == AE_KIND_TRANSFORMER &&
+		ae_tf_row_floats(model) > AE_TF_MAX_ROW_FLOATS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a transformer of depth %d, %d heads and width %d over %d columns would need %zu MB of scratch per row, more than %zu MB",
+						model->opt.depth, model->opt.heads, model->opt.width, model->ncols,
+						ae_tf_row_floats(model) * sizeof(ae_real) >> 20,
+						AE_TF_MAX_ROW_FLOATS * sizeof(ae_real) >> 20),
+				 errhint("Choose a smaller depth, fewer heads or a narrower width, or model fewer columns.")));
 	if (ae_model_layout(model) != AE_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
