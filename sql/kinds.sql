@@ -52,6 +52,8 @@ SELECT * FROM ae_train('x', 'breastcancer', kind => 'transformer', options => '{
 SELECT * FROM ae_train('x', 'breastcancer', kind => 'transformer', options => '{"score": "elbo"}');
 SELECT * FROM ae_train('x', 'digits', kind => 'transformer',
                        options => '{"columns": ["p0", "p1"], "width": 1025}');
+SELECT * FROM ae_train('x', 'digits', kind => 'transformer', exclude => ARRAY['digit'],
+                       options => '{"depth": 16, "heads": 1024, "width": 1024}');
 
 -- a vae's scores: the negative ELBO is the reconstruction plus a non-negative KL;
 -- elbo_samples is deterministic per row

@@ -283,8 +283,8 @@ ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a)
 	size_t		B;
 
 	/* a transformer's work holds the passes of a row's held-out predictions */
-	if (model->opt.kind == AE_KIND_TRANSFORMER && max_batch < ae_tf_heldout_rows(model->ncols))
-		max_batch = ae_tf_heldout_rows(model->ncols);
+	if (model->opt.kind == AE_KIND_TRANSFORMER && max_batch < ae_tf_heldout_rows(model))
+		max_batch = ae_tf_heldout_rows(model);
 	B = (size_t) max_batch;
 	memset(w, 0, sizeof(*w));
 	w->max_batch = max_batch;

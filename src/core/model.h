@@ -28,6 +28,7 @@
 #define AE_TF_MAX_TOKENS 512	/* columns of a transformer */
 #define AE_TF_MAX_DEPTH 16		/* its blocks */
 #define AE_TF_MAX_WIDTH 1024	/* its tokens' width */
+#define AE_TF_MAX_ROW_FLOATS ((size_t) 1 << 25)	/* scratch one row's pass may take (128 MB) */
 
 typedef enum AeKind
 {
@@ -476,7 +477,14 @@ void		ae_conv_net_backward(const AeModel *model, AeWork *w, const ae_real *dout,
 
 /* The transformer kind (tfnet.c), as the lstm kind's functions above. */
 AeStatus	ae_tf_layout(AeModel *model);
-int			ae_tf_heldout_rows(int T);	/* rows of work a held-out pass wants */
+int			ae_tf_heldout_rows(const AeModel *model);	/* rows of work a held-out pass wants */
+
+/*
+ * The scratch (ae_real elements) one row's pass of a laid-out transformer
+ * takes; ae_tf_layout refuses a network whose row needs more than
+ * AE_TF_MAX_ROW_FLOATS, so scoring's memory stays bounded.
+ */
+size_t		ae_tf_row_floats(const AeModel *model);
 void		ae_tf_init_params(AeModel *model, AeRng *rng);
 AeStatus	ae_tf_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a);
 const ae_real *ae_tf_forward(const AeModel *model, AeWork *w, const ae_real *x, int B);

@@ -78,17 +78,40 @@ ae_tf_layout(AeModel *model)
 	model->nlayers = 0;
 	model->nencoder = 0;
 	model->nparams = p;
-	return p > ((size_t) 1 << 27) ? AE_ECORRUPT : AE_OK;
+	if (p > ((size_t) 1 << 27) || ae_tf_row_floats(model) > AE_TF_MAX_ROW_FLOATS)
+		return AE_ECORRUPT;
+	return AE_OK;
 }
 
-/* Rows of work for held-out passes of T tokens: a row and each cell hidden, within HELDOUT_TOKENS. */
-int
-ae_tf_heldout_rows(int T)
+/* One row's share of ae_tf_work_init's buffers, in elements. */
+size_t
+ae_tf_row_floats(const AeModel *model)
 {
+	const AeTfLayout *f = &model->tf;
+	size_t		T = f->T,
+				D = f->D,
+				L = model->opt.latent,
+				widest = D + L > (size_t) f->F ? D + L : (size_t) f->F,
+				block = 8 * T * D + 4 * T + (size_t) f->H * T * T + 2 * T * f->F;
+
+	return f->K * block + T * (3 * D + L + 2 + 6 * widest) + D + model->n_out + 2 * model->ncols;
+}
+
+/*
+ * Rows of work for held-out passes: a row and each cell hidden, within
+ * HELDOUT_TOKENS tokens and AE_TF_MAX_ROW_FLOATS of scratch.
+ */
+int
+ae_tf_heldout_rows(const AeModel *model)
+{
+	int			T = model->tf.T;
 	int			rows = HELDOUT_TOKENS / (T > 0 ? T : 1);
+	size_t		per_row = ae_tf_row_floats(model);
 
 	if (rows > T + 1)
 		rows = T + 1;
+	if ((size_t) rows * per_row > AE_TF_MAX_ROW_FLOATS)
+		rows = (int) (AE_TF_MAX_ROW_FLOATS / per_row);
 	return rows > 1 ? rows : 1;
 }
 

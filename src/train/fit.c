@@ -921,6 +921,23 @@ huge_alloc(Size size, int64 rows, int cols)
 	return palloc_extended(size * (Size) Max(rows, 1) * (Size) Max(cols, 1), MCXT_ALLOC_HUGE);
 }
 
+/*
+ * After a layout failed: the error for a transformer whose row would need
+ * more scratch than scoring may take (the layout's bound).
+ */
+static void
+check_scratch(AeModel *model)
+{
+	if (model->opt.kind == AE_KIND_TRANSFORMER && ae_tf_row_floats(model) > AE_TF_MAX_ROW_FLOATS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a transformer of depth %d, %d heads and width %d over %d columns would need %zu MB of scratch per row, more than %zu MB",
+						model->opt.depth, model->opt.heads, model->opt.width, model->ncols,
+						ae_tf_row_floats(model) * sizeof(ae_real) >> 20,
+						AE_TF_MAX_ROW_FLOATS * sizeof(ae_real) >> 20),
+				 errhint("Choose a smaller depth, fewer heads or a narrower width, or model fewer columns.")));
+}
+
 /* Progress callback of the training loop: honour cancel and statement_timeout. */
 static void
 fit_tick(void *arg)
@@ -1028,6 +1045,7 @@ ae_fit_sample(AeSample *sample)
 	StringInfoData empty,
 				distinct;
 	AeColumn	shared;			/* the lstm kind: its sequence's encoding */
+	AeStatus	st;
 
 	ae_options_parse(sample->options, &cfg);
 	if (isnan(cfg.opt.val_share))
@@ -1202,15 +1220,20 @@ ae_fit_sample(AeSample *sample)
 	model->opt.activation = 0;
 	if (model->opt.score < 0)
 		model->opt.score = AE_SCORE_RECONSTRUCTION;
-	ae_check_status(ae_model_layout(model), "laying out the model");
+	if ((st = ae_model_layout(model)) != AE_OK)
+		check_scratch(model);
+	ae_check_status(st, "laying out the model");
 	resolve_defaults(&cfg, model->n_out, model->ncols, train.n);
 	model->opt = cfg.opt;
 	/* every option is in range by now: a layout that fails is one too large */
 	if (ae_model_layout(model) != AE_OK)
+	{
+		check_scratch(model);
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("the model would have more than %d parameters", 1 << 27),
 				 errhint("Use narrower hidden or latent layers, or fewer categories (max_categories).")));
+	}
 	ae_check_status(ae_model_alloc_params(model, &alloc), "allocating the model");
 	ae_check_status(ae_model_train(model, &train, &val, &rng, &alloc, fit_tick, NULL),
 					"training");
