@@ -5,6 +5,7 @@
 #include "core/model.h"
 
 #include "core/dense.h"
+#include "core/kernels.h"
 #include "core/loss.h"
 
 #include <math.h>
@@ -243,6 +244,32 @@ ae_model_alloc_params(AeModel *model, const AeAlloc *a)
 	return model->params ? AE_OK : AE_ENOMEM;
 }
 
+/* Pack the dense layers for one row at a time; see model.h. */
+AeStatus
+ae_model_pack(AeModel *model, const AeAlloc *a)
+{
+	size_t		total = 0;
+
+	if (model->opt.kind == AE_KIND_LSTM || model->opt.kind == AE_KIND_CONV ||
+		model->opt.kind == AE_KIND_TRANSFORMER || model->nlayers == 0)
+		return AE_OK;
+	for (int l = 0; l < model->nlayers; l++)
+	{
+		model->layers[l].pk_off = total;
+		total += ae_pack_size(model->layers[l].nin, model->layers[l].nout);
+	}
+	if ((model->packed = ae_alloc(a, sizeof(ae_real) * total)) == NULL)
+		return AE_ENOMEM;
+	for (int l = 0; l < model->nlayers; l++)
+	{
+		const AeLayer *L = &model->layers[l];
+
+		ae_pack_layer(model->packed + L->pk_off, model->params + L->w_off,
+					  model->params + L->b_off, L->nin, L->nout);
+	}
+	return AE_OK;
+}
+
 /* He-uniform for rectifiers, Xavier-uniform otherwise; biases zero. */
 void
 ae_model_init_params(AeModel *model, AeRng *rng)
@@ -404,8 +431,13 @@ forward_layers(const AeModel *model, AeWork *w, ae_real *const *act, const ae_re
 	{
 		const AeLayer *L = &model->layers[l];
 
-		ae_dense_forward_ticked(act[l], layer_input(model, w, act, x, l), model->params + L->w_off,
-								model->params + L->b_off, B, L->nin, L->nout, &w->ticker);
+		if (B == 1 && model->packed)
+			ae_dense_row(act[l], layer_input(model, w, act, x, l), model->packed + L->pk_off,
+						 L->nin, L->nout);
+		else
+			ae_dense_forward_ticked(act[l], layer_input(model, w, act, x, l),
+									model->params + L->w_off, model->params + L->b_off, B,
+									L->nin, L->nout, &w->ticker);
 		ae_act_forward(L->act, act[l], (size_t) B * L->nout);
 	}
 	return act[to - 1];
