@@ -297,10 +297,47 @@ kern_gelu_backward(float *dx, const float *dy, const float *x, size_t n)
 
 /* ---- one row through a packed dense layer ---- */
 
+/* Store the first n of a vector's lanes (n <= LANES). */
+static inline void
+store_part(float *p, vf v, size_t n)
+{
+	if (n == LANES)
+		store(p, v);
+	else
+	{
+		float		t[LANES];
+
+		store(t, v);
+		memcpy(p, t, sizeof(float) * n);
+	}
+}
+
 /*
- * out = b + Σ_i x[i] · Wᵀ[i]: the outputs in blocks of four vectors kept
- * in registers across the inputs, then vector by vector; a packed row is
- * padded to whole vectors, and only the nout real outputs are stored.
+ * Σ over inputs i ≡ part (mod 4) of x[i] · the packed rows' vector at o:
+ * four such sums run side by side so that no addition waits on the one
+ * before (an FMA's latency is four of its issue slots).
+ */
+#define ROW_SUMS(sum, o) \
+	do { \
+		vf			s0_ = splat(0), s1_ = splat(0), s2_ = splat(0), s3_ = splat(0); \
+		int			i_ = 0; \
+		for (; i_ + 4 <= nin; i_ += 4) \
+		{ \
+			const float *w_ = wt + (size_t) i_ * width + (o); \
+			s0_ += splat(x[i_]) * load(w_); \
+			s1_ += splat(x[i_ + 1]) * load(w_ + width); \
+			s2_ += splat(x[i_ + 2]) * load(w_ + 2 * width); \
+			s3_ += splat(x[i_ + 3]) * load(w_ + 3 * width); \
+		} \
+		for (; i_ < nin; i_++) \
+			s0_ += splat(x[i_]) * load(wt + (size_t) i_ * width + (o)); \
+		(sum) = (s0_ + s1_) + (s2_ + s3_); \
+	} while (0)
+
+/*
+ * out = b + Σ_i x[i] · Wᵀ[i], two vectors of outputs at a time (eight
+ * sums in registers), then one; a packed row is padded to whole vectors,
+ * and only the nout real outputs are stored.
  */
 static void
 kern_dense_row(float *out, const float *x, const float *packed, int nin, int nout)
@@ -309,56 +346,27 @@ kern_dense_row(float *out, const float *x, const float *packed, int nin, int nou
 	const float *wt = packed + width;
 	size_t		o = 0;
 
-	for (; o + 4 * LANES <= width; o += 4 * LANES)
+	for (; o + 2 * LANES <= width && o < (size_t) nout; o += 2 * LANES)
 	{
-		vf			a0 = load(packed + o),
-					a1 = load(packed + o + LANES),
-					a2 = load(packed + o + 2 * LANES),
-					a3 = load(packed + o + 3 * LANES);
+		vf			a,
+					b;
 
-		for (int i = 0; i < nin; i++)
-		{
-			const float *w = wt + (size_t) i * width + o;
-			vf			xi = splat(x[i]);
-
-			a0 += xi * load(w);
-			a1 += xi * load(w + LANES);
-			a2 += xi * load(w + 2 * LANES);
-			a3 += xi * load(w + 3 * LANES);
-		}
-		if (o + 4 * LANES <= (size_t) nout)
-		{
-			store(out + o, a0);
-			store(out + o + LANES, a1);
-			store(out + o + 2 * LANES, a2);
-			store(out + o + 3 * LANES, a3);
-		}
-		else
-		{
-			float		t[4 * LANES];
-
-			store(t, a0);
-			store(t + LANES, a1);
-			store(t + 2 * LANES, a2);
-			store(t + 3 * LANES, a3);
-			memcpy(out + o, t, sizeof(float) * (nout - o));
-		}
+		ROW_SUMS(a, o);
+		ROW_SUMS(b, o + LANES);
+		a += load(packed + o);
+		b += load(packed + o + LANES);
+		store_part(out + o, a, o + LANES <= (size_t) nout ? LANES : nout - o);
+		if (o + LANES < (size_t) nout)
+			store_part(out + o + LANES, b,
+					   o + 2 * LANES <= (size_t) nout ? LANES : nout - o - LANES);
 	}
 	for (; o < (size_t) nout; o += LANES)
 	{
-		vf			a = load(packed + o);
+		vf			a;
 
-		for (int i = 0; i < nin; i++)
-			a += splat(x[i]) * load(wt + (size_t) i * width + o);
-		if (o + LANES <= (size_t) nout)
-			store(out + o, a);
-		else
-		{
-			float		t[LANES];
-
-			store(t, a);
-			memcpy(out + o, t, sizeof(float) * (nout - o));
-		}
+		ROW_SUMS(a, o);
+		a += load(packed + o);
+		store_part(out + o, a, o + LANES <= (size_t) nout ? LANES : nout - o);
 	}
 }
 

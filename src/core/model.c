@@ -581,24 +581,45 @@ ae_model_loss(const AeModel *model, const ae_real *out, const ae_real *t,
 		const uint8_t *mr = m + (size_t) r * model->ncols;
 		ae_real    *dr = dout ? dout + (size_t) r * model->n_out : NULL;
 		double		wsum = 0,
-					lsum = 0;
+					lsum = 0,
+					per_weight;
 
 		for (int c = 0; c < model->ncols; c++)
 			if (mr[c] && model->cols[c].out_width > 0)
 				wsum += model->cols[c].weight;
-		for (int c = 0; c < model->ncols && wsum > 0; c++)
+		if (row_loss)
+			row_loss[r] = 0;
+		if (wsum <= 0)
+			continue;
+		/* a column's share: its weight over the row's observed weight */
+		per_weight = sum_scale / wsum;
+		for (int c = 0; c < model->ncols; c++)
 		{
 			const AeColumn *col = &model->cols[c];
-			double		scale = sum_scale * col->weight / wsum;
+			ae_real    *dz = dr ? dr + col->out_off : NULL;
 
 			if (!mr[c] || col->out_width == 0)
 				continue;
-			lsum += scale * column_loss(col, zr + col->out_off, tr[c],
-										dr ? dr + col->out_off : NULL);
-			if (dr)
+			if (col->kind == AE_COL_NUMERIC)
+			{
+				/* squared error, inline: most columns are numbers */
+				double		diff = (double) zr[col->out_off] - tr[c];
+
+				lsum += col->weight * diff * diff;
+				if (dz)
+					dz[0] = (ae_real) (2 * diff * col->weight * per_weight / B);
+				continue;
+			}
+			lsum += col->weight * column_loss(col, zr + col->out_off, tr[c], dz);
+			if (dz)
+			{
+				ae_real		f = (ae_real) (col->weight * per_weight / B);
+
 				for (int k = 0; k < col->out_width; k++)
-					dr[col->out_off + k] *= (ae_real) (scale / B);
+					dz[k] *= f;
+			}
 		}
+		lsum *= per_weight;
 		if (row_loss)
 			row_loss[r] = lsum;
 		total += lsum;
