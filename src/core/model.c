@@ -582,7 +582,8 @@ ae_model_loss(const AeModel *model, const ae_real *out, const ae_real *t,
 		ae_real    *dr = dout ? dout + (size_t) r * model->n_out : NULL;
 		double		wsum = 0,
 					lsum = 0,
-					per_weight;
+					per_weight,
+					grad_scale;
 
 		for (int c = 0; c < model->ncols; c++)
 			if (mr[c] && model->cols[c].out_width > 0)
@@ -593,6 +594,7 @@ ae_model_loss(const AeModel *model, const ae_real *out, const ae_real *t,
 			continue;
 		/* a column's share: its weight over the row's observed weight */
 		per_weight = sum_scale / wsum;
+		grad_scale = per_weight / B;
 		for (int c = 0; c < model->ncols; c++)
 		{
 			const AeColumn *col = &model->cols[c];
@@ -607,13 +609,13 @@ ae_model_loss(const AeModel *model, const ae_real *out, const ae_real *t,
 
 				lsum += col->weight * diff * diff;
 				if (dz)
-					dz[0] = (ae_real) (2 * diff * col->weight * per_weight / B);
+					dz[0] = (ae_real) (2 * diff * col->weight * grad_scale);
 				continue;
 			}
 			lsum += col->weight * column_loss(col, zr + col->out_off, tr[c], dz);
 			if (dz)
 			{
-				ae_real		f = (ae_real) (col->weight * per_weight / B);
+				ae_real		f = (ae_real) (col->weight * grad_scale);
 
 				for (int k = 0; k < col->out_width; k++)
 					dz[k] *= f;
