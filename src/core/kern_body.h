@@ -23,7 +23,11 @@ typedef uint32_t vu __attribute__((vector_size(LANES * sizeof(uint32_t))));
 static inline vf
 splat(float s)
 {
-	return (vf) {0} + s;
+	vf			v;
+
+	for (int i = 0; i < LANES; i++)
+		v[i] = s;
+	return v;
 }
 
 /* Unaligned load and store. */
@@ -297,6 +301,8 @@ kern_gelu_backward(float *dx, const float *dy, const float *x, size_t n)
 
 /* ---- one row through a packed dense layer ---- */
 
+#define Min(a, b) ((a) < (b) ? (a) : (b))
+
 /* Store the first n of a vector's lanes (n <= LANES). */
 static inline void
 store_part(float *p, vf v, size_t n)
@@ -313,31 +319,11 @@ store_part(float *p, vf v, size_t n)
 }
 
 /*
- * Σ over inputs i ≡ part (mod 4) of x[i] · the packed rows' vector at o:
- * four such sums run side by side so that no addition waits on the one
- * before (an FMA's latency is four of its issue slots).
- */
-#define ROW_SUMS(sum, o) \
-	do { \
-		vf			s0_ = splat(0), s1_ = splat(0), s2_ = splat(0), s3_ = splat(0); \
-		int			i_ = 0; \
-		for (; i_ + 4 <= nin; i_ += 4) \
-		{ \
-			const float *w_ = wt + (size_t) i_ * width + (o); \
-			s0_ += splat(x[i_]) * load(w_); \
-			s1_ += splat(x[i_ + 1]) * load(w_ + width); \
-			s2_ += splat(x[i_ + 2]) * load(w_ + 2 * width); \
-			s3_ += splat(x[i_ + 3]) * load(w_ + 3 * width); \
-		} \
-		for (; i_ < nin; i_++) \
-			s0_ += splat(x[i_]) * load(wt + (size_t) i_ * width + (o)); \
-		(sum) = (s0_ + s1_) + (s2_ + s3_); \
-	} while (0)
-
-/*
- * out = b + Σ_i x[i] · Wᵀ[i], two vectors of outputs at a time (eight
- * sums in registers), then one; a packed row is padded to whole vectors,
- * and only the nout real outputs are stored.
+ * out = b + Σ_i x[i] · Wᵀ[i] over a packed layer (rows padded to whole
+ * vectors; only the nout real outputs are stored).  Four vectors of
+ * outputs at a time, each summing even and odd inputs apart: eight sums in
+ * registers, so that no FMA waits on the one before (an FMA's latency is
+ * four of its issue slots); then vector by vector, over four parts.
  */
 static void
 kern_dense_row(float *out, const float *x, const float *packed, int nin, int nout)
@@ -346,27 +332,67 @@ kern_dense_row(float *out, const float *x, const float *packed, int nin, int nou
 	const float *wt = packed + width;
 	size_t		o = 0;
 
-	for (; o + 2 * LANES <= width && o < (size_t) nout; o += 2 * LANES)
+	for (; o + 4 * LANES <= width && o < (size_t) nout; o += 4 * LANES)
 	{
-		vf			a,
-					b;
+		vf			e0 = splat(0), e1 = splat(0), e2 = splat(0), e3 = splat(0),
+					d0 = splat(0), d1 = splat(0), d2 = splat(0), d3 = splat(0);
+		int			i = 0;
 
-		ROW_SUMS(a, o);
-		ROW_SUMS(b, o + LANES);
-		a += load(packed + o);
-		b += load(packed + o + LANES);
-		store_part(out + o, a, o + LANES <= (size_t) nout ? LANES : nout - o);
+		for (; i + 2 <= nin; i += 2)
+		{
+			const float *w = wt + (size_t) i * width + o;
+			vf			xe = splat(x[i]),
+						xd = splat(x[i + 1]);
+
+			e0 += xe * load(w);
+			e1 += xe * load(w + LANES);
+			e2 += xe * load(w + 2 * LANES);
+			e3 += xe * load(w + 3 * LANES);
+			d0 += xd * load(w + width);
+			d1 += xd * load(w + width + LANES);
+			d2 += xd * load(w + width + 2 * LANES);
+			d3 += xd * load(w + width + 3 * LANES);
+		}
+		if (i < nin)
+		{
+			const float *w = wt + (size_t) i * width + o;
+			vf			xe = splat(x[i]);
+
+			e0 += xe * load(w);
+			e1 += xe * load(w + LANES);
+			e2 += xe * load(w + 2 * LANES);
+			e3 += xe * load(w + 3 * LANES);
+		}
+		e0 = load(packed + o) + (e0 + d0);
+		e1 = load(packed + o + LANES) + (e1 + d1);
+		e2 = load(packed + o + 2 * LANES) + (e2 + d2);
+		e3 = load(packed + o + 3 * LANES) + (e3 + d3);
+		store_part(out + o, e0, Min(LANES, nout - o));
 		if (o + LANES < (size_t) nout)
-			store_part(out + o + LANES, b,
-					   o + 2 * LANES <= (size_t) nout ? LANES : nout - o - LANES);
+			store_part(out + o + LANES, e1, Min(LANES, nout - o - LANES));
+		if (o + 2 * LANES < (size_t) nout)
+			store_part(out + o + 2 * LANES, e2, Min(LANES, nout - o - 2 * LANES));
+		if (o + 3 * LANES < (size_t) nout)
+			store_part(out + o + 3 * LANES, e3, Min(LANES, nout - o - 3 * LANES));
 	}
 	for (; o < (size_t) nout; o += LANES)
 	{
-		vf			a;
+		vf			s0 = splat(0), s1 = splat(0), s2 = splat(0), s3 = splat(0);
+		int			i = 0;
 
-		ROW_SUMS(a, o);
-		a += load(packed + o);
-		store_part(out + o, a, o + LANES <= (size_t) nout ? LANES : nout - o);
+		for (; i + 4 <= nin; i += 4)
+		{
+			const float *w = wt + (size_t) i * width + o;
+
+			s0 += splat(x[i]) * load(w);
+			s1 += splat(x[i + 1]) * load(w + width);
+			s2 += splat(x[i + 2]) * load(w + 2 * width);
+			s3 += splat(x[i + 3]) * load(w + 3 * width);
+		}
+		for (; i < nin; i++)
+			s0 += splat(x[i]) * load(wt + (size_t) i * width + o);
+		s0 = load(packed + o) + ((s0 + s1) + (s2 + s3));
+		store_part(out + o, s0, Min(LANES, nout - o));
 	}
 }
 
