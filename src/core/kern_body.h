@@ -20,13 +20,18 @@ typedef uint32_t vu __attribute__((vector_size(LANES * sizeof(uint32_t))));
 /* ---- vector helpers ---- */
 
 /* Every lane s. */
+#define REP4(s) s, s, s, s
+#define REP8(s) REP4(s), REP4(s)
+#define REP16(s) REP8(s), REP8(s)
+#define REP_LANES(s) REP_LANES_(LANES, s)
+#define REP_LANES_(n, s) REP_LANES__(n, s)
+#define REP_LANES__(n, s) REP##n(s)
+
 static inline vf
 splat(float s)
 {
-	vf			v;
+	vf			v = {REP_LANES(s)};
 
-	for (int i = 0; i < LANES; i++)
-		v[i] = s;
 	return v;
 }
 
