@@ -61,21 +61,25 @@ ae_adam_step(AeAdam *opt, ae_real *restrict p, const ae_real *restrict g,
 	}
 }
 
-/* Global L2-norm clipping. */
+/* Global L2-norm clipping; the squares summed in four parts, side by side. */
 double
 ae_clip_grad_norm(ae_real *g, size_t n, double max_norm)
 {
-	double		sq = 0;
+	double		sq[4] = {0, 0, 0, 0};
 	double		norm;
+	size_t		i = 0;
 
-	for (size_t i = 0; i < n; i++)
-		sq += (double) g[i] * g[i];
-	norm = sqrt(sq);
+	for (; i + 4 <= n; i += 4)
+		for (int k = 0; k < 4; k++)
+			sq[k] += (double) g[i + k] * g[i + k];
+	for (; i < n; i++)
+		sq[0] += (double) g[i] * g[i];
+	norm = sqrt((sq[0] + sq[1]) + (sq[2] + sq[3]));
 	if (max_norm > 0 && norm > max_norm)
 	{
 		ae_real		scale = (ae_real) (max_norm / norm);
 
-		for (size_t i = 0; i < n; i++)
+		for (i = 0; i < n; i++)
 			g[i] *= scale;
 	}
 	return norm;
