@@ -32,6 +32,7 @@
 #include "miscadmin.h"
 #include "nodes/bitmapset.h"
 #include "rows/pgcore.h"
+#include "rows/rowmap.h"
 #include "rows/types.h"
 #include "train/fit.h"
 #include "train/options.h"
@@ -219,18 +220,6 @@ fit_label(const FitColumn *fc)
 	return ae_column_label(&col);
 }
 
-/* "[48]", "[8][8]": a shape as users see it. */
-static char *
-shape_text(int ndim, const int *dims)
-{
-	StringInfoData s;
-
-	initStringInfo(&s);
-	for (int d = 0; d < ndim; d++)
-		appendStringInfo(&s, "[%d]", dims[d]);
-	return s.data;
-}
-
 /*
  * Check an array value of attribute fc->attno against the shape the model
  * takes (fc's), naming the column when it differs; the elements and their
@@ -261,8 +250,8 @@ deconstruct_checked(const FitColumn *fc, Datum value, Datum **elems, bool **null
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("array column \"%s\" has shape %s in one row and %s in another",
-						fc->name, shape_text(ARR_NDIM(arr), ARR_DIMS(arr)),
-						shape_text(fc->ndim, fc->dims)),
+						fc->name, ae_shape_text(ARR_NDIM(arr), ARR_DIMS(arr)),
+						ae_shape_text(fc->ndim, fc->dims)),
 				 errhint("Every row's array must have one shape: filter rows with cardinality(), or pad or cut the arrays in a view.")));
 	deconstruct_array(arr, fc->elemtype, fc->elmlen, fc->elmbyval, fc->elmalign, elems, nulls, &n);
 	return 0;
@@ -828,7 +817,7 @@ check_image(List *kept, const AeOptions *o)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("shape %s has %lld pixels, array column \"%s\" %d elements",
-							shape_text(o->shape_ndim, o->shape), (long long) n, first->name,
+							ae_shape_text(o->shape_ndim, o->shape), (long long) n, first->name,
 							first->nelems),
 					 errhint("Give a shape whose sides multiply to the array's length.")));
 	}
@@ -957,11 +946,15 @@ read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw, bool ragg
 	Datum	   *values = palloc(sizeof(Datum) * Max(td->natts, 1));
 	bool	   *isnull = palloc(sizeof(bool) * Max(td->natts, 1));
 	int			n = 0;
+	int			last = 0;
 	ListCell   *lc;
 	/* a row's arrays, taken apart: freed row by row */
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "ae fit row",
 												 ALLOCSET_SMALL_SIZES);
 
+	/* rows are deformed as far as the last chosen attribute */
+	foreach(lc, chosen)
+		last = Max(last, ((FitColumn *) lfirst(lc))->attno);
 	for (uint32 i = 0; i < sample->nkept; i++)
 	{
 		double	   *r = raw + (size_t) n * ncols;
@@ -970,7 +963,7 @@ read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw, bool ragg
 		bool	   *enulls = NULL;
 		int			offset = 0;
 
-		heap_deform_tuple(sample->rows[i], td, values, isnull);
+		ae_deform_prefix(sample->rows[i]->t_data, td, last + 1, values, isnull);
 		foreach(lc, chosen)
 		{
 			FitColumn  *fc = lfirst(lc);
