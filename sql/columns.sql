@@ -117,18 +117,21 @@ SELECT count(*) AS rows,
   FROM wide_first f JOIN wide_last l USING (f1) WHERE f.a IS NULL OR f1 % 50 = 0;
 
 -- Text categories by their bytes: varchar, char and a domain score as text,
--- and char keeps its padding as its output does.
+-- and char keeps its padding as its output does; name (not a varlena) by
+-- its label.
 CREATE TABLE cats (n float8, t text);
 INSERT INTO cats SELECT g % 5, (ARRAY['abc', 'de', 'f', 'x  '])[g % 4 + 1] FROM generate_series(1, 300) g;
 SELECT model, rows, inputs FROM ae_train('cats', 'cats', epochs => 5);
 SELECT count(*) AS rows,
        count(*) FILTER (WHERE ae_score('cats', c) = ae_score('cats', v)) AS varchar_eq,
        count(*) FILTER (WHERE ae_score('cats', c) = ae_score('cats', d)) AS domain_eq,
-       count(*) FILTER (WHERE ae_score('cats', c) = ae_score('cats', p)) AS padded_eq
+       count(*) FILTER (WHERE ae_score('cats', c) = ae_score('cats', p)) AS padded_eq,
+       count(*) FILTER (WHERE ae_score('cats', c) = ae_score('cats', nm)) AS name_eq
   FROM cats c,
        LATERAL (SELECT c.n, c.t::varchar(10) AS t) v,
        LATERAL (SELECT c.n, c.t::short_text AS t) d,
-       LATERAL (SELECT c.n, c.t::char(3) AS t) p
+       LATERAL (SELECT c.n, c.t::char(3) AS t) p,
+       LATERAL (SELECT c.n, c.t::name AS t) nm
  WHERE length(c.t) = 3;
 -- 'f' as char(3) is 'f  ': unseen ("other", as 'zz' is), as text 'f  ' is
 SELECT ae_score('cats', p) = ae_score('cats', s) AS padded_as_text,
