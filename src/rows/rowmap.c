@@ -141,6 +141,11 @@ ae_deform_prefix(HeapTupleHeader row, TupleDesc td, int natts, Datum *values, bo
 	int			a;
 
 	Assert(natts <= td->natts);
+#ifdef HEAP_IS_DATUM
+	/* a datum of a row type that changed since is refused, as heap_deform_tuple refuses it */
+	if (HeapTupleHeaderIsVersionedDatum(row))
+		heap_datum_check(row, td);
+#endif
 	for (a = 0; a < stored; a++)
 	{
 		Form_pg_attribute att = TupleDescAttr(td, a);

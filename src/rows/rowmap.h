@@ -91,6 +91,7 @@ void		ae_rowmap_build_desc(AeRowMap *map, const AeModel *model, TupleDesc td);
 /*
  * Deform the first natts attributes of a row of td (NULL past the end of a
  * shorter row) into values, isnull; heap_deform_tuple would take them all.
+ * The row is first checked against td as heap_deform_tuple checks it.
  */
 void		ae_deform_prefix(HeapTupleHeader row, TupleDesc td, int natts,
 							 Datum *values, bool *isnull);
