@@ -7,9 +7,11 @@
  * encodes its sample through the same map, so a training row and a scored
  * row become the same numbers.
  *
- * A row is deformed only as far as the last modelled attribute: scoring
- * two columns of a 200-column row costs two columns, if they come first.
- * Forming a whole row again (ae_rowmap_form) deforms the rest.
+ * A row is deformed only as far as the last modelled attribute: reading
+ * two columns of a 200-column row costs two columns, if they come first
+ * (the executor still builds the whole row value it passes; a narrow
+ * subquery spares that).  Forming a whole row again (ae_rowmap_form)
+ * deforms the rest.
  */
 #ifndef AE_ROWS_ROWMAP_H
 #define AE_ROWS_ROWMAP_H
@@ -33,7 +35,7 @@ typedef struct AeRowArray
 	int			ndim;			/* the model's shape */
 	int			dims[AE_MAX_DIMS];
 	int			nelems;
-	/* the last row's array, taken apart by encode (elems NULL: NULL or empty) */
+	/* the last row's array, taken apart by encode in rowcxt (elems NULL: NULL or empty) */
 	Datum	   *elems;
 	bool	   *nulls;
 	int			lbound[AE_MAX_DIMS];
