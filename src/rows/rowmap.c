@@ -444,7 +444,10 @@ ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c, Datum v
 			return false;
 		/* far outside training (1e6 deviations) is as anomalous as it gets: stay finite in float */
 		if (col->kind == AE_COL_NUMERIC)
-			v = fmax(-AE_MAX_UNITS, fmin(AE_MAX_UNITS, ae_scale_value(col, v)));
+		{
+			v = ae_scale_value(col, v);
+			v = v > AE_MAX_UNITS ? AE_MAX_UNITS : (v < -AE_MAX_UNITS ? -AE_MAX_UNITS : v);
+		}
 	}
 	*t = (ae_real) v;
 	return true;
