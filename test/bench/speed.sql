@@ -74,50 +74,9 @@ VACUUM ANALYZE big_holes;
 CREATE FUNCTION ae_bench_noop(record) RETURNS int4
     AS :'noop_lib', 'ae_bench_noop' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
--- ---------------------------------------------------------------------------
--- Timing.  bench_time runs a query twice with the given
--- max_parallel_workers_per_gather and records both wall-clock times, and
--- the table it reads (whose noop line is its floor).
--- ---------------------------------------------------------------------------
-CREATE TABLE bench_timing (
-    ord      serial,
-    label    text,
-    nrows    bigint,
-    run1     float8,
-    run2     float8,
-    tab      text
-);
-
-CREATE FUNCTION bench_time(label text, nrows bigint, query text, workers int, tab text DEFAULT 'big')
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    t0   timestamptz;
-    secs float8[] := '{}';
-BEGIN
-    PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
-    FOR i IN 1..2 LOOP
-        t0 := clock_timestamp();
-        EXECUTE query;
-        secs := secs || extract(epoch FROM clock_timestamp() - t0)::float8;
-    END LOOP;
-    INSERT INTO bench_timing (label, nrows, run1, run2, tab) VALUES (label, nrows, secs[1], secs[2], tab);
-END
-$$;
-
--- Workers planned for a query under max_parallel_workers_per_gather = workers.
-CREATE FUNCTION bench_workers_planned(query text, workers int)
-RETURNS int LANGUAGE plpgsql AS $$
-DECLARE
-    line    text;
-    planned int := 0;
-BEGIN
-    PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
-    FOR line IN EXECUTE 'EXPLAIN ' || query LOOP
-        planned := greatest(planned, (regexp_match(line, 'Workers Planned: (\d+)'))[1]::int);
-    END LOOP;
-    RETURN planned;
-END
-$$;
+-- Timing (timing.sql): each query runs twice under the given
+-- max_parallel_workers_per_gather; bench_timing records both times.
+\ir timing.sql
 
 -- ---------------------------------------------------------------------------
 -- Training: once (it is the slow part), ae_train defaults.
@@ -171,19 +130,18 @@ SELECT 100000 AS "rows",
 \echo 'ratio = seconds / seconds of count(t) (serial), and / seconds of the noop on the same table'
 \echo '(goals: score <= 2x noop, embed and impute <= 2.5x)'
 SELECT t.label AS "query",
-       round(least(t.run1, t.run2)::numeric, 3) AS "seconds",
-       round(t.nrows / least(t.run1, t.run2)) AS "rows/s",
-       round((least(t.run1, t.run2) / least(f.run1, f.run2))::numeric, 1) AS "ratio to count(t)",
-       round((least(t.run1, t.run2) / least(n.run1, n.run2))::numeric, 2) AS "ratio to noop",
-       round(t.run1::numeric, 3) AS "first run s"
+       round(bench_best(t.label)::numeric, 3) AS "seconds",
+       round(t.nrows / bench_best(t.label)) AS "rows/s",
+       round((bench_best(t.label) / bench_best('count(t) (the floor)'))::numeric, 1) AS "ratio to count(t)",
+       round((bench_best(t.label) / bench_best(n.label))::numeric, 2) AS "ratio to noop",
+       round(t.secs[1]::numeric, 3) AS "first run s"
   FROM bench_timing t
-  JOIN bench_timing f ON f.label LIKE 'count(t)%'
-  JOIN bench_timing n ON n.label LIKE 'sum(noop(t))%' AND n.tab = t.tab
+  JOIN bench_timing n ON n.label LIKE 'sum(noop(t))%' AND n.tab IS NOT DISTINCT FROM t.tab
  ORDER BY t.ord;
 \echo 'parallel plan: workers planned =' :workers_planned
-SELECT round((least(s.run1, s.run2) / least(p.run1, p.run2))::numeric, 2) AS "ae_score parallel 2 / serial (goal >= 1.9)"
-  FROM bench_timing s, bench_timing p
- WHERE s.label = 'sum(ae_score(name, t)) serial' AND p.label = 'sum(ae_score(name, t)) parallel 2';
+SELECT round((bench_best('sum(ae_score(name, t)) serial') /
+              bench_best('sum(ae_score(name, t)) parallel 2'))::numeric, 2)
+       AS "ae_score parallel 2 / serial (goal >= 1.9)";
 
 -- Clean up: the model and the scratch schema.
 DELETE FROM ae_models WHERE name = 'bench_speed';
