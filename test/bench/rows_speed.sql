@@ -42,10 +42,6 @@
 \else
 \set narrow_rows 100000
 \endif
-\if :{?noop_lib}
-\else
-\set noop_lib '$libdir/ae_bench_noop'
-\endif
 \pset pager off
 SET client_min_messages = warning;
 \o /dev/null
@@ -59,8 +55,7 @@ SET search_path = ae_bench_rows, public;
 \ir timing.sql
 
 -- the executor's floor: a C function of the whole row that does nothing (test/bench/noop)
-CREATE FUNCTION ae_bench_noop(record) RETURNS int4
-    AS :'noop_lib', 'ae_bench_noop' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+\ir noop.sql
 
 -- ---------------------------------------------------------------------------
 -- Wide rows: the two modelled columns last, then the same rows with them first.

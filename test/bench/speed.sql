@@ -35,10 +35,6 @@
 \else
 \set big_rows 1000000
 \endif
-\if :{?noop_lib}
-\else
-\set noop_lib '$libdir/ae_bench_noop'
-\endif
 \pset pager off
 SET client_min_messages = warning;
 \o /dev/null
@@ -71,8 +67,7 @@ VACUUM ANALYZE big;
 VACUUM ANALYZE big_holes;
 
 -- the executor's floor: a C function of the whole row that does nothing (test/bench/noop)
-CREATE FUNCTION ae_bench_noop(record) RETURNS int4
-    AS :'noop_lib', 'ae_bench_noop' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+\ir noop.sql
 
 -- Timing (timing.sql): each query runs twice under the given
 -- max_parallel_workers_per_gather; bench_timing records both times.
