@@ -20,13 +20,16 @@ The same network and training in both:
              30 inputs: the wall time of the whole call (reading the rows
              included) and the fitting seconds the model records.
   * PyTorch: the training loop alone, on a tensor already standardised,
-             torch.set_num_threads(1): one core, as a backend has.
+             torch.set_num_threads(1) and OPENBLAS_NUM_THREADS=1: one core,
+             as a backend has, and the backend's OPENBLAS_* variables (so
+             its OpenBLAS picks the backend's kernels).
 
 Each is run --repeats times (3); the best time is reported, and the last
 run's final-epoch training loss (the mean over that epoch's batches, the
 figure ae records).  Then test/bench/sgemm_peak (built by run-bench.sh
-against the serial OpenBLAS the extension links) gives the core's sgemm
-peak, and the training loop's GFLOP/s is set against it: 6 x 8,448
+against the serial OpenBLAS the extension links, and run with the
+backend's OPENBLAS_* environment, read from /proc/self/environ by the
+backend, so that it picks the same kernels) gives the core's sgemm peak, and the training loop's GFLOP/s is set against it: 6 x 8,448
 multiply-adds = 50.7 kFLOP per row-epoch (forward 2, backward 4).
 
 How to run:  bash test/bench/run-bench.sh train  or, against the server in
@@ -110,11 +113,22 @@ def train_torch(torch, x):
     return time.perf_counter() - t0, epoch_loss / n
 
 
-def sgemm_figures(path):
-    """peak_gflops and step_gflops from sgemm_peak's output (None when not built), and the output."""
+def backend_openblas_env(cur):
+    """The OPENBLAS_* variables of the backend's environment (they choose OpenBLAS's kernels)."""
+    cur.execute("SELECT pg_read_binary_file('/proc/self/environ')")
+    pairs = bytes(cur.fetchone()[0]).decode(errors="replace").split("\0")
+    return dict(p.split("=", 1) for p in pairs if p.startswith("OPENBLAS_") and "=" in p)
+
+
+def sgemm_figures(path, blas_env):
+    """peak_gflops and step_gflops from sgemm_peak's output (None when not built), and the output;
+    run with the backend's OPENBLAS_* variables in place of this process's."""
     if not os.path.exists(path):
         return None, None, "(%s not built: make test/bench/sgemm_peak)" % path
-    out = subprocess.run([path, str(BATCH)] + [str(w) for w in WIDTHS],
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS_")}
+    env.update(blas_env)
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    out = subprocess.run([path, str(BATCH)] + [str(w) for w in WIDTHS], env=env,
                          check=True, capture_output=True, text=True).stdout
     figures = dict(line.split() for line in out.splitlines()
                    if line.startswith(("peak_gflops ", "step_gflops ")))
@@ -129,10 +143,16 @@ def main():
                     help="the sgemm_peak binary (test/bench/sgemm_peak)")
     args = ap.parse_args()
 
+    conn, cur = bench_session(SCHEMA)
+    # PyTorch's BLAS and sgemm_peak's pick their kernels as the backend's does,
+    # on one thread: OpenBLAS reads these when it loads
+    blas_env = backend_openblas_env(cur)
+    for k in [k for k in os.environ if k.startswith("OPENBLAS_")]:
+        del os.environ[k]
+    os.environ.update(blas_env)
+    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = "1"
     import torch
     torch.set_num_threads(1)
-
-    conn, cur = bench_session(SCHEMA)
     try:
         cur.execute("SET search_path = %s, public" % SCHEMA)
         with open(os.path.join(HERE, "factor_rows.sql")) as f:
@@ -164,7 +184,7 @@ def main():
         cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % SCHEMA)
         conn.close()
 
-    peak, step, sgemm_out = sgemm_figures(args.sgemm_peak)
+    peak, step, sgemm_out = sgemm_figures(args.sgemm_peak, blas_env)
     row_epochs = args.rows * EPOCHS
     print("Training %d rows x 30 real, network %s, batch %d, %d epochs, Adam lr %g, clip %g"
           % (args.rows, "-".join(map(str, WIDTHS)), BATCH, EPOCHS, LEARNING_RATE, GRAD_CLIP))
@@ -189,6 +209,8 @@ def main():
     print("FLOPs: 6 x %d multiply-adds = %.1f kFLOP per row-epoch"
           % (MADDS_PER_ROW, FLOPS_PER_ROW_EPOCH / 1e3))
     print()
+    print("sgemm_peak, with the backend's OpenBLAS variables (%s):"
+          % (", ".join("%s=%s" % kv for kv in sorted(blas_env.items())) or "none"))
     print(sgemm_out.rstrip())
     if peak:
         ae_gflops = row_epochs * FLOPS_PER_ROW_EPOCH / ae_fit / 1e9
