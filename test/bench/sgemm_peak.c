@@ -162,6 +162,7 @@ square_gflops(int n, int rounds)
 	return rate;
 }
 
+/* The square products, then one training step's, as described at the top. */
 int
 main(int argc, char **argv)
 {

@@ -136,6 +136,7 @@ def sgemm_figures(path, blas_env):
 
 
 def main():
+    """Train with both, run sgemm_peak, print the figures."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=100000, help="training rows (100,000)")
     ap.add_argument("--repeats", type=int, default=3, help="runs of each trainer; the best counts")
