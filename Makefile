@@ -69,6 +69,10 @@ test/unit/test_frame: test/unit/test_frame.c $(CORE_SRCS) src/core/*.h test/unit
 test/bench/forward_parts: test/bench/forward_parts.c $(CORE_SRCS) src/core/*.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/bench/forward_parts.c $(CORE_SRCS) $(BLAS_LIBS) -lm
 
+# the core's sgemm peak and the training step's products, for `run-bench.sh train`
+test/bench/sgemm_peak: test/bench/sgemm_peak.c
+	$(CC) $(UNIT_CFLAGS) -o $@ test/bench/sgemm_peak.c $(BLAS_LIBS)
+
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
 
@@ -101,7 +105,7 @@ test/unit/test_frame.san: test/unit/test_frame.c $(CORE_SRCS) src/core/*.h test/
 unit-sanitize: $(SAN_BIN)
 	@for t in $(SAN_BIN); do echo "== $$t"; $(SAN_ENV) ./$$t || exit 1; done
 
-EXTRA_CLEAN = $(UNIT_BIN) $(SAN_BIN) test/bench/forward_parts test/fuzz/fuzz_format test/fuzz/fuzz_frame \
+EXTRA_CLEAN = $(UNIT_BIN) $(SAN_BIN) test/bench/forward_parts test/bench/sgemm_peak test/fuzz/fuzz_format test/fuzz/fuzz_frame \
 	regression.diffs regression.out results
 
 .PHONY: deps unit unit-sanitize test test-citus demo bench valgrind print-regress
