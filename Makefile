@@ -34,6 +34,11 @@ include $(PGXS)
 
 # every object is rebuilt when any header of the project changes
 $(OBJS): $(wildcard src/*/*.h)
+
+# the numeric core at -O3, whose loops the compiler vectorises (sqrt too,
+# errno never being read); not the kernels, vectorised by hand and chosen
+# at run time (src/core/kernels.c), which -O3 made 5 times slower
+$(filter-out src/core/kern_%.o,$(CORE_SRCS:.c=.o)): override CFLAGS += -O3 -fno-math-errno
 else
 all installcheck install:
 	@echo "pg_config not found: run 'make deps' (as root) or set PG_CONFIG" >&2; exit 1
@@ -42,7 +47,8 @@ endif
 # ---- unit tests of the numeric core (no PostgreSQL needed) ----
 
 UNIT_CFLAGS = -std=c99 -O2 -g -Wall -Wextra -Werror -Isrc -I$(BLAS_INC)
-UNIT_BIN = test/unit/test_core test/unit/test_grad test/unit/test_format test/unit/test_frame
+UNIT_BIN = test/unit/test_core test/unit/test_grad test/unit/test_format test/unit/test_frame \
+	test/unit/test_kernels
 
 test/unit/test_core: test/unit/test_core.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_core.c $(CORE_SRCS) $(BLAS_LIBS) -lm
@@ -54,11 +60,18 @@ test/unit/test_grad: test/unit/test_grad.c $(CORE_SRCS) src/core/*.h test/unit/u
 test/unit/test_format: test/unit/test_format.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_format.c $(CORE_SRCS) $(BLAS_LIBS) -lm
 
+test/unit/test_kernels: test/unit/test_kernels.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_kernels.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
 test/unit/test_frame: test/unit/test_frame.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_frame.c $(CORE_SRCS) $(BLAS_LIBS) -lm
 
 test/bench/forward_parts: test/bench/forward_parts.c $(CORE_SRCS) src/core/*.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/bench/forward_parts.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
+# the core's sgemm peak and the training step's products, for `run-bench.sh train`
+test/bench/sgemm_peak: test/bench/sgemm_peak.c
+	$(CC) $(UNIT_CFLAGS) -o $@ test/bench/sgemm_peak.c $(BLAS_LIBS)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
@@ -83,13 +96,16 @@ test/unit/test_grad.san: test/unit/test_grad.c $(CORE_SRCS) src/core/*.h test/un
 test/unit/test_format.san: test/unit/test_format.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
 	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_format.c $(CORE_SRCS) $(BLAS_LIBS) -lm
 
+test/unit/test_kernels.san: test/unit/test_kernels.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_kernels.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+
 test/unit/test_frame.san: test/unit/test_frame.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
 	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_frame.c $(CORE_SRCS) $(BLAS_LIBS) -lm
 
 unit-sanitize: $(SAN_BIN)
 	@for t in $(SAN_BIN); do echo "== $$t"; $(SAN_ENV) ./$$t || exit 1; done
 
-EXTRA_CLEAN = $(UNIT_BIN) $(SAN_BIN) test/bench/forward_parts test/fuzz/fuzz_format test/fuzz/fuzz_frame \
+EXTRA_CLEAN = $(UNIT_BIN) $(SAN_BIN) test/bench/forward_parts test/bench/sgemm_peak test/fuzz/fuzz_format test/fuzz/fuzz_frame \
 	regression.diffs regression.out results
 
 .PHONY: deps unit unit-sanitize test test-citus demo bench valgrind print-regress

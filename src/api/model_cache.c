@@ -149,6 +149,10 @@ ae_cache_from_bytea(Datum raw)
 	PG_TRY();
 	{
 		AeModel    *model = ae_model_from_bytea(v, cxt);
+		AeAlloc		a = ae_pg_alloc(cxt);
+
+		/* the weights laid out for scoring one row at a time */
+		ae_check_status(ae_model_pack(model, &a), "preparing a model");
 
 		e = MemoryContextAllocZero(cache_context(), sizeof(AeCacheEntry));
 		e->len = (uint32) size;

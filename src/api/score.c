@@ -69,5 +69,5 @@ ae_reconstruct(PG_FUNCTION_ARGS)
 		ae_rowmap_store(map, model, c, v, isnull);
 	}
 	ae_rowmap_finish(map);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(map->tupdesc, map->values, map->isnull)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(ae_rowmap_form(map)));
 }

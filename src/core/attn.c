@@ -5,6 +5,7 @@
  * layouts.
  */
 #include "core/attn.h"
+#include "core/kernels.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -170,9 +171,31 @@ ae_layernorm_backward_naive(ae_real *dx, ae_real *dgamma, ae_real *dbeta, const 
 
 /* ---- GELU ---- */
 
-/* y = x · σ(2u), u = sqrt(2/π) (x + 0.044715 x³): 0.5 (1 + tanh u) = σ(2u), one exp. */
+/* GELU by the CPU's kernels (the reference in double builds). */
 void
 ae_gelu_forward(ae_real *y, const ae_real *x, size_t n)
+{
+#ifdef AE_REAL_DOUBLE
+	ae_gelu_forward_naive(y, x, n);
+#else
+	ae_kernels()->gelu_forward(y, x, n);
+#endif
+}
+
+/* Its gradient by the CPU's kernels (the reference in double builds). */
+void
+ae_gelu_backward(ae_real *dx, const ae_real *dy, const ae_real *x, size_t n)
+{
+#ifdef AE_REAL_DOUBLE
+	ae_gelu_backward_naive(dx, dy, x, n);
+#else
+	ae_kernels()->gelu_backward(dx, dy, x, n);
+#endif
+}
+
+/* y = x · σ(2u), u = sqrt(2/π) (x + 0.044715 x³): 0.5 (1 + tanh u) = σ(2u), one exp. */
+void
+ae_gelu_forward_naive(ae_real *y, const ae_real *x, size_t n)
 {
 	const ae_real c = (ae_real) GELU_C,
 				a = (ae_real) GELU_A;
@@ -191,7 +214,7 @@ ae_gelu_forward(ae_real *y, const ae_real *x, size_t n)
  * gelu'(x) = s + 2 x s (1 − s) u'.
  */
 void
-ae_gelu_backward(ae_real *dx, const ae_real *dy, const ae_real *x, size_t n)
+ae_gelu_backward_naive(ae_real *dx, const ae_real *dy, const ae_real *x, size_t n)
 {
 	const ae_real c = (ae_real) GELU_C,
 				a = (ae_real) GELU_A;
@@ -221,13 +244,17 @@ softmax_kept(ae_real *s, const unsigned char *keep, int T)
 		if ((keep == NULL || keep[j]) && s[j] > max)
 			max = s[j];
 	for (int j = 0; j < T; j++)
+		s[j] -= max;
+#ifdef AE_REAL_DOUBLE
+	for (int j = 0; j < T; j++)
+		s[j] = ae_exp(s[j]);
+#else
+	ae_kernels()->exp(s, T);
+#endif
+	for (int j = 0; j < T; j++)
 	{
 		if (keep && !keep[j])
-		{
 			s[j] = 0;
-			continue;
-		}
-		s[j] = ae_exp(s[j] - max);
 		sum += s[j];
 	}
 	inv = (ae_real) (1 / sum);

@@ -72,6 +72,10 @@ void		ae_gelu_forward(ae_real *y, const ae_real *x, size_t n);
 /* dx: (n) = dy · gelu'(x), from the input x; dx may be dy. */
 void		ae_gelu_backward(ae_real *dx, const ae_real *dy, const ae_real *x, size_t n);
 
+/* The two above, one element at a time with libm's exp: the references. */
+void		ae_gelu_forward_naive(ae_real *y, const ae_real *x, size_t n);
+void		ae_gelu_backward_naive(ae_real *dx, const ae_real *dy, const ae_real *x, size_t n);
+
 /*
  * out: (B, T, D) from q, k, v: (B, T, D) over H heads; att: (B, H, T, T)
  * gets the attention weights (row i of a head: token i's softmax over the

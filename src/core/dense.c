@@ -4,6 +4,7 @@
  * references, and the element-wise activations.
  */
 #include "core/dense.h"
+#include "core/kernels.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -178,9 +179,31 @@ ae_dense_backward_naive(ae_real *dinp, ae_real *dw, ae_real *db,
 			}
 }
 
-/* In-place activation. */
+/* In-place activation, by the CPU's kernels (the reference in double builds). */
 void
 ae_act_forward(int act, ae_real *x, size_t n)
+{
+#ifdef AE_REAL_DOUBLE
+	ae_act_forward_naive(act, x, n);
+#else
+	ae_kernels()->act_forward(act, x, n);
+#endif
+}
+
+/* d *= act'(x), by the CPU's kernels (the reference in double builds). */
+void
+ae_act_backward(int act, ae_real *d, const ae_real *y, size_t n)
+{
+#ifdef AE_REAL_DOUBLE
+	ae_act_backward_naive(act, d, y, n);
+#else
+	ae_kernels()->act_backward(act, d, y, n);
+#endif
+}
+
+/* Reference activation: libm's exponentials, one element at a time. */
+void
+ae_act_forward_naive(int act, ae_real *x, size_t n)
 {
 	switch (act)
 	{
@@ -189,16 +212,8 @@ ae_act_forward(int act, ae_real *x, size_t n)
 				x[i] = x[i] > 0 ? x[i] : 0;
 			break;
 		case AE_ACT_TANH:
-			/* tanh x = sign(x) (1 - e) / (1 + e), e = exp(-2|x|): one exp in
-			 * the element type, a third of the cost of libm's tanh on the
-			 * per-row scoring path, exact to a few ulps */
 			for (size_t i = 0; i < n; i++)
-			{
-				ae_real		e = ae_exp(-2 * (x[i] < 0 ? -x[i] : x[i]));
-				ae_real		y = (1 - e) / (1 + e);
-
-				x[i] = x[i] < 0 ? -y : y;
-			}
+				x[i] = (ae_real) tanh((double) x[i]);
 			break;
 		case AE_ACT_SIGMOID:
 			for (size_t i = 0; i < n; i++)
@@ -213,9 +228,9 @@ ae_act_forward(int act, ae_real *x, size_t n)
 	}
 }
 
-/* d *= act'(x), written in terms of the output y = act(x). */
+/* Reference derivative: d *= act'(x), written in terms of the output y = act(x). */
 void
-ae_act_backward(int act, ae_real *d, const ae_real *y, size_t n)
+ae_act_backward_naive(int act, ae_real *d, const ae_real *y, size_t n)
 {
 	switch (act)
 	{
@@ -237,5 +252,45 @@ ae_act_backward(int act, ae_real *d, const ae_real *y, size_t n)
 			break;
 		default:
 			break;
+	}
+}
+
+/* Lay out a dense layer for ae_dense_row: b, then Wᵀ, rows padded to whole vectors. */
+void
+ae_pack_layer(ae_real *packed, const ae_real *w, const ae_real *b, int nin, int nout)
+{
+	size_t		width = ae_pack_width(nout);
+
+	memset(packed, 0, sizeof(ae_real) * ae_pack_size(nin, nout));
+	memcpy(packed, b, sizeof(ae_real) * nout);
+	for (int o = 0; o < nout; o++)
+		for (int i = 0; i < nin; i++)
+			packed[width * (i + 1) + o] = w[(size_t) o * nin + i];
+}
+
+/* One row through a packed layer, by the CPU's kernels (the reference in double builds). */
+void
+ae_dense_row(ae_real *out, const ae_real *x, const ae_real *packed, int nin, int nout)
+{
+#ifdef AE_REAL_DOUBLE
+	ae_dense_row_naive(out, x, packed, nin, nout);
+#else
+	ae_kernels()->dense_row(out, x, packed, nin, nout);
+#endif
+}
+
+/* Reference one-row layer over the packed layout: double accumulators. */
+void
+ae_dense_row_naive(ae_real *out, const ae_real *x, const ae_real *packed, int nin, int nout)
+{
+	size_t		width = ae_pack_width(nout);
+
+	for (int o = 0; o < nout; o++)
+	{
+		double		acc = packed[o];
+
+		for (int i = 0; i < nin; i++)
+			acc += (double) x[i] * packed[width * (i + 1) + o];
+		out[o] = (ae_real) acc;
 	}
 }

@@ -67,7 +67,7 @@ void		ae_dense_backward_naive(ae_real *dinp, ae_real *dw, ae_real *db,
 									const ae_real *dout, const ae_real *inp,
 									const ae_real *w, int B, int nin, int nout);
 
-/* x: (n) is replaced by act(x). */
+/* x: (n) is replaced by act(x), by the CPU's kernels (kernels.h). */
 void		ae_act_forward(int act, ae_real *x, size_t n);
 
 /*
@@ -75,5 +75,21 @@ void		ae_act_forward(int act, ae_real *x, size_t n);
  * y: (n) — every activation here has a derivative expressible in y.
  */
 void		ae_act_backward(int act, ae_real *d, const ae_real *y, size_t n);
+
+/* Reference loops for the two above, with libm's functions. */
+void		ae_act_forward_naive(int act, ae_real *x, size_t n);
+void		ae_act_backward_naive(int act, ae_real *d, const ae_real *y, size_t n);
+
+/*
+ * One row through a dense layer laid out for the kernels (weights read
+ * along their outputs): ae_pack_layer writes b: (nout) and w: (nout, nin)
+ * into packed: (ae_pack_size(nin, nout)); ae_dense_row computes out: (nout)
+ * = x: (nin) · wᵀ + b from it, as ae_dense_forward does for one row, to
+ * rounding.
+ */
+void		ae_pack_layer(ae_real *packed, const ae_real *w, const ae_real *b, int nin, int nout);
+void		ae_dense_row(ae_real *out, const ae_real *x, const ae_real *packed, int nin, int nout);
+void		ae_dense_row_naive(ae_real *out, const ae_real *x, const ae_real *packed, int nin,
+							   int nout);
 
 #endif							/* AE_DENSE_H */

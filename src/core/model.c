@@ -5,6 +5,7 @@
 #include "core/model.h"
 
 #include "core/dense.h"
+#include "core/kernels.h"
 #include "core/loss.h"
 
 #include <math.h>
@@ -243,6 +244,32 @@ ae_model_alloc_params(AeModel *model, const AeAlloc *a)
 	return model->params ? AE_OK : AE_ENOMEM;
 }
 
+/* Pack the dense layers for one row at a time; see model.h. */
+AeStatus
+ae_model_pack(AeModel *model, const AeAlloc *a)
+{
+	size_t		total = 0;
+
+	if (model->opt.kind == AE_KIND_LSTM || model->opt.kind == AE_KIND_CONV ||
+		model->opt.kind == AE_KIND_TRANSFORMER || model->nlayers == 0)
+		return AE_OK;
+	for (int l = 0; l < model->nlayers; l++)
+	{
+		model->layers[l].pk_off = total;
+		total += ae_pack_size(model->layers[l].nin, model->layers[l].nout);
+	}
+	if ((model->packed = ae_alloc(a, sizeof(ae_real) * total)) == NULL)
+		return AE_ENOMEM;
+	for (int l = 0; l < model->nlayers; l++)
+	{
+		const AeLayer *L = &model->layers[l];
+
+		ae_pack_layer(model->packed + L->pk_off, model->params + L->w_off,
+					  model->params + L->b_off, L->nin, L->nout);
+	}
+	return AE_OK;
+}
+
 /* He-uniform for rectifiers, Xavier-uniform otherwise; biases zero. */
 void
 ae_model_init_params(AeModel *model, AeRng *rng)
@@ -404,8 +431,13 @@ forward_layers(const AeModel *model, AeWork *w, ae_real *const *act, const ae_re
 	{
 		const AeLayer *L = &model->layers[l];
 
-		ae_dense_forward_ticked(act[l], layer_input(model, w, act, x, l), model->params + L->w_off,
-								model->params + L->b_off, B, L->nin, L->nout, &w->ticker);
+		if (B == 1 && model->packed)
+			ae_dense_row(act[l], layer_input(model, w, act, x, l), model->packed + L->pk_off,
+						 L->nin, L->nout);
+		else
+			ae_dense_forward_ticked(act[l], layer_input(model, w, act, x, l),
+									model->params + L->w_off, model->params + L->b_off, B,
+									L->nin, L->nout, &w->ticker);
 		ae_act_forward(L->act, act[l], (size_t) B * L->nout);
 	}
 	return act[to - 1];
@@ -549,24 +581,47 @@ ae_model_loss(const AeModel *model, const ae_real *out, const ae_real *t,
 		const uint8_t *mr = m + (size_t) r * model->ncols;
 		ae_real    *dr = dout ? dout + (size_t) r * model->n_out : NULL;
 		double		wsum = 0,
-					lsum = 0;
+					lsum = 0,
+					per_weight,
+					grad_scale;
 
 		for (int c = 0; c < model->ncols; c++)
 			if (mr[c] && model->cols[c].out_width > 0)
 				wsum += model->cols[c].weight;
-		for (int c = 0; c < model->ncols && wsum > 0; c++)
+		if (row_loss)
+			row_loss[r] = 0;
+		if (wsum <= 0)
+			continue;
+		/* a column's share: its weight over the row's observed weight */
+		per_weight = sum_scale / wsum;
+		grad_scale = per_weight / B;
+		for (int c = 0; c < model->ncols; c++)
 		{
 			const AeColumn *col = &model->cols[c];
-			double		scale = sum_scale * col->weight / wsum;
+			ae_real    *dz = dr ? dr + col->out_off : NULL;
 
 			if (!mr[c] || col->out_width == 0)
 				continue;
-			lsum += scale * column_loss(col, zr + col->out_off, tr[c],
-										dr ? dr + col->out_off : NULL);
-			if (dr)
+			if (col->kind == AE_COL_NUMERIC)
+			{
+				/* squared error, inline: most columns are numbers */
+				double		diff = (double) zr[col->out_off] - tr[c];
+
+				lsum += col->weight * diff * diff;
+				if (dz)
+					dz[0] = (ae_real) (2 * diff * col->weight * grad_scale);
+				continue;
+			}
+			lsum += col->weight * column_loss(col, zr + col->out_off, tr[c], dz);
+			if (dz)
+			{
+				ae_real		f = (ae_real) (col->weight * grad_scale);
+
 				for (int k = 0; k < col->out_width; k++)
-					dr[col->out_off + k] *= (ae_real) (scale / B);
+					dz[k] *= f;
+			}
 		}
+		lsum *= per_weight;
 		if (row_loss)
 			row_loss[r] = lsum;
 		total += lsum;

@@ -148,6 +148,7 @@ typedef struct AeLayer
 	int			act;			/* AeActivation */
 	size_t		w_off;			/* offset of W: (nout, nin) in params */
 	size_t		b_off;			/* offset of b: (nout) in params */
+	size_t		pk_off;			/* offset of its layout for one row in packed (ae_model_pack) */
 } AeLayer;
 
 /* Options as actually used: every default already resolved. */
@@ -333,6 +334,8 @@ typedef struct AeModel
 	size_t		nparams;
 
 	ae_real    *params;			/* (nparams) every W and b, one buffer */
+	ae_real    *packed;			/* NULL, or the dense layers laid out for one row at a time
+								 * (ae_model_pack); params must not change after */
 	AeMetrics	metrics;
 
 	/* score distance: what ae_model_fit_distance measured on the training rows */
@@ -441,6 +444,13 @@ AeStatus	ae_model_layout(AeModel *model);
 
 /* Allocate params for a laid-out model. */
 AeStatus	ae_model_alloc_params(AeModel *model, const AeAlloc *a);
+
+/*
+ * Lay out the dense layers of a trained model for one row at a time
+ * (ae_pack_layer), which single-row forward passes then use; other kinds
+ * and models without dense layers are left as they are.
+ */
+AeStatus	ae_model_pack(AeModel *model, const AeAlloc *a);
 
 /* He (relu, elu) or Xavier (others) uniform initialisation, zero biases. */
 void		ae_model_init_params(AeModel *model, AeRng *rng);

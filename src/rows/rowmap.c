@@ -3,6 +3,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "funcapi.h"
 #include "parser/parse_coerce.h"
@@ -12,59 +13,66 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
-/* Vocabulary of the column being sorted (qsort_arg's argument). */
+/* Byte order of two strings without NULs: the order strcmp gives them. */
+static inline int
+compare_bytes(const char *a, int alen, const char *b, int blen)
+{
+	int			cmp = memcmp(a, b, Min(alen, blen));
+
+	if (cmp != 0)
+		return cmp;
+	return alen < blen ? -1 : (alen > blen ? 1 : 0);
+}
+
+/* Labels by their bytes, then by index (qsort comparator). */
 static int
-compare_labels(const void *a, const void *b, void *arg)
+compare_labels(const void *a, const void *b)
 {
-	char	  **cats = arg;
+	const AeLabel *x = a;
+	const AeLabel *y = b;
+	int			cmp = compare_bytes(x->bytes, x->len, y->bytes, y->len);
 
-	return strcmp(cats[*(const int *) a], cats[*(const int *) b]);
+	return cmp != 0 ? cmp : x->index - y->index;
 }
 
-/* Vocabulary indexes sorted by label, for binary search. */
-static int *
-sorted_vocabulary(const AeColumn *col)
+/* A column's vocabulary sorted by bytes, for binary search; its longest label's length in *max_len. */
+static AeLabel *
+sorted_vocabulary(const AeColumn *col, int *max_len)
 {
-	int		   *order = palloc(sizeof(int) * Max(col->ncat, 1));
+	AeLabel    *sorted = palloc(sizeof(AeLabel) * Max(col->ncat, 1));
 
+	*max_len = 0;
 	for (int k = 0; k < col->ncat; k++)
-		order[k] = k;
-	qsort_arg(order, col->ncat, sizeof(int), compare_labels, col->cats);
-	return order;
+	{
+		sorted[k].bytes = col->cats[k];
+		sorted[k].len = (int) strlen(col->cats[k]);
+		sorted[k].index = k;
+		*max_len = Max(*max_len, sorted[k].len);
+	}
+	qsort(sorted, col->ncat, sizeof(AeLabel), compare_labels);
+	return sorted;
 }
 
-/* Vocabulary index of a label by binary search; ncat when unseen. */
+/* Vocabulary index of a category's bytes by binary search; ncat when unseen. */
 int
-ae_category_index(const AeColumn *col, const int *order, const char *label)
+ae_category_index(const AeLabel *sorted, int ncat, const char *bytes, int len)
 {
 	int			lo = 0,
-				hi = col->ncat - 1;
+				hi = ncat - 1;
 
 	while (lo <= hi)
 	{
 		int			mid = (lo + hi) / 2;
-		int			cmp = strcmp(label, col->cats[order[mid]]);
+		int			cmp = compare_bytes(bytes, len, sorted[mid].bytes, sorted[mid].len);
 
 		if (cmp == 0)
-			return order[mid];
+			return sorted[mid].index;
 		if (cmp < 0)
 			hi = mid - 1;
 		else
 			lo = mid + 1;
 	}
-	return col->ncat;
-}
-
-/* "[48]", "[8][8]": a shape as users see it. */
-static char *
-shape_text(int ndim, const int *dims)
-{
-	StringInfoData s;
-
-	initStringInfo(&s);
-	for (int d = 0; d < ndim; d++)
-		appendStringInfo(&s, "[%d]", dims[d]);
-	return s.data;
+	return ncat;
 }
 
 /*
@@ -122,29 +130,90 @@ map_element(AeRowMap *map, const AeModel *model, int c, Form_pg_attribute att)
 		fmgr_info(fn, &map->typmod_fn[c]);
 }
 
+/* Deform the first natts attributes of a row; see rowmap.h. */
+void
+ae_deform_prefix(HeapTupleHeader row, TupleDesc td, int natts, Datum *values, bool *isnull)
+{
+	bool		hasnulls = (row->t_infomask & HEAP_HASNULL) != 0;
+	char	   *data = (char *) row + row->t_hoff;
+	int			stored = Min((int) HeapTupleHeaderGetNatts(row), natts);
+	uint32		off = 0;
+	int			a;
+
+	Assert(natts <= td->natts);
+#ifdef HEAP_IS_DATUM
+	/* a datum of a row type that changed since is refused, as heap_deform_tuple refuses it */
+	if (HeapTupleHeaderIsVersionedDatum(row))
+		heap_datum_check(row, td);
+#endif
+	for (a = 0; a < stored; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, a);
+
+		isnull[a] = hasnulls && att_isnull(a, row->t_bits);
+		if (isnull[a])
+		{
+			values[a] = (Datum) 0;
+			continue;
+		}
+		/* a varlena may start unaligned, with a 1-byte header */
+		if (att->attlen == -1)
+			off = att_align_pointer(off, att->attalign, -1, data + off);
+		else
+			off = att_align_nominal(off, att->attalign);
+		values[a] = fetchatt(att, data + off);
+		off = att_addlength_pointer(off, att->attlen, data + off);
+	}
+	/* attributes added to the type after the row was made */
+	for (; a < natts; a++)
+	{
+		values[a] = (Datum) 0;
+		isnull[a] = true;
+	}
+}
+
 /* Map model columns onto a row type by name. */
 void
 ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typmod)
 {
-	TupleDesc	td = lookup_rowtype_tupdesc(typid, typmod);
-	int			n = model->ncols;
+	TupleDesc	cached = lookup_rowtype_tupdesc(typid, typmod);
+	TupleDesc	td = CreateTupleDescCopy(cached);
 
+	ReleaseTupleDesc(cached);
+	ae_rowmap_build_desc(map, model, td);
+	FreeTupleDesc(td);
 	map->typid = typid;
 	map->typmod = typmod;
-	map->tupdesc = CreateTupleDescCopy(td);
-	ReleaseTupleDesc(td);
+}
+
+/* Map model columns onto the rows of a tuple descriptor; see rowmap.h. */
+void
+ae_rowmap_build_desc(AeRowMap *map, const AeModel *model, TupleDesc rowdesc)
+{
+	TupleDesc	td;
+	Oid			typid = rowdesc->tdtypeid;
+	int			n = model->ncols;
+	int			last = 0;
+
+	map->typid = typid;
+	map->typmod = rowdesc->tdtypmod;
+	map->tupdesc = CreateTupleDescCopy(rowdesc);
 	td = map->tupdesc;
 	map->attno = palloc(sizeof(int) * n);
 	map->sqltype = palloc(sizeof(AeSqlType) * n);
 	map->out_fn = palloc0(sizeof(FmgrInfo) * n);
 	map->in_fn = palloc0(sizeof(FmgrInfo) * n);
 	map->in_ioparam = palloc0(sizeof(Oid) * n);
-	map->cat_order = palloc0(sizeof(int *) * n);
+	map->labels = palloc0(sizeof(AeLabel *) * n);
+	map->max_label = palloc0(sizeof(int) * n);
+	map->by_bytes = palloc0(sizeof(bool) * n);
 	map->typmod_fn = palloc0(sizeof(FmgrInfo) * n);
 	map->base_typmod = palloc0(sizeof(int32) * n);
 	map->domain = palloc0(sizeof(bool) * n);
 	map->domain_extra = palloc0(sizeof(void *) * n);
 	map->cxt = CurrentMemoryContext;
+	map->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "ae row", ALLOCSET_SMALL_SIZES);
+	map->row = NULL;
 	map->values = palloc(sizeof(Datum) * Max(td->natts, 1));
 	map->isnull = palloc(sizeof(bool) * Max(td->natts, 1));
 	map->array_of = palloc(sizeof(int) * n);
@@ -194,7 +263,11 @@ ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typmod)
 		fmgr_info(fn, &map->in_fn[c]);
 		map->domain[c] = get_typtype(att->atttypid) == TYPTYPE_DOMAIN;
 		if (col->kind == AE_COL_CATEGORICAL)
-			map->cat_order[c] = sorted_vocabulary(col);
+		{
+			map->labels[c] = sorted_vocabulary(col, &map->max_label[c]);
+			/* text, varchar, char: the output function prints the bytes as they are */
+			map->by_bytes[c] = map->sqltype[c] == AE_SQL_TEXT && att->attlen == -1;
+		}
 		else
 		{
 			/* numbers and times are made as the base type: its typmod applies after */
@@ -206,6 +279,18 @@ ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typmod)
 				find_typmod_coercion_function(base, &fn) == COERCION_PATH_FUNC)
 				fmgr_info(fn, &map->typmod_fn[c]);
 		}
+	}
+
+	/* rows are deformed as far as the last modelled attribute */
+	for (int c = 0; c < n; c++)
+		last = Max(last, map->attno[c]);
+	map->deform_natts = n > 0 ? last + 1 : 0;
+	map->rest_values = NULL;
+	map->rest_isnull = NULL;
+	if (map->deform_natts < td->natts)
+	{
+		map->rest_values = palloc(sizeof(Datum) * td->natts);
+		map->rest_isnull = palloc(sizeof(bool) * td->natts);
 	}
 }
 
@@ -258,7 +343,8 @@ take_apart(AeRowMap *map, AeRowArray *arr)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("array column \"%s\" has shape %s, the model was trained on %s%s",
 						NameStr(TupleDescAttr(map->tupdesc, arr->attno)->attname),
-						shape_text(ARR_NDIM(a), ARR_DIMS(a)), shape_text(arr->ndim, arr->dims),
+						ae_shape_text(ARR_NDIM(a), ARR_DIMS(a)),
+						ae_shape_text(arr->ndim, arr->dims),
 						map->ragged ? " steps at most" : ""),
 				 errhint("Give the model arrays of its shape: filter rows with cardinality(), or pad or cut the arrays in a view.")));
 	memcpy(arr->lbound, ARR_LBOUND(a), sizeof(int) * arr->ndim);
@@ -266,19 +352,19 @@ take_apart(AeRowMap *map, AeRowArray *arr)
 					  &arr->elems, &arr->nulls, &n);
 }
 
-/* Deform a row and encode its modelled columns. */
+/* Deform a row up to its last modelled attribute and encode its modelled columns. */
 int
 ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
 				 ae_real *t, uint8 *m)
 {
-	HeapTupleData tuple;
 	int			observed = 0;
+	MemoryContext old;
 
-	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = row;
-	heap_deform_tuple(&tuple, map->tupdesc, map->values, map->isnull);
+	/* the last row's detoasted arrays and labels go; this row's stay until the next */
+	MemoryContextReset(map->rowcxt);
+	old = MemoryContextSwitchTo(map->rowcxt);
+	map->row = row;
+	ae_deform_prefix(row, map->tupdesc, map->deform_natts, map->values, map->isnull);
 	for (int k = 0; k < map->narrays; k++)
 		take_apart(map, &map->arrays[k]);
 
@@ -300,7 +386,44 @@ ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
 			t[c] = 0;
 		observed += m[c];
 	}
+	MemoryContextSwitchTo(old);
 	return observed;
+}
+
+/*
+ * Vocabulary index of a non-null value of categorical column c.  Text,
+ * varchar and char values are compared by their bytes, which are what
+ * their output functions print (char's padding included); other types
+ * through their label.
+ */
+static int
+category_of(const AeRowMap *map, const AeColumn *col, int c, Datum value)
+{
+	int			k;
+
+	if (map->by_bytes[c])
+	{
+		struct varlena *v = (struct varlena *) DatumGetPointer(value);
+		struct varlena *flat;
+
+		/* a value longer than every label needs no detoasting to be "other" */
+		if ((VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v)) &&
+			toast_raw_datum_size(value) - VARHDRSZ > (Size) map->max_label[c])
+			return col->ncat;
+		flat = pg_detoast_datum_packed(v);
+		k = ae_category_index(map->labels[c], col->ncat, VARDATA_ANY(flat),
+							  (int) VARSIZE_ANY_EXHDR(flat));
+		if (flat != v)
+			pfree(flat);
+	}
+	else
+	{
+		char	   *label = ae_label_of(value, map->sqltype[c], (FmgrInfo *) &map->out_fn[c]);
+
+		k = ae_category_index(map->labels[c], col->ncat, label, (int) strlen(label));
+		pfree(label);
+	}
+	return k;
 }
 
 /* Encode one non-null value of column c; false when it counts as missing. */
@@ -313,8 +436,7 @@ ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c, Datum v
 
 	*t = 0;
 	if (col->kind == AE_COL_CATEGORICAL)
-		v = ae_category_index(col, map->cat_order[c],
-							  ae_label_of(value, map->sqltype[c], (FmgrInfo *) &map->out_fn[c]));
+		v = category_of(map, col, c, value);
 	else
 	{
 		v = ae_datum_to_double(value, map->sqltype[c]);
@@ -322,7 +444,10 @@ ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c, Datum v
 			return false;
 		/* far outside training (1e6 deviations) is as anomalous as it gets: stay finite in float */
 		if (col->kind == AE_COL_NUMERIC)
-			v = fmax(-AE_MAX_UNITS, fmin(AE_MAX_UNITS, ae_scale_value(col, v)));
+		{
+			v = ae_scale_value(col, v);
+			v = v > AE_MAX_UNITS ? AE_MAX_UNITS : (v < -AE_MAX_UNITS ? -AE_MAX_UNITS : v);
+		}
 	}
 	*t = (ae_real) v;
 	return true;
@@ -442,6 +567,31 @@ ae_rowmap_finish(AeRowMap *map)
 		map->values[arr->attno] = value;
 		map->isnull[arr->attno] = false;
 	}
+}
+
+/* The last encoded row, whole, with the stored values; see rowmap.h. */
+HeapTuple
+ae_rowmap_form(AeRowMap *map)
+{
+	TupleDesc	td = map->tupdesc;
+
+	/* the attributes past the last modelled one, not deformed by encode */
+	if (map->deform_natts < td->natts)
+	{
+		HeapTupleData tuple;
+
+		tuple.t_len = HeapTupleHeaderGetDatumLength(map->row);
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = map->row;
+		heap_deform_tuple(&tuple, td, map->rest_values, map->rest_isnull);
+		for (int a = map->deform_natts; a < td->natts; a++)
+		{
+			map->values[a] = map->rest_values[a];
+			map->isnull[a] = map->rest_isnull[a];
+		}
+	}
+	return heap_form_tuple(td, map->values, map->isnull);
 }
 
 /* The last row's value of model column c; see rowmap.h. */

@@ -340,3 +340,15 @@ ae_column_label(const AeColumn *col)
 		appendStringInfo(&s, "[%d]", sub[d]);
 	return s.data;
 }
+
+/* A shape as users see it; see types.h. */
+char *
+ae_shape_text(int ndim, const int *dims)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (int d = 0; d < ndim; d++)
+		appendStringInfo(&s, "[%d]", dims[d]);
+	return s.data;
+}

@@ -63,6 +63,9 @@ AeSqlType	ae_array_elem_sqltype(Oid typid, Oid *elemtype);
 /* A column's name as users see it: "recent", or an element "recent[17]", "pixels[3][5]". */
 char	   *ae_column_label(const AeColumn *col);
 
+/* A shape as users see it: "[48]", "[8][8]". */
+char	   *ae_shape_text(int ndim, const int *dims);
+
 /* The column kind a type is modelled as unless told otherwise. */
 AeColKind	ae_sqltype_kind(AeSqlType t);
 

@@ -17,6 +17,8 @@
  * Each column's loss is divided by the loss of predicting its training
  * distribution (1 for a standardised numeric column, the entropy for
  * boolean and categorical ones), so no kind of column dominates the score.
+ * Once measured, the sampled rows are encoded by the row map
+ * (rows/rowmap.c), the very encoder the per-row functions use.
  */
 #include "postgres.h"
 
@@ -32,6 +34,7 @@
 #include "miscadmin.h"
 #include "nodes/bitmapset.h"
 #include "rows/pgcore.h"
+#include "rows/rowmap.h"
 #include "rows/types.h"
 #include "train/fit.h"
 #include "train/options.h"
@@ -219,18 +222,6 @@ fit_label(const FitColumn *fc)
 	return ae_column_label(&col);
 }
 
-/* "[48]", "[8][8]": a shape as users see it. */
-static char *
-shape_text(int ndim, const int *dims)
-{
-	StringInfoData s;
-
-	initStringInfo(&s);
-	for (int d = 0; d < ndim; d++)
-		appendStringInfo(&s, "[%d]", dims[d]);
-	return s.data;
-}
-
 /*
  * Check an array value of attribute fc->attno against the shape the model
  * takes (fc's), naming the column when it differs; the elements and their
@@ -261,8 +252,8 @@ deconstruct_checked(const FitColumn *fc, Datum value, Datum **elems, bool **null
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("array column \"%s\" has shape %s in one row and %s in another",
-						fc->name, shape_text(ARR_NDIM(arr), ARR_DIMS(arr)),
-						shape_text(fc->ndim, fc->dims)),
+						fc->name, ae_shape_text(ARR_NDIM(arr), ARR_DIMS(arr)),
+						ae_shape_text(fc->ndim, fc->dims)),
 				 errhint("Every row's array must have one shape: filter rows with cardinality(), or pad or cut the arrays in a view.")));
 	deconstruct_array(arr, fc->elemtype, fc->elmlen, fc->elmbyval, fc->elmalign, elems, nulls, &n);
 	return 0;
@@ -828,7 +819,7 @@ check_image(List *kept, const AeOptions *o)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("shape %s has %lld pixels, array column \"%s\" %d elements",
-							shape_text(o->shape_ndim, o->shape), (long long) n, first->name,
+							ae_shape_text(o->shape_ndim, o->shape), (long long) n, first->name,
 							first->nelems),
 					 errhint("Give a shape whose sides multiply to the array's length.")));
 	}
@@ -901,7 +892,7 @@ resolve_kind_defaults(AeOptions *o)
 
 /*
  * Error when rows × columns cells are more than training holds: each cell
- * takes about 13 bytes at once while the sample is encoded.
+ * takes 8 bytes while the sample is measured, then 5 once it is encoded.
  */
 static void
 check_cells(int64 rows, int ncols)
@@ -947,21 +938,26 @@ fit_tick(void *arg)
 
 /*
  * Read the sample into raw: (nkept, ncols) numbers, NaN where missing,
- * categorical cells as label ids.  Rows with no value are dropped; returns
- * the number of rows kept.
+ * categorical cells as label ids, to measure the columns by.  Rows with no
+ * value are dropped; the sample index of each row kept goes into rows:
+ * (nkept).  Returns the number of rows kept.
  */
 static int
-read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw, bool ragged)
+read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw, int *rows, bool ragged)
 {
 	int			ncols = list_length(chosen);
 	Datum	   *values = palloc(sizeof(Datum) * Max(td->natts, 1));
 	bool	   *isnull = palloc(sizeof(bool) * Max(td->natts, 1));
 	int			n = 0;
+	int			last = 0;
 	ListCell   *lc;
 	/* a row's arrays, taken apart: freed row by row */
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "ae fit row",
 												 ALLOCSET_SMALL_SIZES);
 
+	/* rows are deformed as far as the last chosen attribute */
+	foreach(lc, chosen)
+		last = Max(last, ((FitColumn *) lfirst(lc))->attno);
 	for (uint32 i = 0; i < sample->nkept; i++)
 	{
 		double	   *r = raw + (size_t) n * ncols;
@@ -970,7 +966,7 @@ read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw, bool ragg
 		bool	   *enulls = NULL;
 		int			offset = 0;
 
-		heap_deform_tuple(sample->rows[i], td, values, isnull);
+		ae_deform_prefix(sample->rows[i]->t_data, td, last + 1, values, isnull);
 		foreach(lc, chosen)
 		{
 			FitColumn  *fc = lfirst(lc);
@@ -1003,7 +999,7 @@ read_sample(AeSample *sample, TupleDesc td, List *chosen, double *raw, bool ragg
 			/* count per column only for rows that are kept */
 			foreach(lc, chosen)
 				((FitColumn *) lfirst(lc))->observed += !isnan(r[foreach_current_index(lc)]);
-			n++;
+			rows[n++] = (int) i;
 		}
 		MemoryContextReset(rowcxt);
 		if (i % 1024 == 0)
@@ -1030,11 +1026,13 @@ ae_fit_sample(AeSample *sample)
 				ncols,
 				n;
 	double	   *raw;
+	int		   *rows;
 	AeModel    *model;
+	AeRowMap	map;
 	AeDataset	train,
 				val;
-	ae_real    *ts;
-	uint8	   *ms;
+	ae_real    *t;
+	uint8	   *m;
 	int		   *order;
 	AeRng		rng;
 	ListCell   *lc;
@@ -1063,7 +1061,8 @@ ae_fit_sample(AeSample *sample)
 	nread = list_length(chosen);
 	check_cells(sample->nkept, nread);
 	raw = huge_alloc(sizeof(double), sample->nkept, nread);
-	n = read_sample(sample, td, chosen, raw, cfg.opt.kind == AE_KIND_LSTM);
+	rows = huge_alloc(sizeof(int), sample->nkept, 1);
+	n = read_sample(sample, td, chosen, raw, rows, cfg.opt.kind == AE_KIND_LSTM);
 	if (n == 0)
 	{
 		/* like avg() of no values: NULL, so one empty group spares the others */
@@ -1120,12 +1119,10 @@ ae_fit_sample(AeSample *sample)
 						AE_TF_MAX_TOKENS, ncols),
 				 errhint("Each column (each element of an array) is a token; choose fewer with the columns or exclude options.")));
 
-	/* per-column encodings, and the raw cells turned into network units */
+	/* per-column encodings, measured on the raw cells */
 	model = palloc0(sizeof(AeModel));
 	model->ncols = ncols;
 	model->cols = palloc0(sizeof(AeColumn) * ncols);
-	ts = huge_alloc(sizeof(ae_real), n, ncols);
-	ms = huge_alloc(sizeof(uint8), n, ncols);
 	if (cfg.opt.kind == AE_KIND_LSTM || cfg.opt.kind == AE_KIND_CONV)
 		measure_sequence(&shared, raw, n, nread, kept);
 	foreach(lc, kept)
@@ -1133,24 +1130,13 @@ ae_fit_sample(AeSample *sample)
 		FitColumn  *fc = lfirst(lc);
 		int			c = foreach_current_index(lc);
 		AeColumn   *col = &model->cols[c];
-		double	   *cell = palloc(sizeof(double) * n);
 
-		for (int i = 0; i < n; i++)
-			cell[i] = raw[(size_t) i * nread + fc->src];
 		strlcpy(col->name, fc->name, AE_NAME_MAX);
 		col->sqltype = fc->sqltype;
 		col->kind = fc->kind;
 		col->ndim = fc->ndim;
 		memcpy(col->dims, fc->dims, sizeof(col->dims));
 		col->elem = fc->elem;
-		if (fc->kind == AE_COL_CATEGORICAL)
-		{
-			int		   *id_to_class = build_vocabulary(fc, col, cfg.max_categories);
-
-			for (int i = 0; i < n; i++)
-				if (!isnan(cell[i]))
-					cell[i] = id_to_class[(int) cell[i]];
-		}
 		if ((cfg.opt.kind == AE_KIND_LSTM || cfg.opt.kind == AE_KIND_CONV) && fc->ndim > 0)
 		{
 			col->lo = shared.lo;
@@ -1159,12 +1145,25 @@ ae_fit_sample(AeSample *sample)
 			col->scale = shared.scale;
 			col->transform = shared.transform;
 			col->weight = shared.weight;
-			if (col->transform == AE_TF_LOG1P)
-				for (int i = 0; i < n; i++)
-					cell[i] = log1p(cell[i]);
 		}
 		else
+		{
+			double	   *cell = palloc(sizeof(double) * n);
+
+			for (int i = 0; i < n; i++)
+				cell[i] = raw[(size_t) i * nread + fc->src];
+			if (fc->kind == AE_COL_CATEGORICAL)
+			{
+				int		   *id_to_class = build_vocabulary(fc, col, cfg.max_categories);
+
+				for (int i = 0; i < n; i++)
+					if (!isnan(cell[i]))
+						cell[i] = id_to_class[(int) cell[i]];
+				pfree(id_to_class);
+			}
 			measure_column(col, cell, n, 1);
+			pfree(cell);
+		}
 		if (cfg.condition && strcmp(cfg.condition, fc->name) == 0)
 			col->flags |= AE_COLFLAG_CONDITION;		/* given, never hidden */
 		else if (cfg.opt.kind == AE_KIND_LSTM && fc->ndim == 0)
@@ -1172,16 +1171,6 @@ ae_fit_sample(AeSample *sample)
 			col->flags |= AE_COLFLAG_CONDITION | (fc->observed < n ? AE_COLFLAG_INDICATOR : 0);
 		else if (fc->observed < n || cfg.opt.mask > 0)
 			col->flags |= AE_COLFLAG_INDICATOR;
-		for (int i = 0; i < n; i++)
-		{
-			size_t		k = (size_t) i * ncols + c;
-
-			ms[k] = !isnan(cell[i]);
-			ts[k] = !ms[k] ? 0 : (ae_real) (col->kind == AE_COL_NUMERIC
-											 ? (cell[i] - col->center) / col->scale
-											 : cell[i]);
-		}
-		pfree(cell);
 		CHECK_FOR_INTERRUPTS();
 	}
 	pfree(raw);
@@ -1194,22 +1183,29 @@ ae_fit_sample(AeSample *sample)
 	ae_rng_shuffle(&rng, order, n);
 	val.n = (int) floor(n * cfg.opt.val_share);
 	train.n = n - val.n;
-	{
-		ae_real    *t = huge_alloc(sizeof(ae_real), n, ncols);
-		uint8	   *m = huge_alloc(sizeof(uint8), n, ncols);
 
-		for (int i = 0; i < n; i++)
-		{
-			memcpy(t + (size_t) i * ncols, ts + (size_t) order[i] * ncols, sizeof(ae_real) * ncols);
-			memcpy(m + (size_t) i * ncols, ms + (size_t) order[i] * ncols, ncols);
-		}
-		pfree(ts);
-		pfree(ms);
-		train.t = t;
-		train.m = m;
-		val.t = t + (size_t) train.n * ncols;
-		val.m = m + (size_t) train.n * ncols;
+	/*
+	 * The rows in network units, in shuffled order, encoded by the row map
+	 * that scoring encodes with: a training row and a scored row become the
+	 * same numbers.
+	 */
+	model->opt = cfg.opt;
+	ae_rowmap_build_desc(&map, model, td);
+	t = huge_alloc(sizeof(ae_real), n, ncols);
+	m = huge_alloc(sizeof(uint8), n, ncols);
+	for (int i = 0; i < n; i++)
+	{
+		ae_rowmap_encode(&map, model, sample->rows[rows[order[i]]]->t_data,
+						 t + (size_t) i * ncols, m + (size_t) i * ncols);
+		if (i % 1024 == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
+	MemoryContextDelete(map.rowcxt);
+	pfree(rows);
+	train.t = t;
+	train.m = m;
+	val.t = t + (size_t) train.n * ncols;
+	val.m = m + (size_t) train.n * ncols;
 
 	/* architecture from the data, then train */
 	model->opt = cfg.opt;

@@ -14,6 +14,7 @@
 #include "core/frame.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "rows/rowmap.h"
 #include "rows/types.h"
 #include "train/options.h"
 #include "train/sample.h"
@@ -71,6 +72,7 @@ choose_attributes(AeSample *s, const AeFitConfig *cfg)
 		sa->base = getBaseTypeAndTypmod(att->atttypid, &sa->base_typmod);
 		sa->keep = (t == AE_SQL_TEXT && att->attlen == -1) ? SAMPLE_LABEL : SAMPLE_VALUE;
 		s->nkeep++;
+		s->deform_natts = a + 1;
 	}
 }
 
@@ -168,17 +170,14 @@ form_kept(AeSample *s)
 	return tup;
 }
 
-/* Deform a row of the sample's type and form it as kept. */
+/*
+ * Deform a row of the sample's type as far as its last kept attribute (the
+ * ones after it are stored as NULL) and form it as kept.
+ */
 static HeapTuple
 keep_row(AeSample *s, HeapTupleHeader row)
 {
-	HeapTupleData tuple;
-
-	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = row;
-	heap_deform_tuple(&tuple, s->desc, s->values, s->isnull);
+	ae_deform_prefix(row, s->desc, s->deform_natts, s->values, s->isnull);
 	return form_kept(s);
 }
 

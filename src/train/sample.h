@@ -51,6 +51,7 @@ typedef struct AeSample
 	TupleDesc	desc;
 	AeSampleAttr *attrs;		/* (natts) */
 	int			nkeep;			/* attributes kept */
+	int			deform_natts;	/* attributes up to the last kept one: a row is read that far */
 	Jsonb	   *options;		/* as given with the first row; NULL when none */
 	int64		nseen;			/* rows offered so far */
 	int64		max_rows;		/* capacity in rows */

@@ -1,21 +1,29 @@
 -- ===========================================================================
 -- speed.sql — training and scoring throughput of ae on synthetic data
 --
--- Measures, on 30 real (float4) columns driven by 4 latent factors plus noise:
+-- Measures, on 30 real (float4) columns driven by 4 latent factors plus noise
+-- (factor_rows.sql):
 --   * ae_train with defaults on 100,000 rows: seconds and rows per second;
---   * on 1,000,000 rows: count(*) and count(t) (passing the whole row to an
---     aggregate, with no function: the floor for any per-row function call),
---     then sum(ae_score('<name>', t)) serial and with parallel workers,
---     sum(ae_score(<bytea constant>, t)) and count(ae_embed('<name>', t)),
---     each as seconds, rows per second and ratio to the count(t) floor.
+--   * on 1,000,000 rows: count(*), count(t) (passing the whole row to an
+--     aggregate, with no function) and sum(ae_bench_noop(t)) (a C function
+--     of the whole row that does nothing, test/bench/noop: the executor's
+--     floor for any per-row function of the row), then
+--     sum(ae_score('<name>', t)) serial and with 2 parallel workers,
+--     sum(ae_score(<bytea constant>, t)), count(ae_embed('<name>', t)), and
+--     count(ae_impute('<name>', t)) over a copy of the rows with 10% of the
+--     cells NULL at random (against the noop on that copy), each as seconds,
+--     rows per second and ratio to the count(t) and noop floors; and the
+--     parallel/serial ratio of ae_score.
 -- Each query runs twice; the faster run is reported (the first warms the
 -- cache).  Times are clock_timestamp() differences around each statement.
 -- Nothing is asserted: the figures are printed for reading.
 --
--- Run:  make bench            (both benchmarks)
---       bash test/bench/run-bench.sh speed
--- or, against any database with the extension installed:
+-- Run:  bash test/bench/run-bench.sh speed   (builds and installs ae and the
+--       noop function, in a throwaway cluster)
+-- or, against any database with ae and test/bench/noop installed:
 --       psql -X -f test/bench/speed.sql
+-- psql variables: big_rows (1000000) the rows scored, for a quick trial;
+-- noop_lib ('$libdir/ae_bench_noop') where the noop function's library is.
 -- The 1M-row table takes about 150 MB.  A sequential scan of a table larger
 -- than a quarter of shared_buffers bypasses shared buffers (ring buffer), so
 -- give the server 768MB or more to keep it cached (run-bench.sh uses 1GB).
@@ -23,6 +31,10 @@
 
 \set ON_ERROR_STOP 1
 \set QUIET 1
+\if :{?big_rows}
+\else
+\set big_rows 1000000
+\endif
 \pset pager off
 SET client_min_messages = warning;
 \o /dev/null
@@ -34,75 +46,32 @@ CREATE EXTENSION IF NOT EXISTS ae;
 SET search_path = ae_bench_speed, public;
 
 -- ---------------------------------------------------------------------------
--- The data.  Column j is  sum_k w[j,k] * f_k + noise,  where f_1..f_4 are
--- standard normal latent factors per row (Box–Muller) and the loadings w are
--- drawn once, uniform in [-1, 1].  setseed makes every run the same.
--- The column expressions are generated here and kept in the psql variable
--- :cols; the factors' select list is :factors.
+-- The data (factor_rows.sql).  Column j is  sum_k w[j,k] * f_k + noise,
+-- where f_1..f_4 are standard normal latent factors per row (Box–Muller)
+-- and the loadings w are drawn once, uniform in [-1, 1].  setseed makes
+-- every run the same.
 -- ---------------------------------------------------------------------------
-SELECT setseed(0.42);
+\ir factor_rows.sql
+SELECT bench_factor_table('train30', 100000, 0.1);
+SELECT bench_factor_table('big', :big_rows, 0.2);
 
-SELECT string_agg(format('(%s * f1 + %s * f2 + %s * f3 + %s * f4 + 0.2 * (random() - 0.5))::real AS c%s',
-                         round(w[1]::numeric, 3), round(w[2]::numeric, 3),
-                         round(w[3]::numeric, 3), round(w[4]::numeric, 3), j),
-                  ', ' ORDER BY j) AS cols
-  FROM (SELECT j, ARRAY[random() * 2 - 1, random() * 2 - 1, random() * 2 - 1, random() * 2 - 1] AS w
-          FROM generate_series(1, 30) AS j) AS loadings \gset
-
-SELECT string_agg(format('sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS f%s', k), ', ') AS factors
-  FROM generate_series(1, 4) AS k \gset
-
-SELECT setseed(0.1);
-CREATE TABLE train30 AS SELECT :cols FROM (SELECT :factors FROM generate_series(1, 100000)) AS f;
-
-SELECT setseed(0.2);
-CREATE TABLE big AS SELECT :cols FROM (SELECT :factors FROM generate_series(1, 1000000)) AS f;
+-- big_holes: the same rows with each cell NULL with probability 0.1, for ae_impute
+SELECT string_agg(format('CASE WHEN random() < 0.1 THEN NULL ELSE c%s END AS c%s', j, j), ', ' ORDER BY j)
+       AS holes_cols
+  FROM generate_series(1, 30) AS j \gset
+SELECT setseed(0.3);
+CREATE TABLE big_holes AS SELECT :holes_cols FROM big;
 
 VACUUM ANALYZE train30;
 VACUUM ANALYZE big;
+VACUUM ANALYZE big_holes;
 
--- ---------------------------------------------------------------------------
--- Timing.  bench_time runs a query twice with the given
--- max_parallel_workers_per_gather and records both wall-clock times.
--- ---------------------------------------------------------------------------
-CREATE TABLE bench_timing (
-    ord      serial,
-    label    text,
-    nrows    bigint,
-    run1     float8,
-    run2     float8
-);
+-- the executor's floor: a C function of the whole row that does nothing (test/bench/noop)
+\ir noop.sql
 
-CREATE FUNCTION bench_time(label text, nrows bigint, query text, workers int)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    t0   timestamptz;
-    secs float8[] := '{}';
-BEGIN
-    PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
-    FOR i IN 1..2 LOOP
-        t0 := clock_timestamp();
-        EXECUTE query;
-        secs := secs || extract(epoch FROM clock_timestamp() - t0)::float8;
-    END LOOP;
-    INSERT INTO bench_timing (label, nrows, run1, run2) VALUES (label, nrows, secs[1], secs[2]);
-END
-$$;
-
--- Workers planned for a query under max_parallel_workers_per_gather = workers.
-CREATE FUNCTION bench_workers_planned(query text, workers int)
-RETURNS int LANGUAGE plpgsql AS $$
-DECLARE
-    line    text;
-    planned int := 0;
-BEGIN
-    PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
-    FOR line IN EXECUTE 'EXPLAIN ' || query LOOP
-        planned := greatest(planned, (regexp_match(line, 'Workers Planned: (\d+)'))[1]::int);
-    END LOOP;
-    RETURN planned;
-END
-$$;
+-- Timing (timing.sql): each query runs twice under the given
+-- max_parallel_workers_per_gather; bench_timing records both times.
+\ir timing.sql
 
 -- ---------------------------------------------------------------------------
 -- Training: once (it is the slow part), ae_train defaults.
@@ -114,18 +83,22 @@ SELECT extract(epoch FROM clock_timestamp() - :'t0') AS wall_seconds \gset
 SELECT length(model) AS model_bytes FROM ae_models WHERE name = 'bench_speed' \gset
 
 -- ---------------------------------------------------------------------------
--- Scoring 1M rows.
+-- Scoring 1M rows (big_rows).
 -- ---------------------------------------------------------------------------
 -- the model as a bytea literal in a psql variable, for the constant form
 SELECT format('SELECT sum(ae_score(%L::bytea, t)) FROM big t', model) AS q_bytea
   FROM ae_models WHERE name = 'bench_speed' \gset
 
-SELECT bench_time('count(*)',                          1000000, 'SELECT count(*) FROM big', 0);
-SELECT bench_time('count(t) (the floor)',              1000000, 'SELECT count(t) FROM big t', 0);
-SELECT bench_time('sum(ae_score(name, t)) serial',     1000000, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 0);
-SELECT bench_time('sum(ae_score(name, t)) parallel 2', 1000000, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 2);
-SELECT bench_time('sum(ae_score(bytea const, t)) serial', 1000000, :'q_bytea', 0);
-SELECT bench_time('count(ae_embed(name, t)) serial',   1000000, 'SELECT count(ae_embed(''bench_speed'', t)) FROM big t', 0);
+SELECT bench_time('count(*)',                          :big_rows, 'SELECT count(*) FROM big', 0);
+SELECT bench_time('count(t) (the floor)',              :big_rows, 'SELECT count(t) FROM big t', 0);
+SELECT bench_time('sum(noop(t)) (the executor''s floor)', :big_rows, 'SELECT sum(ae_bench_noop(t)) FROM big t', 0);
+SELECT bench_time('sum(ae_score(name, t)) serial',     :big_rows, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 0);
+SELECT bench_time('sum(ae_score(name, t)) parallel 2', :big_rows, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 2);
+SELECT bench_time('sum(ae_score(bytea const, t)) serial', :big_rows, :'q_bytea', 0);
+SELECT bench_time('count(ae_embed(name, t)) serial',   :big_rows, 'SELECT count(ae_embed(''bench_speed'', t)) FROM big t', 0);
+SELECT bench_time('sum(noop(t)), 10% NULL cells',      :big_rows, 'SELECT sum(ae_bench_noop(t)) FROM big_holes t', 0, 'big_holes');
+SELECT bench_time('count(ae_impute(name, t)), 10% NULL cells', :big_rows,
+                  'SELECT count(ae_impute(''bench_speed'', t)) FROM big_holes t', 0, 'big_holes');
 
 -- the plan the parallel line used
 SELECT bench_workers_planned('SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 2) AS workers_planned \gset
@@ -148,17 +121,22 @@ SELECT 100000 AS "rows",
        round((100000::float8 * :train_epochs / :wall_seconds)::numeric) AS "row-epochs/s";
 
 \echo
-\echo 'Scoring: 1,000,000 rows x 30 real columns; seconds = best of 2 runs;'
-\echo 'ratio = seconds / seconds of count(t) (serial)'
+\echo 'Scoring:' :big_rows 'rows x 30 real columns; seconds = best of 2 runs;'
+\echo 'ratio = seconds / seconds of count(t) (serial), and / seconds of the noop on the same table'
+\echo '(goals: score <= 2x noop, embed and impute <= 2.5x)'
 SELECT t.label AS "query",
-       round(least(t.run1, t.run2)::numeric, 3) AS "seconds",
-       round(t.nrows / least(t.run1, t.run2)) AS "rows/s",
-       round((least(t.run1, t.run2) / least(f.run1, f.run2))::numeric, 1) AS "ratio to count(t)",
-       round(t.run1::numeric, 3) AS "first run s"
+       round(bench_best(t.label)::numeric, 3) AS "seconds",
+       round(t.nrows / bench_best(t.label)) AS "rows/s",
+       round((bench_best(t.label) / bench_best('count(t) (the floor)'))::numeric, 1) AS "ratio to count(t)",
+       round((bench_best(t.label) / bench_best(n.label))::numeric, 2) AS "ratio to noop",
+       round(t.secs[1]::numeric, 3) AS "first run s"
   FROM bench_timing t
-  JOIN bench_timing f ON f.label LIKE 'count(t)%'
+  JOIN bench_timing n ON n.label LIKE 'sum(noop(t))%' AND n.tab IS NOT DISTINCT FROM t.tab
  ORDER BY t.ord;
 \echo 'parallel plan: workers planned =' :workers_planned
+SELECT round((bench_best('sum(ae_score(name, t)) serial') /
+              bench_best('sum(ae_score(name, t)) parallel 2'))::numeric, 2)
+       AS "ae_score parallel 2 / serial (goal >= 1.9)";
 
 -- Clean up: the model and the scratch schema.
 DELETE FROM ae_models WHERE name = 'bench_speed';

@@ -1,0 +1,413 @@
+/*
+ * kern_body.h — the kernels of kernels.h, once, in vectors of LANES
+ * floats (the compiler's vector extensions).  Included by kern_generic.c,
+ * kern_avx2.c and kern_avx512.c, each defining LANES, KERN_NAME (the set's
+ * name as a string) and KERN_SET (the AeKernels it defines) after setting
+ * its target; every function here is static, so the three copies never
+ * meet.  A tail shorter than a vector goes through a vector-sized copy, so
+ * every element gets the very same arithmetic.
+ */
+#include "core/dense.h"
+#include "core/kernels.h"
+
+#include <stdint.h>
+#include <string.h>
+
+typedef float vf __attribute__((vector_size(LANES * sizeof(float))));
+typedef int32_t vi __attribute__((vector_size(LANES * sizeof(int32_t))));
+typedef uint32_t vu __attribute__((vector_size(LANES * sizeof(uint32_t))));
+
+/* ---- vector helpers ---- */
+
+/* Every lane s. */
+#define REP4(s) s, s, s, s
+#define REP8(s) REP4(s), REP4(s)
+#define REP16(s) REP8(s), REP8(s)
+#define REP_LANES(s) REP_LANES_(LANES, s)
+#define REP_LANES_(n, s) REP_LANES__(n, s)
+#define REP_LANES__(n, s) REP##n(s)
+
+static inline vf
+splat(float s)
+{
+	vf			v = {REP_LANES(s)};
+
+	return v;
+}
+
+/* Unaligned load and store. */
+static inline vf
+load(const float *p)
+{
+	vf			v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void
+store(float *p, vf v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Lane by lane, mask ? a : b (mask lanes all ones or all zeros). */
+static inline vf
+select_lanes(vi mask, vf a, vf b)
+{
+	return (vf) ((mask & (vi) a) | (~mask & (vi) b));
+}
+
+/* The lanes' absolute values, and their sign bits alone. */
+static inline vf
+abs_lanes(vf x)
+{
+	return (vf) ((vi) x & ((vi) {0} + INT32_MAX));
+}
+
+static inline vi
+sign_lanes(vf x)
+{
+	return (vi) x & ((vi) {0} + INT32_MIN);
+}
+
+/* ---- the exponential family ---- */
+
+/*
+ * exp(x), x clamped to [-87.3, 88] so the result is a normal float:
+ * x = k ln 2 + r with k an integer (rounded by adding and subtracting
+ * 1.5 · 2²³) and |r| <= ln 2 / 2 (ln 2 in two parts, so r is exact to a
+ * float's precision), exp(r) by its Taylor series to degree 6 (error below
+ * 1.2e-7 relative on that range), times 2^k built in the exponent bits.
+ */
+static inline vf
+vexp(vf x)
+{
+	const vf	hi = splat(88.0f),
+				lo = splat(-87.3f),
+				round = splat(12582912.0f);
+	vf			k,
+				r,
+				p;
+	vu			e;
+
+	x = select_lanes(x > hi, hi, x);
+	x = select_lanes(x < lo, lo, x);
+	k = (x * 1.44269504088896341f + round) - round;
+	r = x - k * 0.693145751953125f;
+	r = r - k * 1.42860682030941723e-6f;
+	p = splat(1.0f / 720);
+	p = p * r + 1.0f / 120;
+	p = p * r + 1.0f / 24;
+	p = p * r + 1.0f / 6;
+	p = p * r + 0.5f;
+	p = p * r + 1.0f;
+	p = p * r + 1.0f;
+	e = ((vu) __builtin_convertvector(k, vi) + 127) << 23;
+	return p * (vf) e;
+}
+
+/*
+ * expm1(u) for u <= 0: its Taylor series to degree 9 on (-0.7, 0], where
+ * exp(u) - 1 would lose the low bits (truncation below 2e-8 relative);
+ * exp(u) - 1 below, where the difference is at least 0.5.
+ */
+static inline vf
+vexpm1_neg(vf u)
+{
+	vf			p = splat(1.0f / 362880);
+
+	p = p * u + 1.0f / 40320;
+	p = p * u + 1.0f / 5040;
+	p = p * u + 1.0f / 720;
+	p = p * u + 1.0f / 120;
+	p = p * u + 1.0f / 24;
+	p = p * u + 1.0f / 6;
+	p = p * u + 0.5f;
+	p = p * u + 1.0f;
+	p = p * u;
+	return select_lanes(u > -0.7f, p, vexp(u) - 1.0f);
+}
+
+/* tanh x = −m / (2 + m), m = expm1(−2|x|), with x's sign. */
+static inline vf
+vtanh(vf x)
+{
+	vf			m = vexpm1_neg(-2.0f * abs_lanes(x));
+
+	return (vf) ((vi) (-m / (2.0f + m)) | sign_lanes(x));
+}
+
+/* σ(x) = 1 / (1 + e^−x). */
+static inline vf
+vsigmoid(vf x)
+{
+	return 1.0f / (1.0f + vexp(-x));
+}
+
+/* max(x, 0). */
+static inline vf
+relu_lanes(vf x)
+{
+	return select_lanes(x > 0.0f, x, splat(0));
+}
+
+/* elu x = x for x > 0, expm1(x) otherwise. */
+static inline vf
+velu(vf x)
+{
+	vi			pos = x > 0.0f;
+
+	return select_lanes(pos, x, vexpm1_neg(select_lanes(pos, splat(0), x)));
+}
+
+/* gelu x = x · σ(2u), u = sqrt(2/π) (x + 0.044715 x³), as attn.c's reference. */
+#define GELU_C 0.7978845608028654f
+#define GELU_A 0.044715f
+
+static inline vf
+vgelu(vf x)
+{
+	vf			u = GELU_C * (x + GELU_A * x * x * x);
+
+	return x / (1.0f + vexp(-2.0f * u));
+}
+
+/* gelu'(x) = s + 2 x s (1 − s) u', s = σ(2u), u' = sqrt(2/π) (1 + 3 · 0.044715 x²). */
+static inline vf
+vgelu_grad(vf x)
+{
+	vf			u = GELU_C * (x + GELU_A * x * x * x),
+				du = GELU_C * (1.0f + 3.0f * GELU_A * x * x),
+				s = 1.0f / (1.0f + vexp(-2.0f * u));
+
+	return s + 2.0f * x * s * (1.0f - s) * du;
+}
+
+/* ---- element-wise loops ---- */
+
+/*
+ * x: (n) = f(x) for an element-wise vector function: whole vectors, then
+ * the tail through a vector-sized copy.
+ */
+#define MAP_INPLACE(f, x, n) \
+	do { \
+		size_t		i_ = 0; \
+		for (; i_ + LANES <= (n); i_ += LANES) \
+			store((x) + i_, f(load((x) + i_))); \
+		if (i_ < (n)) \
+		{ \
+			float		t_[LANES] = {0}; \
+			memcpy(t_, (x) + i_, sizeof(float) * ((n) - i_)); \
+			store(t_, f(load(t_))); \
+			memcpy((x) + i_, t_, sizeof(float) * ((n) - i_)); \
+		} \
+	} while (0)
+
+/* x = exp(x). */
+static void
+kern_exp(float *x, size_t n)
+{
+	MAP_INPLACE(vexp, x, n);
+}
+
+/* x = act(x). */
+static void
+kern_act_forward(int act, float *x, size_t n)
+{
+	switch (act)
+	{
+		case AE_ACT_RELU:
+			MAP_INPLACE(relu_lanes, x, n);
+			break;
+		case AE_ACT_TANH:
+			MAP_INPLACE(vtanh, x, n);
+			break;
+		case AE_ACT_SIGMOID:
+			MAP_INPLACE(vsigmoid, x, n);
+			break;
+		case AE_ACT_ELU:
+			MAP_INPLACE(velu, x, n);
+			break;
+		default:
+			break;
+	}
+}
+
+/* d · act'(x), act' from the output y, for whole vectors. */
+static inline vf
+act_grad(int act, vf d, vf y)
+{
+	switch (act)
+	{
+		case AE_ACT_RELU:
+			return select_lanes(y > 0.0f, d, splat(0));
+		case AE_ACT_TANH:
+			return d * (1.0f - y * y);
+		case AE_ACT_SIGMOID:
+			return d * (y * (1.0f - y));
+		case AE_ACT_ELU:
+			return d * select_lanes(y > 0.0f, splat(1), y + 1.0f);
+		default:
+			return d;
+	}
+}
+
+/* d *= act'(x), written in the output y. */
+static void
+kern_act_backward(int act, float *d, const float *y, size_t n)
+{
+	size_t		i = 0;
+
+	if (act == AE_ACT_IDENTITY)
+		return;
+	for (; i + LANES <= n; i += LANES)
+		store(d + i, act_grad(act, load(d + i), load(y + i)));
+	if (i < n)
+	{
+		float		td[LANES] = {0},
+					ty[LANES] = {0};
+
+		memcpy(td, d + i, sizeof(float) * (n - i));
+		memcpy(ty, y + i, sizeof(float) * (n - i));
+		store(td, act_grad(act, load(td), load(ty)));
+		memcpy(d + i, td, sizeof(float) * (n - i));
+	}
+}
+
+/* y = gelu(x). */
+static void
+kern_gelu_forward(float *y, const float *x, size_t n)
+{
+	if (y != x)
+		memmove(y, x, sizeof(float) * n);
+	MAP_INPLACE(vgelu, y, n);
+}
+
+/* dx = dy · gelu'(x); dx may be dy. */
+static void
+kern_gelu_backward(float *dx, const float *dy, const float *x, size_t n)
+{
+	size_t		i = 0;
+
+	for (; i + LANES <= n; i += LANES)
+		store(dx + i, load(dy + i) * vgelu_grad(load(x + i)));
+	if (i < n)
+	{
+		float		td[LANES] = {0},
+					tx[LANES] = {0};
+
+		memcpy(td, dy + i, sizeof(float) * (n - i));
+		memcpy(tx, x + i, sizeof(float) * (n - i));
+		store(td, load(td) * vgelu_grad(load(tx)));
+		memcpy(dx + i, td, sizeof(float) * (n - i));
+	}
+}
+
+/* ---- one row through a packed dense layer ---- */
+
+#define Min(a, b) ((a) < (b) ? (a) : (b))
+
+/* Store the first n of a vector's lanes (n <= LANES). */
+static inline void
+store_part(float *p, vf v, size_t n)
+{
+	if (n == LANES)
+		store(p, v);
+	else
+	{
+		float		t[LANES];
+
+		store(t, v);
+		memcpy(p, t, sizeof(float) * n);
+	}
+}
+
+/*
+ * out = b + Σ_i x[i] · Wᵀ[i] over a packed layer (rows padded to whole
+ * vectors; only the nout real outputs are stored).  Four vectors of
+ * outputs at a time, each summing even and odd inputs apart: eight sums in
+ * registers, so that no FMA waits on the one before (an FMA's latency is
+ * four of its issue slots); then vector by vector, over four parts.
+ */
+static void
+kern_dense_row(float *out, const float *x, const float *packed, int nin, int nout)
+{
+	size_t		width = ae_pack_width(nout);
+	const float *wt = packed + width;
+	size_t		o = 0;
+
+	for (; o + 4 * LANES <= width && o < (size_t) nout; o += 4 * LANES)
+	{
+		vf			e0 = splat(0), e1 = splat(0), e2 = splat(0), e3 = splat(0),
+					d0 = splat(0), d1 = splat(0), d2 = splat(0), d3 = splat(0);
+		int			i = 0;
+
+		for (; i + 2 <= nin; i += 2)
+		{
+			const float *w = wt + (size_t) i * width + o;
+			vf			xe = splat(x[i]),
+						xd = splat(x[i + 1]);
+
+			e0 += xe * load(w);
+			e1 += xe * load(w + LANES);
+			e2 += xe * load(w + 2 * LANES);
+			e3 += xe * load(w + 3 * LANES);
+			d0 += xd * load(w + width);
+			d1 += xd * load(w + width + LANES);
+			d2 += xd * load(w + width + 2 * LANES);
+			d3 += xd * load(w + width + 3 * LANES);
+		}
+		if (i < nin)
+		{
+			const float *w = wt + (size_t) i * width + o;
+			vf			xe = splat(x[i]);
+
+			e0 += xe * load(w);
+			e1 += xe * load(w + LANES);
+			e2 += xe * load(w + 2 * LANES);
+			e3 += xe * load(w + 3 * LANES);
+		}
+		e0 = load(packed + o) + (e0 + d0);
+		e1 = load(packed + o + LANES) + (e1 + d1);
+		e2 = load(packed + o + 2 * LANES) + (e2 + d2);
+		e3 = load(packed + o + 3 * LANES) + (e3 + d3);
+		store_part(out + o, e0, Min(LANES, nout - o));
+		if (o + LANES < (size_t) nout)
+			store_part(out + o + LANES, e1, Min(LANES, nout - o - LANES));
+		if (o + 2 * LANES < (size_t) nout)
+			store_part(out + o + 2 * LANES, e2, Min(LANES, nout - o - 2 * LANES));
+		if (o + 3 * LANES < (size_t) nout)
+			store_part(out + o + 3 * LANES, e3, Min(LANES, nout - o - 3 * LANES));
+	}
+	for (; o < (size_t) nout; o += LANES)
+	{
+		vf			s0 = splat(0), s1 = splat(0), s2 = splat(0), s3 = splat(0);
+		int			i = 0;
+
+		for (; i + 4 <= nin; i += 4)
+		{
+			const float *w = wt + (size_t) i * width + o;
+
+			s0 += splat(x[i]) * load(w);
+			s1 += splat(x[i + 1]) * load(w + width);
+			s2 += splat(x[i + 2]) * load(w + 2 * width);
+			s3 += splat(x[i + 3]) * load(w + 3 * width);
+		}
+		for (; i < nin; i++)
+			s0 += splat(x[i]) * load(wt + (size_t) i * width + o);
+		s0 = load(packed + o) + ((s0 + s1) + (s2 + s3));
+		store_part(out + o, s0, Min(LANES, nout - o));
+	}
+}
+
+const AeKernels KERN_SET = {
+	.name = KERN_NAME,
+	.lanes = LANES,
+	.exp = kern_exp,
+	.act_forward = kern_act_forward,
+	.act_backward = kern_act_backward,
+	.gelu_forward = kern_gelu_forward,
+	.gelu_backward = kern_gelu_backward,
+	.dense_row = kern_dense_row,
+};

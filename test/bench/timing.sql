@@ -1,0 +1,59 @@
+-- ===========================================================================
+-- timing.sql — how the psql speed benchmarks time their queries
+--
+-- Defines, in the current schema (speed.sql and rows_speed.sql \ir it):
+--   * bench_timing: one row a timed query, with its label, the rows it
+--     reads, each run's wall-clock seconds and the table it reads (the
+--     table whose noop line is its floor; NULL for the script's main one);
+--   * bench_time(label, nrows, query, workers, tab, runs): runs a query
+--     `runs` times (2: the first warms the cache, the best counts) under
+--     max_parallel_workers_per_gather = workers and records the times;
+--   * bench_workers_planned(query, workers): the workers the plan asks for.
+-- Times are clock_timestamp() differences around each statement.
+-- ===========================================================================
+
+CREATE TABLE bench_timing (
+    ord      serial,
+    label    text,
+    nrows    bigint,
+    secs     float8[],
+    tab      text
+);
+
+-- Run query `runs` times with `workers` parallel workers per gather; record the times.
+CREATE FUNCTION bench_time(label text, nrows bigint, query text, workers int,
+                           tab text DEFAULT NULL, runs int DEFAULT 2)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    t0   timestamptz;
+    secs float8[] := '{}';
+BEGIN
+    PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
+    FOR i IN 1..runs LOOP
+        t0 := clock_timestamp();
+        EXECUTE query;
+        secs := secs || extract(epoch FROM clock_timestamp() - t0)::float8;
+    END LOOP;
+    INSERT INTO bench_timing (label, nrows, secs, tab) VALUES (label, nrows, secs, tab);
+END
+$$;
+
+-- The best of a query's runs, in seconds.
+CREATE FUNCTION bench_best(label text) RETURNS float8 LANGUAGE sql STABLE AS $$
+    SELECT min(s) FROM bench_timing t, unnest(t.secs) AS s WHERE t.label = bench_best.label
+$$;
+
+-- Workers planned for a query under max_parallel_workers_per_gather = workers.
+CREATE FUNCTION bench_workers_planned(query text, workers int)
+RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    line    text;
+    planned int := 0;
+BEGIN
+    PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
+    FOR line IN EXECUTE 'EXPLAIN ' || query LOOP
+        planned := greatest(planned, (regexp_match(line, 'Workers Planned: (\d+)'))[1]::int);
+    END LOOP;
+    RETURN planned;
+END
+$$;
