@@ -36,10 +36,9 @@ ae_impute(PG_FUNCTION_ARGS)
 	out = ae_site_forward(model, site, site->m);
 	if (model->impute_shrink)
 	{
-		ae_real    *calibrated = palloc(sizeof(ae_real) * model->n_out);
-
-		ae_model_impute_outputs(model, out, calibrated);
-		out = calibrated;
+		/* calibrated into the call site's buffer, not a palloc a row */
+		ae_model_impute_outputs(model, out, site->out);
+		out = site->out;
 	}
 	ae_rowmap_begin(map, true);
 	for (int c = 0; c < model->ncols; c++)

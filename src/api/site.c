@@ -223,6 +223,7 @@ site_slot(FunctionCallInfo fcinfo, AeSite *site, Oid typid, int32 typmod)
 	victim->work.ticker.tick = site_tick;
 	victim->t = palloc(sizeof(ae_real) * model->ncols);
 	victim->m = palloc(model->ncols);
+	victim->out = palloc(sizeof(ae_real) * Max(model->n_out, 1));
 	MemoryContextSwitchTo(old);
 
 	ae_cache_pin(site->entry);
@@ -251,6 +252,7 @@ ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site_out, int *observed)
 		site->work = &slot->work;
 		site->t = slot->t;
 		site->m = slot->m;
+		site->out = slot->out;
 	}
 	slot->last_use = ++site->clock;
 	*observed = ae_rowmap_encode(&slot->map, site->entry->model, row, slot->t, slot->m);

@@ -39,6 +39,7 @@ typedef struct SiteSlot
 	AeWork		work;
 	ae_real    *t;				/* (ncols) the row's values in network units */
 	uint8	   *m;				/* (ncols) 1 where observed */
+	ae_real    *out;			/* (n_out) outputs a function rewrites (impute's calibrated) */
 	uint64		last_use;
 } SiteSlot;
 
@@ -62,6 +63,7 @@ typedef struct AeSite
 	AeWork	   *work;
 	ae_real    *t;
 	uint8	   *m;
+	ae_real    *out;
 	MemoryContextCallback unpin;
 } AeSite;
 

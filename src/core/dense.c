@@ -294,3 +294,32 @@ ae_dense_row_naive(ae_real *out, const ae_real *x, const ae_real *packed, int ni
 		out[o] = (ae_real) acc;
 	}
 }
+
+/* One row through a packed layer from its nonzero inputs, by the CPU's kernels. */
+void
+ae_dense_row_sparse(ae_real *out, const int *idx, const ae_real *val, int nnz,
+					const ae_real *packed, int nout)
+{
+#ifdef AE_REAL_DOUBLE
+	ae_dense_row_sparse_naive(out, idx, val, nnz, packed, nout);
+#else
+	ae_kernels()->dense_row_sparse(out, idx, val, nnz, packed, nout);
+#endif
+}
+
+/* Reference: the nonzero inputs' weight rows, double accumulators. */
+void
+ae_dense_row_sparse_naive(ae_real *out, const int *idx, const ae_real *val, int nnz,
+						  const ae_real *packed, int nout)
+{
+	size_t		width = ae_pack_width(nout);
+
+	for (int o = 0; o < nout; o++)
+	{
+		double		acc = packed[o];
+
+		for (int k = 0; k < nnz; k++)
+			acc += (double) val[k] * packed[width * (idx[k] + 1) + o];
+		out[o] = (ae_real) acc;
+	}
+}

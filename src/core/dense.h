@@ -92,4 +92,13 @@ void		ae_dense_row(ae_real *out, const ae_real *x, const ae_real *packed, int ni
 void		ae_dense_row_naive(ae_real *out, const ae_real *x, const ae_real *packed, int nin,
 							   int nout);
 
+/*
+ * The same from a row's nonzero inputs alone: val: (nnz) the values of
+ * inputs idx: (nnz), each below the layer's nin.
+ */
+void		ae_dense_row_sparse(ae_real *out, const int *idx, const ae_real *val, int nnz,
+								const ae_real *packed, int nout);
+void		ae_dense_row_sparse_naive(ae_real *out, const int *idx, const ae_real *val, int nnz,
+									  const ae_real *packed, int nout);
+
 #endif							/* AE_DENSE_H */

@@ -323,15 +323,18 @@ store_part(float *p, vf v, size_t n)
 	}
 }
 
+/* The weight row of the i-th input: itself, or the i-th of a list of inputs. */
+#define ROW(i) (idx ? idx[i] : (i))
+
 /*
- * out = b + Σ_i x[i] · Wᵀ[i] over a packed layer (rows padded to whole
+ * out = b + Σ_i x[i] · Wᵀ[ROW(i)] over a packed layer (rows padded to whole
  * vectors; only the nout real outputs are stored).  Four vectors of
  * outputs at a time, each summing even and odd inputs apart: eight sums in
  * registers, so that no FMA waits on the one before (an FMA's latency is
  * four of its issue slots); then vector by vector, over four parts.
  */
-static void
-kern_dense_row(float *out, const float *x, const float *packed, int nin, int nout)
+static inline __attribute__((always_inline)) void
+dense_rows(float *out, const float *x, const int *idx, int nin, const float *packed, int nout)
 {
 	size_t		width = ae_pack_width(nout);
 	const float *wt = packed + width;
@@ -345,7 +348,8 @@ kern_dense_row(float *out, const float *x, const float *packed, int nin, int nou
 
 		for (; i + 2 <= nin; i += 2)
 		{
-			const float *w = wt + (size_t) i * width + o;
+			const float *w = wt + (size_t) ROW(i) * width + o,
+					   *v = wt + (size_t) ROW(i + 1) * width + o;
 			vf			xe = splat(x[i]),
 						xd = splat(x[i + 1]);
 
@@ -353,14 +357,14 @@ kern_dense_row(float *out, const float *x, const float *packed, int nin, int nou
 			e1 += xe * load(w + LANES);
 			e2 += xe * load(w + 2 * LANES);
 			e3 += xe * load(w + 3 * LANES);
-			d0 += xd * load(w + width);
-			d1 += xd * load(w + width + LANES);
-			d2 += xd * load(w + width + 2 * LANES);
-			d3 += xd * load(w + width + 3 * LANES);
+			d0 += xd * load(v);
+			d1 += xd * load(v + LANES);
+			d2 += xd * load(v + 2 * LANES);
+			d3 += xd * load(v + 3 * LANES);
 		}
 		if (i < nin)
 		{
-			const float *w = wt + (size_t) i * width + o;
+			const float *w = wt + (size_t) ROW(i) * width + o;
 			vf			xe = splat(x[i]);
 
 			e0 += xe * load(w);
@@ -387,18 +391,31 @@ kern_dense_row(float *out, const float *x, const float *packed, int nin, int nou
 
 		for (; i + 4 <= nin; i += 4)
 		{
-			const float *w = wt + (size_t) i * width + o;
-
-			s0 += splat(x[i]) * load(w);
-			s1 += splat(x[i + 1]) * load(w + width);
-			s2 += splat(x[i + 2]) * load(w + 2 * width);
-			s3 += splat(x[i + 3]) * load(w + 3 * width);
+			s0 += splat(x[i]) * load(wt + (size_t) ROW(i) * width + o);
+			s1 += splat(x[i + 1]) * load(wt + (size_t) ROW(i + 1) * width + o);
+			s2 += splat(x[i + 2]) * load(wt + (size_t) ROW(i + 2) * width + o);
+			s3 += splat(x[i + 3]) * load(wt + (size_t) ROW(i + 3) * width + o);
 		}
 		for (; i < nin; i++)
-			s0 += splat(x[i]) * load(wt + (size_t) i * width + o);
+			s0 += splat(x[i]) * load(wt + (size_t) ROW(i) * width + o);
 		s0 = load(packed + o) + ((s0 + s1) + (s2 + s3));
 		store_part(out + o, s0, Min(LANES, nout - o));
 	}
+}
+
+/* One row through a packed layer. */
+static void
+kern_dense_row(float *out, const float *x, const float *packed, int nin, int nout)
+{
+	dense_rows(out, x, NULL, nin, packed, nout);
+}
+
+/* One row through a packed layer, from its nonzero inputs alone: val[k] is input idx[k]. */
+static void
+kern_dense_row_sparse(float *out, const int *idx, const float *val, int nnz, const float *packed,
+					  int nout)
+{
+	dense_rows(out, val, idx, nnz, packed, nout);
 }
 
 const AeKernels KERN_SET = {
@@ -410,4 +427,5 @@ const AeKernels KERN_SET = {
 	.gelu_forward = kern_gelu_forward,
 	.gelu_backward = kern_gelu_backward,
 	.dense_row = kern_dense_row,
+	.dense_row_sparse = kern_dense_row_sparse,
 };

@@ -57,6 +57,14 @@ typedef struct AeKernels
 	 * padded to ae_pack_width(nout).
 	 */
 	void		(*dense_row) (float *out, const float *x, const float *packed, int nin, int nout);
+
+	/*
+	 * The same from the row's nonzero inputs alone, val: (nnz) the values of
+	 * inputs idx: (nnz): the first layer, whose missing-value indicators and
+	 * one-hot categories are mostly zeros.
+	 */
+	void		(*dense_row_sparse) (float *out, const int *idx, const float *val, int nnz,
+									 const float *packed, int nout);
 } AeKernels;
 
 /* The widest kernel set this CPU runs (chosen on the first call). */

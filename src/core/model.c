@@ -324,13 +324,16 @@ ae_work_init(AeWork *w, const AeModel *model, int max_batch, const AeAlloc *a)
 			return AE_ENOMEM;
 	}
 	w->x = ae_alloc(a, sizeof(ae_real) * B * model->n_in);
+	w->nz_idx = ae_alloc(a, sizeof(int) * model->n_in);
+	w->nz_val = ae_alloc(a, sizeof(ae_real) * model->n_in);
 	w->dout = ae_alloc(a, sizeof(ae_real) * B * (model->n_out > 0 ? model->n_out : 1));
 	w->d1 = ae_alloc(a, sizeof(ae_real) * B * widest);
 	w->d2 = ae_alloc(a, sizeof(ae_real) * B * widest);
 	w->eps = ae_alloc(a, sizeof(ae_real) * B * model->opt.latent);
 	w->z = ae_alloc(a, sizeof(ae_real) * B * model->dec_in);
 	w->dz = ae_alloc(a, sizeof(ae_real) * B * model->dec_in);
-	if (!w->x || !w->dout || !w->d1 || !w->d2 || !w->eps || !w->z || !w->dz)
+	if (!w->x || !w->nz_idx || !w->nz_val || !w->dout || !w->d1 || !w->d2 || !w->eps ||
+		!w->z || !w->dz)
 		return AE_ENOMEM;
 	if (model->opt.kind == AE_KIND_LSTM)
 		return ae_seq_work_init(w, model, max_batch, a);
@@ -431,7 +434,21 @@ forward_layers(const AeModel *model, AeWork *w, ae_real *const *act, const ae_re
 	{
 		const AeLayer *L = &model->layers[l];
 
-		if (B == 1 && model->packed)
+		if (B == 1 && model->packed && l == 0)
+		{
+			/* the inputs: their indicators and one-hot categories are mostly zeros */
+			int			nnz = 0;
+
+			for (int i = 0; i < L->nin; i++)
+				if (x[i] != 0)
+				{
+					w->nz_idx[nnz] = i;
+					w->nz_val[nnz++] = x[i];
+				}
+			ae_dense_row_sparse(act[l], w->nz_idx, w->nz_val, nnz, model->packed + L->pk_off,
+								L->nout);
+		}
+		else if (B == 1 && model->packed)
 			ae_dense_row(act[l], layer_input(model, w, act, x, l), model->packed + L->pk_off,
 						 L->nin, L->nout);
 		else

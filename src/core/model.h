@@ -364,6 +364,8 @@ typedef struct AeWork
 {
 	int			max_batch;
 	ae_real    *x;				/* (max_batch, n_in) */
+	int		   *nz_idx;			/* (n_in) a row's nonzero inputs (one-row forward passes) */
+	ae_real    *nz_val;			/* (n_in) and their values */
 	ae_real    *act[AE_MAX_LAYERS];	/* (max_batch, layer nout) outputs */
 	ae_real    *eps;			/* (max_batch, latent) variational noise; zero at the mean */
 	ae_real    *z;				/* (max_batch, dec_in) decoder input: latent sample and condition */

@@ -3,8 +3,8 @@
  * references, in the production (float) build: every set this machine
  * runs (generic, avx2, avx512), on odd sizes and unaligned pointers; the
  * exponential family's largest errors against double precision over a
- * dense sweep of its range; one row through a packed layer against the
- * naive dense layer; and a model's outputs for one row under every set,
+ * dense sweep of its range; one row through a packed layer, from every
+ * input or from the nonzero ones, against the naive dense layer; and a model's outputs for one row under every set,
  * which must agree within 1e-5 relative (a model trained on one machine
  * scores the same on another).
  */
@@ -204,7 +204,26 @@ test_error_bounds(void)
 	}
 }
 
-/* One row through a packed layer, every set, against the naive dense forward. */
+/* Largest error of a row's outputs against the reference, relative above 1. */
+static double
+row_error(const float *out, const float *ref, int n)
+{
+	double		worst = 0;
+
+	for (int o = 0; o < n; o++)
+	{
+		double		e = fabs(out[o] - ref[o]) / (fabs(ref[o]) > 1 ? fabs(ref[o]) : 1);
+
+		if (!(e <= worst))
+			worst = isnan(e) ? INFINITY : e;
+	}
+	return worst;
+}
+
+/*
+ * One row through a packed layer, densely and from its nonzero inputs,
+ * every set, against the naive dense forward.
+ */
 static void
 test_dense_row(void)
 {
@@ -227,7 +246,10 @@ test_dense_row(void)
 					   *x = malloc(sizeof(float) * (nin + 1)),
 					   *ref = malloc(sizeof(float) * nout),
 					   *out = malloc(sizeof(float) * (nout + 2)),
-					   *packed = malloc(sizeof(float) * (ae_pack_size(nin, nout) + 1));
+					   *packed = malloc(sizeof(float) * (ae_pack_size(nin, nout) + 1)),
+					   *val = malloc(sizeof(float) * nin);
+			int		   *idx = malloc(sizeof(int) * nin),
+						nnz;
 
 			for (int i = 0; i < nin * nout; i++)
 				w[i] = (float) (2 * ae_rng_uniform(&rng) - 1);
@@ -240,20 +262,33 @@ test_dense_row(void)
 			ae_dense_forward_naive(ref, x + 1, w, b, 1, nin, nout);
 			out[nout + 1] = 777.0f;
 			k->dense_row(out + 1, x + 1, packed + 1, nin, nout);
-			for (int o = 0; o < nout; o++)
-			{
-				double		e = fabs(out[1 + o] - ref[o]) / (fabs(ref[o]) > 1 ? fabs(ref[o]) : 1);
-
-				if (!(e <= worst))
-					worst = isnan(e) ? INFINITY : e;
-			}
+			worst = fmax(worst, row_error(out + 1, ref, nout));
 			CHECK(out[nout + 1] == 777.0f, "%s: %dx%d writes nout outputs only", k->name, nin, nout);
+			/* from the nonzero inputs alone: every third input zero */
+			nnz = 0;
+			for (int i = 0; i < nin; i++)
+			{
+				if (i % 3 == 1)
+					x[1 + i] = 0;
+				else
+				{
+					idx[nnz] = i;
+					val[nnz++] = x[1 + i];
+				}
+			}
+			ae_dense_forward_naive(ref, x + 1, w, b, 1, nin, nout);
+			k->dense_row_sparse(out + 1, idx, val, nnz, packed + 1, nout);
+			worst = fmax(worst, row_error(out + 1, ref, nout));
+			CHECK(out[nout + 1] == 777.0f, "%s: %dx%d sparse writes nout outputs only", k->name, nin,
+				  nout);
 			free(w);
 			free(b);
 			free(x);
 			free(ref);
 			free(out);
 			free(packed);
+			free(val);
+			free(idx);
 		}
 		printf("   %s: largest scaled error of a packed row %.2e\n", k->name, worst);
 		CHECK(worst < 1e-5, "%s: packed rows match the naive layer (%.2e)", k->name, worst);
