@@ -279,9 +279,13 @@ ae_dense_row(ae_real *out, const ae_real *x, const ae_real *packed, int nin, int
 #endif
 }
 
-/* Reference one-row layer over the packed layout: double accumulators. */
-void
-ae_dense_row_naive(ae_real *out, const ae_real *x, const ae_real *packed, int nin, int nout)
+/*
+ * Reference one-row layer over the packed layout, double accumulators:
+ * x: (n) the inputs 0..n-1, or with idx the inputs idx[0..n).
+ */
+static void
+packed_row_naive(ae_real *out, const ae_real *x, const int *idx, int n, const ae_real *packed,
+				 int nout)
 {
 	size_t		width = ae_pack_width(nout);
 
@@ -289,10 +293,17 @@ ae_dense_row_naive(ae_real *out, const ae_real *x, const ae_real *packed, int ni
 	{
 		double		acc = packed[o];
 
-		for (int i = 0; i < nin; i++)
-			acc += (double) x[i] * packed[width * (i + 1) + o];
+		for (int k = 0; k < n; k++)
+			acc += (double) x[k] * packed[width * ((idx ? idx[k] : k) + 1) + o];
 		out[o] = (ae_real) acc;
 	}
+}
+
+/* Reference for ae_dense_row. */
+void
+ae_dense_row_naive(ae_real *out, const ae_real *x, const ae_real *packed, int nin, int nout)
+{
+	packed_row_naive(out, x, NULL, nin, packed, nout);
 }
 
 /* One row through a packed layer from its nonzero inputs, by the CPU's kernels. */
@@ -307,19 +318,10 @@ ae_dense_row_sparse(ae_real *out, const int *idx, const ae_real *val, int nnz,
 #endif
 }
 
-/* Reference: the nonzero inputs' weight rows, double accumulators. */
+/* Reference for ae_dense_row_sparse. */
 void
 ae_dense_row_sparse_naive(ae_real *out, const int *idx, const ae_real *val, int nnz,
 						  const ae_real *packed, int nout)
 {
-	size_t		width = ae_pack_width(nout);
-
-	for (int o = 0; o < nout; o++)
-	{
-		double		acc = packed[o];
-
-		for (int k = 0; k < nnz; k++)
-			acc += (double) val[k] * packed[width * (idx[k] + 1) + o];
-		out[o] = (ae_real) acc;
-	}
+	packed_row_naive(out, val, idx, nnz, packed, nout);
 }

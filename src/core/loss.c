@@ -6,17 +6,6 @@
 
 #include <math.h>
 
-/* Squared error. */
-double
-ae_loss_squared(ae_real y, ae_real t, ae_real *dy)
-{
-	double		diff = (double) y - t;
-
-	if (dy)
-		*dy = (ae_real) (2 * diff);
-	return diff * diff;
-}
-
 /* BCE with logits: max(z,0) - z t + log(1 + e^-|z|); dz = σ(z) - t. */
 double
 ae_loss_bce_logit(ae_real z, ae_real t, ae_real *dz)

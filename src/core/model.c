@@ -619,16 +619,6 @@ ae_model_loss(const AeModel *model, const ae_real *out, const ae_real *t,
 
 			if (!mr[c] || col->out_width == 0)
 				continue;
-			if (col->kind == AE_COL_NUMERIC)
-			{
-				/* squared error, inline: most columns are numbers */
-				double		diff = (double) zr[col->out_off] - tr[c];
-
-				lsum += col->weight * diff * diff;
-				if (dz)
-					dz[0] = (ae_real) (2 * diff * col->weight * grad_scale);
-				continue;
-			}
 			lsum += col->weight * column_loss(col, zr + col->out_off, tr[c], dz);
 			if (dz)
 			{

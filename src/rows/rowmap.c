@@ -353,69 +353,6 @@ take_apart(AeRowMap *map, AeRowArray *arr)
 }
 
 /*
- * ae_rowmap_encode_value, with the commonest case inline: a real or
- * double precision number, no transform (the same arithmetic as the
- * general path, which every other value takes).
- */
-static inline bool
-encode_cell(const AeRowMap *map, const AeModel *model, int c, Datum value, ae_real *t)
-{
-	const AeColumn *col = &model->cols[c];
-	double		v;
-
-	if (col->kind != AE_COL_NUMERIC || col->transform != AE_TF_NONE ||
-		(map->sqltype[c] != AE_SQL_FLOAT4 && map->sqltype[c] != AE_SQL_FLOAT8))
-		return ae_rowmap_encode_value(map, model, c, value, t);
-	v = map->sqltype[c] == AE_SQL_FLOAT4 ? DatumGetFloat4(value) : DatumGetFloat8(value);
-	if (!isfinite(v))
-	{
-		*t = 0;
-		return false;
-	}
-	v = (v - col->center) / col->scale;
-	*t = (ae_real) (v > AE_MAX_UNITS ? AE_MAX_UNITS : (v < -AE_MAX_UNITS ? -AE_MAX_UNITS : v));
-	return true;
-}
-
-/* Deform a row up to its last modelled attribute and encode its modelled columns. */
-int
-ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
-				 ae_real *t, uint8 *m)
-{
-	int			observed = 0;
-	MemoryContext old;
-
-	/* the last row's detoasted arrays and labels go; this row's stay until the next */
-	MemoryContextReset(map->rowcxt);
-	old = MemoryContextSwitchTo(map->rowcxt);
-	map->row = row;
-	ae_deform_prefix(row, map->tupdesc, map->deform_natts, map->values, map->isnull);
-	for (int k = 0; k < map->narrays; k++)
-		take_apart(map, &map->arrays[k]);
-
-	for (int c = 0; c < model->ncols; c++)
-	{
-		int			a = map->attno[c];
-
-		if (map->array_of[c] >= 0)
-		{
-			const AeRowArray *arr = &map->arrays[map->array_of[c]];
-			int			e = model->cols[c].elem - arr->offset;
-
-			m[c] = arr->elems != NULL && e >= 0 && !arr->nulls[e] &&
-				ae_rowmap_encode_value(map, model, c, arr->elems[e], &t[c]);
-		}
-		else
-			m[c] = !map->isnull[a] && encode_cell(map, model, c, map->values[a], &t[c]);
-		if (!m[c])
-			t[c] = 0;
-		observed += m[c];
-	}
-	MemoryContextSwitchTo(old);
-	return observed;
-}
-
-/*
  * Vocabulary index of a non-null value of categorical column c.  Text,
  * varchar and char values are compared by their bytes, which are what
  * their output functions print (char's padding included); other types
@@ -451,10 +388,9 @@ category_of(const AeRowMap *map, const AeColumn *col, int c, Datum value)
 	return k;
 }
 
-/* Encode one non-null value of column c; false when it counts as missing. */
-bool
-ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c, Datum value,
-					   ae_real *t)
+/* Encode one non-null value of column c; false when it counts as missing (inline: every cell). */
+static inline bool
+encode_value(const AeRowMap *map, const AeModel *model, int c, Datum value, ae_real *t)
 {
 	const AeColumn *col = &model->cols[c];
 	double		v;
@@ -476,6 +412,52 @@ ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c, Datum v
 	}
 	*t = (ae_real) v;
 	return true;
+}
+
+/* Encode one non-null value of column c; see rowmap.h. */
+bool
+ae_rowmap_encode_value(const AeRowMap *map, const AeModel *model, int c, Datum value,
+					   ae_real *t)
+{
+	return encode_value(map, model, c, value, t);
+}
+
+/* Deform a row up to its last modelled attribute and encode its modelled columns. */
+int
+ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
+				 ae_real *t, uint8 *m)
+{
+	int			observed = 0;
+	MemoryContext old;
+
+	/* the last row's detoasted arrays and labels go; this row's stay until the next */
+	MemoryContextReset(map->rowcxt);
+	old = MemoryContextSwitchTo(map->rowcxt);
+	map->row = row;
+	ae_deform_prefix(row, map->tupdesc, map->deform_natts, map->values, map->isnull);
+	for (int k = 0; k < map->narrays; k++)
+		take_apart(map, &map->arrays[k]);
+
+	for (int c = 0; c < model->ncols; c++)
+	{
+		int			a = map->attno[c];
+
+		if (map->array_of[c] >= 0)
+		{
+			const AeRowArray *arr = &map->arrays[map->array_of[c]];
+			int			e = model->cols[c].elem - arr->offset;
+
+			m[c] = arr->elems != NULL && e >= 0 && !arr->nulls[e] &&
+				encode_value(map, model, c, arr->elems[e], &t[c]);
+		}
+		else
+			m[c] = !map->isnull[a] && encode_value(map, model, c, map->values[a], &t[c]);
+		if (!m[c])
+			t[c] = 0;
+		observed += m[c];
+	}
+	MemoryContextSwitchTo(old);
+	return observed;
 }
 
 /* Most likely category, "other" left out; -1 for an empty vocabulary. */

@@ -146,38 +146,23 @@ ae_sqltype_name(AeSqlType t)
 	return (t >= 0 && t <= AE_SQL_LAST) ? names[t] : "unknown";
 }
 
-/* Raw number of a Datum, non-finite values as NaN; times as days since 2000-01-01. */
+/* Raw number of a numeric, date or time Datum, non-finite as NaN; times as days since 2000-01-01. */
 double
-ae_datum_to_double(Datum d, AeSqlType t)
+ae_datum_to_double_other(Datum d, AeSqlType t)
 {
-	double		v;
-
 	switch (t)
 	{
-		case AE_SQL_INT2:
-			return DatumGetInt16(d);
-		case AE_SQL_INT4:
-			return DatumGetInt32(d);
-		case AE_SQL_INT8:
-			return (double) DatumGetInt64(d);
-		case AE_SQL_FLOAT4:
-			v = DatumGetFloat4(d);
-			break;
-		case AE_SQL_FLOAT8:
-			v = DatumGetFloat8(d);
-			break;
 		case AE_SQL_NUMERIC:
 			{
 				Numeric		num = DatumGetNumeric(d);
+				double		v;
 
 				if (numeric_is_nan(num) || numeric_is_inf(num))
 					return NAN;
 				v = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 													   NumericGetDatum(num)));
+				return isfinite(v) ? v : NAN;
 			}
-			break;
-		case AE_SQL_BOOL:
-			return DatumGetBool(d) ? 1.0 : 0.0;
 		case AE_SQL_DATE:
 			{
 				DateADT		date = DatumGetDateADT(d);
@@ -192,9 +177,9 @@ ae_datum_to_double(Datum d, AeSqlType t)
 				return TIMESTAMP_NOT_FINITE(ts) ? NAN : ts / USECS_PER_DAY_F;
 			}
 		default:
+			/* the types read straight off the Datum are ae_datum_to_double's */
 			return NAN;
 	}
-	return isfinite(v) ? v : NAN;
 }
 
 /* Round and clamp into an integer range. */
