@@ -7,7 +7,7 @@
 
 EXTENSION = ae
 MODULE_big = ae
-DATA = ae--0.1.0.sql ae--0.2.0.sql ae--0.1.0--0.2.0.sql
+DATA = ae--0.1.0.sql ae--0.3.0.sql ae--0.1.0--0.2.0.sql ae--0.2.0--0.3.0.sql
 
 CORE_SRCS = $(wildcard src/core/*.c)
 PG_SRCS = $(wildcard src/rows/*.c src/train/*.c src/api/*.c)

@@ -16,7 +16,7 @@
 #include "api/model_cache.h"
 
 /* The extension's SQL version this library works with. */
-#define AE_SQL_VERSION "0.2.0"
+#define AE_SQL_VERSION "0.3.0"
 
 /* The model named name that the current role may use, pinned; errors when none. */
 AeCacheEntry *ae_registry_by_name(const char *name);

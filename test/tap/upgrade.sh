@@ -55,7 +55,7 @@ echo "$err" | grep -q 'ALTER EXTENSION ae UPDATE' || fail "0.1.0's ae_fit with t
 ok "0.1.0's SQL objects with this library: a clear error, no crash"
 
 q -d "$db" -c "ALTER EXTENSION ae UPDATE"
-[ "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'ae'")" = 0.2.0 ] || fail "not updated"
+[ "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'ae'")" = 0.3.0 ] || fail "not updated"
 [ "$(q -d "$db" -c "SELECT count(*) FROM ae_models WHERE owner = current_user::regrole")" = 2 ] \
     || fail "the models did not survive the update with their owner"
 
@@ -69,6 +69,27 @@ imputed=$(q -d "$db" -c "SELECT 'up_pima', id, ae_impute('up_pima', p)::text FRO
 impute_diff=$(largest_difference "$imputed" test/upgrade/impute-0.1.0.txt)
 within_tolerance "$impute_diff" || fail "imputations changed across the update: relative difference $impute_diff"
 ok "ALTER EXTENSION ae UPDATE keeps the models; $(echo "$scores" | wc -l) scores and $(echo "$imputed" | wc -l) imputations as 0.1.0's (largest relative differences $score_diff, $impute_diff)"
+
+# the updated objects are those a fresh install creates: every function,
+# aggregate and view of the extension, with its definition and settings
+objects="SELECT pg_describe_object(d.classid, d.objid, 0) || ' ' ||
+                coalesce((SELECT pg_get_functiondef(p.oid) || ' cost ' || p.procost || ' rows ' || p.prorows
+                            || ' ' || p.provolatile::text || p.proparallel::text || p.prosecdef::text
+                            FROM pg_proc p WHERE d.classid = 'pg_proc'::regclass AND p.oid = d.objid AND p.prokind <> 'a'),
+                         (SELECT pg_get_viewdef(d.objid) WHERE d.classid = 'pg_class'::regclass
+                                 AND (SELECT relkind FROM pg_class WHERE oid = d.objid) = 'v'), '')
+           FROM pg_depend d
+          WHERE d.refclassid = 'pg_extension'::regclass
+            AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'ae') AND d.deptype = 'e'
+          ORDER BY 1"
+updated=$(q -d "$db" -c "$objects")
+dropdb --if-exists ae_fresh 2>/dev/null
+createdb ae_fresh
+q -d ae_fresh -c "CREATE EXTENSION ae"
+fresh=$(q -d ae_fresh -c "$objects")
+dropdb ae_fresh
+[ "$updated" = "$fresh" ] || fail "the update and a fresh install differ: $(diff <(echo "$updated") <(echo "$fresh") | head -20)"
+ok "the updated extension's $(echo "$fresh" | grep -c .) objects are those of a fresh install"
 
 q -d "$db" -c "SELECT * FROM ae_train('after', 'pima', epochs => 2)" >/dev/null || fail "cannot train after the update"
 [ -n "$(q -d "$db" -c "SELECT ae_score(p) FROM pima p WHERE id = 1")" ] || fail "the row form fails after the update"
