@@ -4,7 +4,8 @@
 -- Defines, in the current schema (speed.sql and rows_speed.sql \ir it):
 --   * bench_timing: one row a timed query, with its label, the rows it
 --     reads, each run's wall-clock seconds and the table it reads (the
---     table whose noop line is its floor; NULL for the script's main one);
+--     table, or 'parallel', whose noop line is its floor; NULL for the
+--     script's main one, serial);
 --   * bench_time(label, nrows, query, workers, tab, runs): runs a query
 --     `runs` times (2: the first warms the cache, the best counts) under
 --     max_parallel_workers_per_gather = workers and records the times;
