@@ -39,15 +39,25 @@ ae_embed(PG_FUNCTION_ARGS)
 	AeSite	   *site;
 	int			observed;
 	AeModel    *model = ae_site_prepare(fcinfo, &site, &observed);
+	int			n = model->opt.latent;
+	size_t		size = ARR_OVERHEAD_NONULLS(1) + sizeof(float4) * n;
+	ArrayType  *a = (ArrayType *) palloc(size);
+	float4	   *data;
 	const ae_real *z;
-	Datum	   *elems = palloc(sizeof(Datum) * model->opt.latent);
 
 	ae_model_inputs(model, site->t, site->m, site->work->x, 1);
 	z = ae_model_encode(model, site->work, site->work->x, 1);
-	for (int i = 0; i < model->opt.latent; i++)
-		elems[i] = Float4GetDatum((float4) z[i]);
-	PG_RETURN_ARRAYTYPE_P(construct_array(elems, model->opt.latent, FLOAT4OID,
-										  sizeof(float4), true, TYPALIGN_INT));
+	/* a one-dimensional real[] without NULLs, written in place (construct_array goes through Datums) */
+	SET_VARSIZE(a, size);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = FLOAT4OID;
+	ARR_DIMS(a)[0] = n;
+	ARR_LBOUND(a)[0] = 1;
+	data = (float4 *) ARR_DATA_PTR(a);
+	for (int i = 0; i < n; i++)
+		data[i] = (float4) z[i];
+	PG_RETURN_ARRAYTYPE_P(a);
 }
 
 /* The row with every modelled column replaced by its reconstruction. */

@@ -211,6 +211,7 @@ ae_rowmap_build_desc(AeRowMap *map, const AeModel *model, TupleDesc rowdesc)
 	map->base_typmod = palloc0(sizeof(int32) * n);
 	map->domain = palloc0(sizeof(bool) * n);
 	map->domain_extra = palloc0(sizeof(void *) * n);
+	map->inv_scale = palloc0(sizeof(double) * n);
 	map->cxt = CurrentMemoryContext;
 	map->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "ae row", ALLOCSET_SMALL_SIZES);
 	map->row = NULL;
@@ -242,6 +243,8 @@ ae_rowmap_build_desc(AeRowMap *map, const AeModel *model, TupleDesc rowdesc)
 					 errmsg("row of type %s has no column \"%s\"",
 							format_type_be(typid), col->name),
 					 errhint("Score rows that have every column the model was trained on; ae_info(model) lists them.")));
+		if (col->kind == AE_COL_NUMERIC)
+			map->inv_scale[c] = 1 / col->scale;
 		map->array_of[c] = -1;
 		if (col->ndim > 0)
 		{
@@ -406,7 +409,7 @@ encode_value(const AeRowMap *map, const AeModel *model, int c, Datum value, ae_r
 		/* far outside training (1e6 deviations) is as anomalous as it gets: stay finite in float */
 		if (col->kind == AE_COL_NUMERIC)
 		{
-			v = ae_scale_value(col, v);
+			v = ae_scale_value(col, v, map->inv_scale[c]);
 			v = v > AE_MAX_UNITS ? AE_MAX_UNITS : (v < -AE_MAX_UNITS ? -AE_MAX_UNITS : v);
 		}
 	}

@@ -71,6 +71,7 @@ typedef struct AeRowMap
 	int32	   *base_typmod;	/* (ncols) */
 	bool	   *domain;			/* (ncols) the column's type is a domain */
 	void	  **domain_extra;	/* (ncols) domain_check's cache */
+	double	   *inv_scale;		/* (ncols) 1 / a numeric column's scale: a product per cell */
 	MemoryContext cxt;			/* where the map lives */
 	MemoryContext rowcxt;		/* what encoding a row allocates, reset at the next row */
 	HeapTupleHeader row;		/* the last encoded row: valid within the call that encoded it */

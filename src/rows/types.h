@@ -132,13 +132,16 @@ void		ae_model_check_columns(const AeModel *model);
 /* Largest magnitude of a numeric value in network units (standard deviations). */
 #define AE_MAX_UNITS 1e6
 
-/* A numeric column's value in network units: transform then standardise. */
+/*
+ * A numeric column's value in network units: transform then standardise,
+ * with inv_scale = 1 / col->scale (a product per cell, not a division).
+ */
 static inline double
-ae_scale_value(const AeColumn *col, double raw)
+ae_scale_value(const AeColumn *col, double raw, double inv_scale)
 {
 	double		v = col->transform == AE_TF_LOG1P ? log1p(raw > 0 ? raw : 0) : raw;
 
-	return (v - col->center) / col->scale;
+	return (v - col->center) * inv_scale;
 }
 
 /* Back from network units to a raw number, within the range seen in training. */
