@@ -123,6 +123,30 @@ SELECT ae_prune_all(1) AS removed;
 SELECT name, version, current FROM ae_model_versions WHERE name LIKE 'ver\_%' ORDER BY name, version;
 SELECT ae_prune_all(-1);
 
+-- a hostile search_path: operators of a schema of its own never run inside
+-- the version functions
+CREATE SCHEMA regress_ver_evil;
+CREATE FUNCTION regress_ver_evil.evil_text(text, text) RETURNS boolean
+    LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE 'evil text = ran'; RETURN $1 OPERATOR(pg_catalog.=) $2; END $$;
+CREATE FUNCTION regress_ver_evil.evil_int(int, int) RETURNS boolean
+    LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE 'evil int comparison ran'; RETURN $1 OPERATOR(pg_catalog.=) $2; END $$;
+CREATE FUNCTION regress_ver_evil.evil_plus(int, int) RETURNS int
+    LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE 'evil + ran'; RETURN $1 OPERATOR(pg_catalog.+) $2; END $$;
+CREATE OPERATOR regress_ver_evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = regress_ver_evil.evil_text);
+CREATE OPERATOR regress_ver_evil.= (LEFTARG = int, RIGHTARG = int, FUNCTION = regress_ver_evil.evil_int);
+CREATE OPERATOR regress_ver_evil.< (LEFTARG = int, RIGHTARG = int, FUNCTION = regress_ver_evil.evil_int);
+CREATE OPERATOR regress_ver_evil.+ (LEFTARG = int, RIGHTARG = int, FUNCTION = regress_ver_evil.evil_plus);
+SET search_path = regress_ver_evil, public, pg_catalog;
+SELECT 1 + 1 AS evil_is_active;
+SELECT model FROM ae_train('ver_a', 'ver_rows', columns => ARRAY['glucose'], epochs => 1, seed => 9);
+SELECT ae_rollback('ver_a') AS now_current;
+SELECT ae_rollback('ver_a', 4) AS now_current;
+SELECT length(ae_model('ver_a', 3)) > 0 AS read, length(ae_model('ver_a')) > 0 AS read_current;
+SELECT ae_prune('ver_a', 0) AS removed;
+SELECT ae_prune_all(5) AS none_removed;
+RESET search_path;
+DROP SCHEMA regress_ver_evil CASCADE;
+
 -- other roles: a member uses, rolls back and prunes the versions of the
 -- roles it belongs to; anyone else sees nothing, and is told the model
 -- does not exist

@@ -1,12 +1,13 @@
 /*
  * registry.c — reading and writing ae_models.
  *
- * Every query run here (and in versions.c) is schema-qualified, uses OPERATOR(pg_catalog.=),
- * and runs with search_path set to pg_catalog, pg_temp, so objects a role
- * puts in a schema of its own never run inside the extension.  Look-ups
- * run with the caller's rights (row-level security applies) and then keep
- * only the rows the caller may use: superusers and the table's owner see
- * every row, yet are never handed another role's model by surprise.
+ * Every query run here and in versions.c is schema-qualified, uses
+ * OPERATOR(pg_catalog.=), and runs with search_path set to pg_catalog,
+ * pg_temp, so objects a role puts in a schema of its own never run inside
+ * the extension.  Look-ups run with the caller's rights (row-level
+ * security applies) and then keep only the rows the caller may use:
+ * superusers and the table's owner see every row, yet are never handed
+ * another role's model by surprise.
  */
 #include "postgres.h"
 
