@@ -279,3 +279,99 @@ CREATE FUNCTION ae_interpolate(row_a anyelement, row_b anyelement, steps int, mo
     RETURNS SETOF anyelement
     AS 'MODULE_PATHNAME', 'ae_interpolate' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE
     COST 1000 ROWS 10;
+
+-- ---------------------------------------------------------------------------
+-- Model versions.  ae_models holds the current version of each (owner,
+-- name), so the lookups by name and by relation read what they always
+-- did; ae_model_history holds the earlier versions.  Training a name again
+-- moves its current version into the history and stores the new model as
+-- the next number; ae_rollback makes an earlier version current again.
+-- last_version is the highest number the name has had: a number once
+-- given never names other bytes, even after pruning.  Models stored
+-- before versions existed are version 1.  The same statements make a
+-- fresh install and update one, so both have the same columns in the
+-- same order.
+-- ---------------------------------------------------------------------------
+
+ALTER TABLE ae_models ADD COLUMN version int NOT NULL DEFAULT 1,
+                      ADD COLUMN last_version int NOT NULL DEFAULT 1;
+ALTER TABLE ae_models ALTER COLUMN version DROP DEFAULT,
+                      ALTER COLUMN last_version DROP DEFAULT;
+ALTER TABLE ae_models ADD CONSTRAINT ae_models_version_check
+    CHECK (version >= 1 AND version <= last_version);
+
+COMMENT ON TABLE ae_models IS 'trained ae models: the current version of each owning role''s model name';
+
+-- The earlier versions.  The foreign key carries a model's history along
+-- when it is renamed (UPDATE ae_models SET name) and deletes it with the
+-- model: a model holds statistics of its source table, and deleting it
+-- deletes every version.
+CREATE TABLE ae_model_history (
+    name        text NOT NULL,
+    kind        text NOT NULL,
+    relation    text,
+    columns     jsonb NOT NULL,
+    options     jsonb NOT NULL,
+    metrics     jsonb NOT NULL,
+    model       bytea NOT NULL,
+    owner       regrole NOT NULL,
+    created_at  timestamptz NOT NULL,
+    version     int NOT NULL CHECK (version >= 1),
+    PRIMARY KEY (owner, name, version),
+    FOREIGN KEY (owner, name) REFERENCES ae_models (owner, name) ON UPDATE CASCADE ON DELETE CASCADE
+);
+
+COMMENT ON TABLE ae_model_history IS 'earlier versions of the ae models in ae_models, kept when a name is trained again';
+
+-- pg_dump keeps the history too (after ae_models, which it references)
+SELECT pg_catalog.pg_extension_config_dump('ae_model_history', '');
+
+-- As ae_models: a role sees the versions of the models of the roles it is
+-- a member of.  Only ae_train, ae_rollback and ae_prune write versions (as
+-- this table's owner, for the owner they resolved); a role may delete its
+-- own versions directly, which forges nothing.
+ALTER TABLE ae_model_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY ae_model_history_owner ON ae_model_history
+    USING (pg_catalog.pg_has_role(owner, 'MEMBER'))
+    WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
+REVOKE ALL ON ae_model_history FROM PUBLIC;
+GRANT SELECT, DELETE ON ae_model_history TO PUBLIC;
+
+-- Every version, current or earlier, with the caller's rights (row-level
+-- security of both tables applies).
+CREATE VIEW ae_model_versions WITH (security_invoker = true) AS
+    SELECT name, version, true AS current, kind, relation, columns, options, metrics, model,
+           owner, created_at
+      FROM ae_models
+    UNION ALL
+    SELECT name, version, false, kind, relation, columns, options, metrics, model,
+           owner, created_at
+      FROM ae_model_history;
+
+COMMENT ON VIEW ae_model_versions IS 'every version of the ae models you can see: the current one of each name (current = true) and the earlier ones';
+REVOKE ALL ON ae_model_versions FROM PUBLIC;
+GRANT SELECT ON ae_model_versions TO PUBLIC;
+
+CREATE FUNCTION ae_model(name text) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'ae_model_bytes' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ae_model(name text, version int) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'ae_model_bytes' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ae_model(text) IS 'the bytes of the current version of an ae model, for the bytea forms';
+COMMENT ON FUNCTION ae_model(text, int) IS 'the bytes of a version of an ae model, current or earlier, for the bytea forms';
+
+CREATE FUNCTION ae_rollback(name text) RETURNS int
+    AS 'MODULE_PATHNAME', 'ae_rollback' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+CREATE FUNCTION ae_rollback(name text, version int) RETURNS int
+    AS 'MODULE_PATHNAME', 'ae_rollback' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION ae_rollback(text) IS 'make the newest version of an ae model older than its current one current again; returns its number';
+COMMENT ON FUNCTION ae_rollback(text, int) IS 'make a kept version of an ae model current; returns its number';
+
+CREATE FUNCTION ae_prune(name text, keep int) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'ae_prune' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+CREATE FUNCTION ae_prune_all(keep int) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'ae_prune_all' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION ae_prune(text, int) IS 'delete the earlier versions of an ae model but for the newest keep; returns how many were deleted';
+COMMENT ON FUNCTION ae_prune_all(int) IS 'delete the earlier versions of every ae model of the current role but for the newest keep of each; returns how many were deleted';

@@ -1,12 +1,13 @@
 /*
  * registry.c — reading and writing ae_models.
  *
- * Every query run here is schema-qualified, uses OPERATOR(pg_catalog.=),
- * and runs with search_path set to pg_catalog, pg_temp, so objects a role
- * puts in a schema of its own never run inside the extension.  Look-ups
- * run with the caller's rights (row-level security applies) and then keep
- * only the rows the caller may use: superusers and the table's owner see
- * every row, yet are never handed another role's model by surprise.
+ * Every query run here and in versions.c is schema-qualified, uses
+ * OPERATOR(pg_catalog.=), and runs with search_path set to pg_catalog,
+ * pg_temp, so objects a role puts in a schema of its own never run inside
+ * the extension.  Look-ups run with the caller's rights (row-level
+ * security applies) and then keep only the rows the caller may use:
+ * superusers and the table's owner see every row, yet are never handed
+ * another role's model by surprise.
  */
 #include "postgres.h"
 
@@ -17,6 +18,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "api/registry.h"
+#include "api/versions.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_class.h"
@@ -43,20 +45,9 @@
 PG_FUNCTION_INFO_V1(ae_train_store);
 PG_FUNCTION_INFO_V1(ae_models_invalidate);
 
-extern Datum ae_info(PG_FUNCTION_ARGS);
-
-/* Where the registry is and who owns it. */
-typedef struct Registry
-{
-	char	   *table;			/* schema-qualified, quoted */
-	char	   *schema;			/* quoted */
-	Oid			relid;
-	Oid			owner;
-} Registry;
-
 /* The registry of the installed extension; errors when its SQL is of another version. */
-static Registry
-registry(void)
+AeRegistry
+ae_registry(void)
 {
 	Oid			ext = get_extension_oid("ae", false);
 	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
@@ -65,7 +56,7 @@ registry(void)
 	HeapTuple	tup;
 	Oid			nsp = InvalidOid;
 	char	   *version = NULL;
-	Registry	r;
+	AeRegistry	r;
 
 	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(ext));
@@ -93,6 +84,7 @@ registry(void)
 
 	r.schema = (char *) quote_identifier(get_namespace_name(nsp));
 	r.table = quote_qualified_identifier(get_namespace_name(nsp), "ae_models");
+	r.history = quote_qualified_identifier(get_namespace_name(nsp), "ae_model_history");
 	r.relid = get_relname_relid("ae_models", nsp);
 	if (!OidIsValid(r.relid))
 		elog(ERROR, "extension ae has no table ae_models");
@@ -109,8 +101,8 @@ registry(void)
 }
 
 /* Connect to SPI with search_path pinned to pg_catalog, pg_temp; returns the GUC nest level. */
-static int
-spi_begin(void)
+int
+ae_spi_begin(void)
 {
 	int			nest;
 
@@ -122,9 +114,9 @@ spi_begin(void)
 	return nest;
 }
 
-/* Undo spi_begin. */
-static void
-spi_end(int nest)
+/* Undo ae_spi_begin. */
+void
+ae_spi_end(int nest)
 {
 	AtEOXact_GUC(false, nest);
 	SPI_finish();
@@ -151,8 +143,8 @@ citus_present(void)
 #define CITUS_HINT "On Citus, queries on a distributed table run on the workers, which do not see the coordinator's models: pass the model's bytes, as in ae_score((SELECT model FROM ae_models WHERE name = 'm'), t)."
 
 /* Error for a name no usable model has. */
-static void pg_attribute_noreturn()
-no_such_model(const char *name)
+void
+ae_registry_no_such_model(const char *name)
 {
 	if (citus_present())
 		ereport(ERROR,
@@ -166,23 +158,20 @@ no_such_model(const char *name)
 }
 
 /*
- * Run a registry query ($1 text) returning (owner oid, model bytea, name) and
- * pick the row the current role may use: its own first, then one of a role
- * it is a member of.  With ambiguous set, two usable rows of other roles and
- * none of its own are an error; otherwise the first such row wins.  Returns
- * the model pinned, or NULL when no row is usable.
+ * Run a registry query ($1 text) whose first column is the owner's oid, and
+ * choose the row the current role may use: its own first, then one of a
+ * role it is a member of.  With ambiguous set, two usable rows of other
+ * roles and none of its own are an error; otherwise the first such row
+ * wins.  Returns the row's index in SPI_tuptable, or -1 when no row is
+ * usable.  The caller is connected to SPI.
  */
-static AeCacheEntry *
-pick(const char *query, const char *arg, bool ambiguous)
+static int
+choose(const char *query, const char *arg, bool ambiguous)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1] = {CStringGetTextDatum(arg)};
-	int			nest = spi_begin();
-	int			own = -1,
-				other = -1,
-				chosen;
+	int			other = -1;
 	bool		others_too = false;
-	AeCacheEntry *e = NULL;
 
 	if (SPI_execute_with_args(query, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the ae_models registry");
@@ -195,21 +184,32 @@ pick(const char *query, const char *arg, bool ambiguous)
 		if (isnull || !may_use(owner))
 			continue;
 		if (owner == GetUserId())
-		{
-			own = (int) i;
-			break;
-		}
+			return (int) i;
 		if (other < 0)
 			other = (int) i;
 		else
 			others_too = true;
 	}
-	if (own < 0 && others_too && ambiguous)
+	if (others_too && ambiguous)
 		ereport(ERROR,
 				(errcode(ERRCODE_AMBIGUOUS_ALIAS),
 				 errmsg("ae model \"%s\" exists for more than one role you are a member of", arg),
 				 errhint("SET ROLE to the role whose model you mean, or train your own under this name.")));
-	chosen = own >= 0 ? own : other;
+	return other;
+}
+
+/*
+ * Run a registry query ($1 text) returning (owner oid, model bytea) and
+ * pick the row the current role may use (see choose).  Returns the model
+ * pinned, or NULL when no row is usable.
+ */
+static AeCacheEntry *
+pick(const char *query, const char *arg, bool ambiguous)
+{
+	int			nest = ae_spi_begin();
+	int			chosen = choose(query, arg, ambiguous);
+	AeCacheEntry *e = NULL;
+
 	if (chosen >= 0)
 	{
 		bool		isnull;
@@ -222,7 +222,7 @@ pick(const char *query, const char *arg, bool ambiguous)
 					 errmsg("ae model \"%s\" has no model bytes", arg)));
 		e = ae_cache_from_stored(model);
 	}
-	spi_end(nest);
+	ae_spi_end(nest);
 	return e;
 }
 
@@ -230,15 +230,56 @@ pick(const char *query, const char *arg, bool ambiguous)
 AeCacheEntry *
 ae_registry_by_name(const char *name)
 {
-	Registry	r = registry();
+	AeRegistry	r = ae_registry();
 	AeCacheEntry *e;
 
-	e = pick(psprintf("SELECT owner::pg_catalog.oid, model, name FROM %s "
+	e = pick(psprintf("SELECT owner::pg_catalog.oid, model FROM %s "
 					  "WHERE name OPERATOR(pg_catalog.=) $1", r.table),
 			 name, true);
 	if (e == NULL)
-		no_such_model(name);
+		ae_registry_no_such_model(name);
 	return e;
+}
+
+/* The owner of the model the current role means by name; see registry.h. */
+Oid
+ae_registry_owner(const AeRegistry *r, const char *name)
+{
+	int			nest = ae_spi_begin();
+	int			chosen = choose(psprintf("SELECT owner::pg_catalog.oid FROM %s "
+										 "WHERE name OPERATOR(pg_catalog.=) $1", r->table),
+								name, true);
+	Oid			owner = InvalidOid;
+
+	if (chosen >= 0)
+	{
+		bool		isnull;
+
+		owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[chosen],
+											   SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	ae_spi_end(nest);
+	if (!OidIsValid(owner))
+		ae_registry_no_such_model(name);
+	return owner;
+}
+
+/* Become the registry's owner and connect to SPI; see registry.h. */
+void
+ae_registry_begin_write(const AeRegistry *r, AeRegistryWrite *w)
+{
+	GetUserIdAndSecContext(&w->save_user, &w->save_sec);
+	SetUserIdAndSecContext(r->owner, w->save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	w->nest = ae_spi_begin();
+}
+
+/* Undo ae_registry_begin_write. */
+void
+ae_registry_end_write(AeRegistryWrite *w)
+{
+	ae_spi_end(w->nest);
+	SetUserIdAndSecContext(w->save_user, w->save_sec);
 }
 
 /* Qualified name of a relation, the form stored in ae_models.relation. */
@@ -254,7 +295,7 @@ AeCacheEntry *
 ae_registry_by_rowtype(Oid typid)
 {
 	Oid			relid = get_typ_typrelid(typid);
-	Registry	r;
+	AeRegistry	r;
 	char	   *rel;
 	AeCacheEntry *e;
 
@@ -263,9 +304,9 @@ ae_registry_by_rowtype(Oid typid)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("cannot find a model for rows of type %s", format_type_be(typid)),
 				 errhint("Rows that are not of a table or view need the model named: ae_score('model', row).")));
-	r = registry();
+	r = ae_registry();
 	rel = relation_key(relid);
-	e = pick(psprintf("SELECT owner::pg_catalog.oid, model, name FROM %s "
+	e = pick(psprintf("SELECT owner::pg_catalog.oid, model FROM %s "
 						 "WHERE relation OPERATOR(pg_catalog.=) $1 ORDER BY created_at DESC, name",
 					  r.table),
 			 rel, false);
@@ -351,11 +392,11 @@ citus_distributed(Oid relid)
  * network, and shards are sampled in parallel; a NOTICE says how many.
  */
 static bytea *
-train_on(const Registry *r, Oid relid, Jsonb *options)
+train_on(const AeRegistry *r, Oid relid, Jsonb *options)
 {
 	const char *rel = relation_key(relid);
 	char	   *filter = "";
-	int			nest = spi_begin();
+	int			nest = ae_spi_begin();
 	AeFitConfig cfg;
 	bytea	   *model;
 	bool		isnull;
@@ -385,41 +426,8 @@ train_on(const Registry *r, Oid relid, Jsonb *options)
 	model = (bytea *) DatumGetPointer(one_value(psprintf("SELECT %s.ae_fit(t.*, $1) FROM %s AS t%s",
 														 r->schema, rel, filter),
 												options, (int64) cfg.opt.seed, &isnull));
-	spi_end(nest);
+	ae_spi_end(nest);
 	return isnull ? NULL : model;
-}
-
-/* Insert or replace the caller's model of this name, as the registry's owner. */
-static void
-store(const Registry *r, const char *name, Oid relid, bytea *model)
-{
-	Jsonb	   *info = DatumGetJsonbP(DirectFunctionCall1(ae_info, PointerGetDatum(model)));
-	Oid			argtypes[5] = {TEXTOID, JSONBOID, TEXTOID, BYTEAOID, REGROLEOID};
-	Datum		args[5] = {CStringGetTextDatum(name), JsonbPGetDatum(info),
-		CStringGetTextDatum(relation_key(relid)), PointerGetDatum(model),
-	ObjectIdGetDatum(GetUserId())};
-	char	   *query = psprintf(
-								 "INSERT INTO %s AS m (name, kind, relation, columns, options, metrics, model, owner, created_at) "
-								 "VALUES ($1, $2 OPERATOR(pg_catalog.->>) 'kind', $3, $2 OPERATOR(pg_catalog.->) 'columns', "
-								 "$2 OPERATOR(pg_catalog.->) 'options', $2 OPERATOR(pg_catalog.->) 'metrics', $4, $5, "
-								 "pg_catalog.clock_timestamp()) "
-								 "ON CONFLICT (owner, name) DO UPDATE SET kind = EXCLUDED.kind, "
-								 "relation = EXCLUDED.relation, columns = EXCLUDED.columns, "
-								 "options = EXCLUDED.options, metrics = EXCLUDED.metrics, "
-								 "model = EXCLUDED.model, created_at = EXCLUDED.created_at",
-								 r->table);
-	Oid			save_user;
-	int			save_sec;
-	int			nest;
-
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(r->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	nest = spi_begin();
-	if (SPI_execute_with_args(query, 5, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not store ae model \"%s\"", name);
-	spi_end(nest);
-	SetUserIdAndSecContext(save_user, save_sec);
 }
 
 /*
@@ -430,7 +438,7 @@ store(const Registry *r, const char *name, Oid relid, bytea *model)
 Datum
 ae_train_store(PG_FUNCTION_ARGS)
 {
-	Registry	r = registry();
+	AeRegistry	r = ae_registry();
 	char	   *name;
 	Oid			relid;
 	Jsonb	   *options;
@@ -452,6 +460,6 @@ ae_train_store(PG_FUNCTION_ARGS)
 	model = train_on(&r, relid, options);
 	if (model == NULL)
 		PG_RETURN_NULL();
-	store(&r, name, relid, model);
+	ae_versions_store(&r, name, relation_key(relid), model);
 	PG_RETURN_BYTEA_P(model);
 }

@@ -58,6 +58,9 @@ q -d "$db" -c "ALTER EXTENSION ae UPDATE"
 [ "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'ae'")" = 0.3.0 ] || fail "not updated"
 [ "$(q -d "$db" -c "SELECT count(*) FROM ae_models WHERE owner = current_user::regrole")" = 2 ] \
     || fail "the models did not survive the update with their owner"
+[ "$(q -d "$db" -c "SELECT string_agg(name || ':' || version || '/' || last_version, ',' ORDER BY name) FROM ae_models")" = "up_penguins:1/1,up_pima:1/1" ] \
+    || fail "the models are not version 1 after the update"
+[ "$(q -d "$db" -c "SELECT count(*) FROM ae_model_history")" = 0 ] || fail "the update made earlier versions"
 
 scores=$(PGOPTIONS="-c extra_float_digits=3" q -d "$db" -c "
     SELECT 'up_pima', id, ae_score('up_pima', p) FROM pima p
@@ -87,11 +90,39 @@ dropdb --if-exists ae_fresh 2>/dev/null
 createdb ae_fresh
 q -d ae_fresh -c "CREATE EXTENSION ae"
 fresh=$(q -d ae_fresh -c "$objects")
+# and the extension's tables have the same columns in the same order, the
+# same constraints, policies and grants
+tables="SELECT c.relname, c.relacl::text, c.relrowsecurity,
+               (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull
+                                  || coalesce(' default ' || pg_get_expr(ad.adbin, ad.adrelid), ''), ', ' ORDER BY a.attnum)
+                  FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+               (SELECT string_agg(co.conname || ' ' || pg_get_constraintdef(co.oid), ', ' ORDER BY co.conname)
+                  FROM pg_constraint co WHERE co.conrelid = c.oid),
+               (SELECT string_agg(p.policyname || ' ' || p.cmd || ' ' || p.qual || ' ' || coalesce(p.with_check, ''), ', ')
+                  FROM pg_policies p WHERE p.tablename = c.relname),
+               (SELECT string_agg(a.attname || ' ' || a.attacl::text, ', ') FROM pg_attribute a
+                 WHERE a.attrelid = c.oid AND a.attacl IS NOT NULL)
+          FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+         WHERE d.classid = 'pg_class'::regclass AND c.relkind = 'r' AND d.deptype = 'e'
+           AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'ae')
+         ORDER BY 1"
+fresh_tables=$(q -d ae_fresh -c "$tables")
 dropdb ae_fresh
 [ "$updated" = "$fresh" ] || fail "the update and a fresh install differ: $(diff <(echo "$updated") <(echo "$fresh") | head -20)"
-ok "the updated extension's $(echo "$fresh" | grep -c .) objects are those of a fresh install"
+updated_tables=$(q -d "$db" -c "$tables")
+[ "$updated_tables" = "$fresh_tables" ] \
+    || fail "the update's tables and a fresh install's differ: $(diff <(echo "$updated_tables") <(echo "$fresh_tables") | head -20)"
+ok "the updated extension's $(echo "$fresh" | grep -c .) objects are those of a fresh install, its $(echo "$fresh_tables" | grep -c .) tables too"
 
 q -d "$db" -c "SELECT * FROM ae_train('after', 'pima', epochs => 2)" >/dev/null || fail "cannot train after the update"
+# retraining a model stored by 0.1.0 keeps it as version 1, which scores as before
+q -d "$db" -c "SELECT * FROM ae_train('up_pima', 'pima', epochs => 2)" >/dev/null || fail "cannot retrain after the update"
+[ "$(q -d "$db" -c "SELECT string_agg(version || ':' || current, ',' ORDER BY version) FROM ae_model_versions WHERE name = 'up_pima'")" = "1:false,2:true" ] \
+    || fail "retraining a 0.1.0 model did not keep it as version 1"
+[ "$(q -d "$db" -c "SELECT ae_rollback('up_pima')")" = 1 ] || fail "cannot roll back to the 0.1.0 model"
+rolled=$(PGOPTIONS="-c extra_float_digits=3" q -d "$db" -c "SELECT 'up_pima', id, ae_score('up_pima', p) FROM pima p ORDER BY 2")
+[ "$rolled" = "$(echo "$scores" | grep '^up_pima|')" ] || fail "the 0.1.0 model scores differently after a retrain and a rollback"
 [ -n "$(q -d "$db" -c "SELECT ae_score(p) FROM pima p WHERE id = 1")" ] || fail "the row form fails after the update"
-ok "training and the row form work after the update"
+ok "training, the row form, versions and rollback work after the update"
 dropdb "$db"
