@@ -42,8 +42,7 @@ ae_embed(PG_FUNCTION_ARGS)
 	const ae_real *z;
 	Datum	   *elems = palloc(sizeof(Datum) * model->opt.latent);
 
-	ae_model_inputs(model, site->t, site->m, site->work->x, 1);
-	z = ae_model_encode(model, site->work, site->work->x, 1);
+	z = ae_site_embed(model, site);
 	for (int i = 0; i < model->opt.latent; i++)
 		elems[i] = Float4GetDatum((float4) z[i]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, model->opt.latent, FLOAT4OID,
