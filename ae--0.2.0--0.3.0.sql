@@ -113,3 +113,51 @@ CREATE FUNCTION ae_prune_all(keep int) RETURNS bigint
 
 COMMENT ON FUNCTION ae_prune(text, int) IS 'delete the earlier versions of an ae model but for the newest keep; returns how many were deleted';
 COMMENT ON FUNCTION ae_prune_all(int) IS 'delete the earlier versions of every ae model of the current role but for the newest keep of each; returns how many were deleted';
+-- Pictures from SQL: ae_plot draws the latent space of the rows fed to it,
+-- coloured by a label; ae_plot_loss a model's training curve.  Both return
+-- an SVG document as text (psql: \o map.svg).  ae_plot keeps a reservoir
+-- sample of at most 10,000 rows and has no combine function: it runs in the
+-- leader, above a parallel scan when the planner chooses one.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ae_plot_transfn(internal, anyelement, text) RETURNS internal
+    AS 'MODULE_PATHNAME', 'ae_plot_transfn' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION ae_plot_transfn(internal, text, anyelement, text) RETURNS internal
+    AS 'MODULE_PATHNAME', 'ae_plot_transfn' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION ae_plot_transfn(internal, bytea, anyelement, text) RETURNS internal
+    AS 'MODULE_PATHNAME', 'ae_plot_transfn' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION ae_plot_finalfn(internal) RETURNS text
+    AS 'MODULE_PATHNAME', 'ae_plot_finalfn' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE AGGREGATE ae_plot(r anyelement, label text) (
+    SFUNC = ae_plot_transfn,
+    STYPE = internal,
+    FINALFUNC = ae_plot_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE ae_plot(model text, r anyelement, label text) (
+    SFUNC = ae_plot_transfn,
+    STYPE = internal,
+    FINALFUNC = ae_plot_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE ae_plot(model bytea, r anyelement, label text) (
+    SFUNC = ae_plot_transfn,
+    STYPE = internal,
+    FINALFUNC = ae_plot_finalfn,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE FUNCTION ae_plot_loss(model text) RETURNS text
+    AS 'MODULE_PATHNAME', 'ae_plot_loss' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ae_plot_loss(model bytea) RETURNS text
+    AS 'MODULE_PATHNAME', 'ae_plot_loss' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON AGGREGATE ae_plot(anyelement, text) IS 'SVG map of the latent codes of the rows (newest model on their table), coloured by label';
+COMMENT ON AGGREGATE ae_plot(text, anyelement, text) IS 'SVG map of the latent codes of the rows under the named model, coloured by label';
+COMMENT ON AGGREGATE ae_plot(bytea, anyelement, text) IS 'SVG map of the latent codes of the rows under the model bytes, coloured by label';
+COMMENT ON FUNCTION ae_plot_loss(text) IS 'SVG of the named model''s train and validation loss per epoch';
+COMMENT ON FUNCTION ae_plot_loss(bytea) IS 'SVG of the model''s train and validation loss per epoch';

@@ -3,7 +3,8 @@
 # the PostgreSQL 15 server and headers, pg_virtualenv, OpenBLAS (headers and
 # the serial library), a C toolchain; with the argument "test" also clang
 # with its sanitizer and libFuzzer runtimes (make test runs the unit tests
-# under ASan/UBSan and fuzzes the readers for a bounded time).  Needs root or sudo only when
+# under ASan/UBSan and fuzzes the readers for a bounded time) and
+# rsvg-convert (test/tap/plot.sh renders the SVG pictures to PNG).  Needs root or sudo only when
 # something is missing.
 set -euo pipefail
 
@@ -19,6 +20,7 @@ command -v pg_virtualenv >/dev/null || need+=(postgresql-common)
 if [ "${1:-}" = test ]; then
     command -v clang >/dev/null || need+=(clang)
     compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a" >/dev/null || need+=(libclang-rt-14-dev)
+    command -v rsvg-convert >/dev/null || need+=(librsvg2-bin)
 fi
 
 bash "$(dirname "$0")/apt-install.sh" ${need[@]+"${need[@]}"}

@@ -45,8 +45,7 @@ ae_embed(PG_FUNCTION_ARGS)
 	float4	   *data;
 	const ae_real *z;
 
-	ae_model_inputs(model, site->t, site->m, site->work->x, 1);
-	z = ae_model_encode(model, site->work, site->work->x, 1);
+	z = ae_site_embed(model, site);
 	/* a one-dimensional real[] without NULLs, written in place (construct_array goes through Datums) */
 	SET_VARSIZE(a, size);
 	a->ndim = 1;

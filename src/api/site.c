@@ -35,15 +35,18 @@ site_unpin(void *arg)
 	site->current = NULL;
 }
 
-/* The call site's state, created on the first call. */
+/*
+ * The call site's state, created on the first call: the model argument is
+ * argument first (the row itself in the row form), the row argument row.
+ */
 static AeSite *
-get_site(FunctionCallInfo fcinfo)
+get_site(FunctionCallInfo fcinfo, int first, int row)
 {
 	AeSite	   *site = fcinfo->flinfo->fn_extra;
 
 	if (site == NULL)
 	{
-		Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, PG_NARGS() - 1);
+		Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, row);
 
 		/* a row is read as a HeapTupleHeader: make sure it is one */
 		if (!OidIsValid(rowtype) || !type_is_rowtype(rowtype))
@@ -53,13 +56,15 @@ get_site(FunctionCallInfo fcinfo)
 							OidIsValid(rowtype) ? format_type_be(rowtype) : "an unknown type"),
 					 errhint("Pass the table alias, as in ae_score(t) FROM my_table t; when a column has the alias's name, write t.* instead.")));
 		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AeSite));
-		if (PG_NARGS() == 1)
+		site->model_argno = first;
+		site->row_argno = row;
+		if (row == first)
 			site->form = FORM_ROW;
 		else
-			site->form = getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0)) == BYTEAOID
+			site->form = getBaseType(get_fn_expr_argtype(fcinfo->flinfo, first)) == BYTEAOID
 				? FORM_BYTEA : FORM_NAME;
 		site->model_arg_stable = site->form != FORM_ROW &&
-			get_fn_expr_arg_stable(fcinfo->flinfo, 0);
+			get_fn_expr_arg_stable(fcinfo->flinfo, first);
 		site->unpin.func = site_unpin;
 		site->unpin.arg = site;
 		MemoryContextRegisterResetCallback(fcinfo->flinfo->fn_mcxt, &site->unpin);
@@ -137,7 +142,7 @@ site_resolve(FunctionCallInfo fcinfo, AeSite *site, Oid row_typid)
 	{
 		case FORM_BYTEA:
 			{
-				Datum		arg = PG_GETARG_DATUM(0);
+				Datum		arg = PG_GETARG_DATUM(site->model_argno);
 
 				if (site->entry == NULL ||
 					(!site->model_arg_stable && !same_model_datum(site, arg)))
@@ -153,7 +158,7 @@ site_resolve(FunctionCallInfo fcinfo, AeSite *site, Oid row_typid)
 			}
 		case FORM_NAME:
 			{
-				text	   *arg = PG_GETARG_TEXT_PP(0);
+				text	   *arg = PG_GETARG_TEXT_PP(site->model_argno);
 
 				if (site->entry == NULL || registry_moved(site) ||
 					(!site->model_arg_stable &&
@@ -233,14 +238,26 @@ site_slot(FunctionCallInfo fcinfo, AeSite *site, Oid typid, int32 typmod)
 	return victim;
 }
 
-/* Resolve, map and encode; see site.h. */
-AeModel *
-ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site_out, int *observed)
+/* Resolve the model of this call without encoding the row; see site.h. */
+AeCacheEntry *
+ae_site_resolve_at(FunctionCallInfo fcinfo, int first, int row, AeSite **site_out)
 {
-	AeSite	   *site = get_site(fcinfo);
-	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(site->form == FORM_ROW ? 0 : 1);
-	Oid			typid = HeapTupleHeaderGetTypeId(row);
-	int32		typmod = HeapTupleHeaderGetTypMod(row);
+	AeSite	   *site = get_site(fcinfo, first, row);
+	HeapTupleHeader tuple = PG_GETARG_HEAPTUPLEHEADER(site->row_argno);
+
+	site_resolve(fcinfo, site, HeapTupleHeaderGetTypeId(tuple));
+	*site_out = site;
+	return site->entry;
+}
+
+/* Resolve, map and encode, with the model and row arguments where the caller says; see site.h. */
+AeModel *
+ae_site_prepare_at(FunctionCallInfo fcinfo, int first, int row, AeSite **site_out, int *observed)
+{
+	AeSite	   *site = get_site(fcinfo, first, row);
+	HeapTupleHeader tuple = PG_GETARG_HEAPTUPLEHEADER(site->row_argno);
+	Oid			typid = HeapTupleHeaderGetTypeId(tuple);
+	int32		typmod = HeapTupleHeaderGetTypMod(tuple);
 	SiteSlot   *slot;
 
 	site_resolve(fcinfo, site, typid);
@@ -255,9 +272,17 @@ ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site_out, int *observed)
 		site->out = slot->out;
 	}
 	slot->last_use = ++site->clock;
-	*observed = ae_rowmap_encode(&slot->map, site->entry->model, row, slot->t, slot->m);
+	*observed = ae_rowmap_encode(&slot->map, site->entry->model, tuple, slot->t, slot->m);
 	*site_out = site;
 	return site->entry->model;
+}
+
+/* Resolve, map and encode; see site.h. */
+AeModel *
+ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site_out, int *observed)
+{
+	/* (row) or (model, row): the row is the last argument */
+	return ae_site_prepare_at(fcinfo, 0, PG_NARGS() - 1, site_out, observed);
 }
 
 /* Forward the row's values with observation mask m. */
@@ -266,6 +291,14 @@ ae_site_forward(AeModel *model, AeSite *site, const uint8 *m)
 {
 	ae_model_inputs(model, site->t, m, site->work->x, 1);
 	return ae_model_forward(model, site->work, site->work->x, 1);
+}
+
+/* The row's latent code. */
+const ae_real *
+ae_site_embed(AeModel *model, AeSite *site)
+{
+	ae_model_inputs(model, site->t, site->m, site->work->x, 1);
+	return ae_model_encode(model, site->work, site->work->x, 1);
 }
 
 /* What the model shows for the row. */

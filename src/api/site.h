@@ -46,6 +46,8 @@ typedef struct SiteSlot
 typedef struct AeSite
 {
 	ModelForm	form;
+	int			model_argno;	/* the argument holding the model (the row, FORM_ROW) */
+	int			row_argno;		/* the argument holding the row */
 	bool		model_arg_stable;	/* the model argument cannot change within the query */
 	SiteSlot	slots[SITE_SLOTS];
 	uint64		clock;
@@ -73,6 +75,25 @@ typedef struct AeSite
  * *observed gets the number of observed modelled columns.
  */
 AeModel    *ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site, int *observed);
+
+/*
+ * The same for a function whose model and row are not its only arguments
+ * (an aggregate's transition function: its state comes first, a label may
+ * follow the row): the model is argument first — the row itself in the
+ * row form, where first equals row — and the row argument row.
+ */
+AeModel    *ae_site_prepare_at(FunctionCallInfo fcinfo, int first, int row, AeSite **site,
+							   int *observed);
+
+/*
+ * Only resolve the model the arguments mean (pinned by the site while it
+ * is in use), neither mapping nor encoding the row: for a row the caller
+ * will not look at, to make sure it belongs to the same model.
+ */
+AeCacheEntry *ae_site_resolve_at(FunctionCallInfo fcinfo, int first, int row, AeSite **site);
+
+/* The row's latent code (latent) from its encoded values: what ae_embed returns. */
+const ae_real *ae_site_embed(AeModel *model, AeSite *site);
 
 /* Forward the row's encoded values with observation mask m: (ncols); returns the outputs (n_out). */
 const ae_real *ae_site_forward(AeModel *model, AeSite *site, const uint8 *m);

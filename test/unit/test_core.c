@@ -11,7 +11,8 @@
  * ae (a sparse code; a flatter encoder, its Jacobian taken here by
  * differences), a vae's three scores and a cvae's decoder under different
  * conditions; long products cut into blocks of rows (the same results, a
- * tick between blocks, a longjmp out of one), and training that diverges.
+ * tick between blocks, a longjmp out of one), training that diverges, and
+ * the principal axes of points.
  */
 #include "core/adam.h"
 #include "core/attn.h"
@@ -19,6 +20,7 @@
 #include "core/dense.h"
 #include "core/lstm.h"
 #include "core/model.h"
+#include "core/pca.h"
 #include "core/rng.h"
 #include "unit.h"
 
@@ -1612,6 +1614,86 @@ test_train_invalid(void)
 	unit_region_free(&reg);
 }
 
+/*
+ * The principal axes of points spread along two known orthonormal
+ * directions in 6 dimensions (standard deviations 3 and 1, noise 0.05):
+ * found to three decimals with their variances, signs by the convention;
+ * points all equal or on one line give finite axes and zero variances.
+ */
+static void
+test_pca(void)
+{
+	enum
+	{
+		N = 2000, D = 6
+	};
+	static float x[N * D];
+	double		work[N * 2 + D * 4];
+	double		mean[D],
+				axes[2 * D],
+				var[2],
+				total;
+	/* u1 has its largest component negative: the axis must come back flipped */
+	const double u1[D] = {0.1, -0.7, 0.5, -0.5, 0, 0};
+	const double u2[D] = {0, 0, 0, 0, 0.6, 0.8};
+	double		dot1 = 0,
+				dot2 = 0;
+	int			steps;
+
+	CHECK(ae_pca2_work_size(N, D) == N * 2 + D * 4, "work size");
+	for (int i = 0; i < N; i++)
+	{
+		double		a = 3 * ae_rng_normal(&rng),
+					b = ae_rng_normal(&rng);
+
+		for (int j = 0; j < D; j++)
+			x[i * D + j] = (float) (10 + a * u1[j] + b * u2[j] + 0.05 * ae_rng_normal(&rng));
+	}
+	steps = ae_pca2(x, N, D, mean, axes, var, &total, work, NULL, NULL);
+	for (int j = 0; j < D; j++)
+	{
+		dot1 += axes[j] * u1[j];
+		dot2 += axes[D + j] * u2[j];
+	}
+	CHECK(steps < 300, "converged in %d steps", steps);
+	CHECK(fabs(fabs(dot1) - 1) < 1e-3 && fabs(fabs(dot2) - 1) < 1e-3,
+		  "axes along u1 and u2: %g %g", dot1, dot2);
+	CHECK(dot1 < 0 && axes[1] > 0.69, "axis 1 flipped to its largest component: %g", axes[1]);
+	CHECK(dot2 > 0, "axis 2 points the way of its largest component: %g", dot2);
+	CHECK(fabs(var[0] / 9 - 1) < 0.1 && fabs(var[1] - 1) < 0.1 && var[0] + var[1] <= total + 1e-9
+		  && total < var[0] + var[1] + 4 * 0.0025 * D, "variances %g %g of %g", var[0], var[1], total);
+	CHECK(fabs(mean[4] - 10) < 0.1, "mean %g", mean[4]);
+
+	/* the same points give the same axes bit for bit */
+	{
+		double		again[2 * D],
+					v2[2],
+					t2;
+
+		ae_pca2(x, N, D, mean, again, v2, &t2, work, NULL, NULL);
+		CHECK(memcmp(again, axes, sizeof(again)) == 0, "deterministic");
+	}
+
+	/* degenerate: all equal, then all on one line */
+	for (int i = 0; i < N * D; i++)
+		x[i] = 1;
+	ae_pca2(x, N, D, mean, axes, var, &total, work, NULL, NULL);
+	CHECK(var[0] == 0 && var[1] == 0 && total == 0 && isfinite(axes[0]) && isfinite(axes[D]),
+		  "equal points: zero variance, finite axes");
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < D; j++)
+			x[i * D + j] = (float) (i % 7) * (j == 2 ? 1 : 0);
+	ae_pca2(x, N, D, mean, axes, var, &total, work, NULL, NULL);
+	CHECK(fabs(axes[2] - 1) < 1e-9 && var[1] < 1e-9 * var[0], "a line: one axis along it");
+	{
+		double		dot = 0;
+
+		for (int j = 0; j < D; j++)
+			dot += axes[j] * axes[D + j];
+		CHECK(fabs(dot) < 1e-9 && isfinite(axes[D]), "a line: the second axis orthogonal");
+	}
+}
+
 /* Status messages exist for every code. */
 static void
 test_status(void)
@@ -3007,6 +3089,7 @@ static const UnitTest tests[] = {
 	{"a tick that longjmps out of a product", test_tick_longjmp},
 	{"training never returns a broken model", test_train_diverged},
 	{"status messages and names", test_status},
+	{"principal axes", test_pca},
 };
 
 /* Run every core test. */
