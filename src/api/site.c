@@ -35,9 +35,12 @@ site_unpin(void *arg)
 	site->current = NULL;
 }
 
-/* The call site's state, created on the first call. */
+/*
+ * The call site's state, created on the first call; with_row: the function
+ * takes a row as its last argument.
+ */
 static AeSite *
-get_site(FunctionCallInfo fcinfo)
+get_site(FunctionCallInfo fcinfo, bool with_row)
 {
 	AeSite	   *site = fcinfo->flinfo->fn_extra;
 
@@ -46,7 +49,7 @@ get_site(FunctionCallInfo fcinfo)
 		Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, PG_NARGS() - 1);
 
 		/* a row is read as a HeapTupleHeader: make sure it is one */
-		if (!OidIsValid(rowtype) || !type_is_rowtype(rowtype))
+		if (with_row && (!OidIsValid(rowtype) || !type_is_rowtype(rowtype)))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("%s expects a row, not %s", get_func_name(fcinfo->flinfo->fn_oid),
@@ -237,7 +240,7 @@ site_slot(FunctionCallInfo fcinfo, AeSite *site, Oid typid, int32 typmod)
 AeModel *
 ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site_out, int *observed)
 {
-	AeSite	   *site = get_site(fcinfo);
+	AeSite	   *site = get_site(fcinfo, true);
 	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(site->form == FORM_ROW ? 0 : 1);
 	Oid			typid = HeapTupleHeaderGetTypeId(row);
 	int32		typmod = HeapTupleHeaderGetTypMod(row);
@@ -257,6 +260,17 @@ ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site_out, int *observed)
 	slot->last_use = ++site->clock;
 	*observed = ae_rowmap_encode(&slot->map, site->entry->model, row, slot->t, slot->m);
 	*site_out = site;
+	return site->entry->model;
+}
+
+/* Resolve the model argument of a function without a row; see site.h. */
+AeModel *
+ae_site_model(FunctionCallInfo fcinfo)
+{
+	AeSite	   *site = get_site(fcinfo, false);
+
+	Assert(site->form != FORM_ROW);
+	site_resolve(fcinfo, site, InvalidOid);
 	return site->entry->model;
 }
 

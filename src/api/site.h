@@ -74,6 +74,13 @@ typedef struct AeSite
  */
 AeModel    *ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site, int *observed);
 
+/*
+ * The model of a function that takes one, (model text, ...) or (model
+ * bytea, ...), and no row: resolved and cached at the call site as the row
+ * functions' is, pinned until the site is reset.
+ */
+AeModel    *ae_site_model(FunctionCallInfo fcinfo);
+
 /* Forward the row's encoded values with observation mask m: (ncols); returns the outputs (n_out). */
 const ae_real *ae_site_forward(AeModel *model, AeSite *site, const uint8 *m);
 
