@@ -24,7 +24,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -I$(BLAS_INC)
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 SHLIB_LINK = $(BLAS_LIBS) -lm
 
-REGRESS = train score parallel columns arrays lstm conv impute kinds recipe errors corrupt security writeback versions plot
+REGRESS = train score parallel columns arrays lstm conv impute kinds recipe errors corrupt security writeback versions plot thresholds
 REGRESS_OPTS = --inputdir=. --load-extension=ae
 
 PG_CONFIG ?= pg_config

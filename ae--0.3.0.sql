@@ -423,3 +423,34 @@ COMMENT ON AGGREGATE ae_plot(text, anyelement, text) IS 'SVG map of the latent c
 COMMENT ON AGGREGATE ae_plot(bytea, anyelement, text) IS 'SVG map of the latent codes of the rows under the model bytes, coloured by label';
 COMMENT ON FUNCTION ae_plot_loss(text) IS 'SVG of the named model''s train and validation loss per epoch';
 COMMENT ON FUNCTION ae_plot_loss(bytea) IS 'SVG of the model''s train and validation loss per epoch';
+-- Percentiles and thresholds: a score read against the training rows'
+-- scores, whose quantiles training records in the model (format 9; models
+-- of older formats score but have none, and these functions say so).
+-- ae_percentile runs per row like ae_score, in its three forms, with its
+-- volatility and cost.  ae_threshold reads the model alone: one lookup,
+-- the default cost; it refuses a NULL p (CALLED ON NULL INPUT) rather than
+-- return a NULL that would quietly empty a review queue.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ae_percentile(r anyelement) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ae_percentile' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 100;
+CREATE FUNCTION ae_percentile(model text, r anyelement) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ae_percentile' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 100;
+CREATE FUNCTION ae_percentile(model bytea, r anyelement) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ae_percentile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+CREATE FUNCTION ae_threshold(model text, p float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ae_threshold' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION ae_threshold(model bytea, p float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ae_threshold' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ae_percentile(anyelement)
+    IS 'share of the training rows scoring at or below the row, by the newest model trained on its relation';
+COMMENT ON FUNCTION ae_percentile(text, anyelement)
+    IS 'share of the named model''s training rows scoring at or below the row';
+COMMENT ON FUNCTION ae_percentile(bytea, anyelement)
+    IS 'share of the model''s training rows scoring at or below the row';
+COMMENT ON FUNCTION ae_threshold(text, float8)
+    IS 'score at quantile p of the named model''s training rows: ae_score above it is ae_percentile above p';
+COMMENT ON FUNCTION ae_threshold(bytea, float8)
+    IS 'score at quantile p of the model''s training rows: ae_score above it is ae_percentile above p';

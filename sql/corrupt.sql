@@ -10,7 +10,7 @@ SELECT ae_info(''::bytea);
 -- one byte altered in the body, in the header's length, in the version
 SELECT ae_score(set_byte(:'good'::bytea, 200, get_byte(:'good'::bytea, 200) # 1), p) FROM pima p LIMIT 1;
 SELECT ae_info(set_byte(:'good'::bytea, 12, get_byte(:'good'::bytea, 12) # 4));
-SELECT ae_info(set_byte(:'good'::bytea, 8, 9));
+SELECT ae_info(set_byte(:'good'::bytea, 8, 10));
 -- foreign bytes
 SELECT ae_embed('\xdeadbeef'::bytea, p) FROM pima p LIMIT 1;
 SELECT ae_reconstruct(convert_to(repeat('not a model ', 20), 'UTF8'), p) FROM pima p LIMIT 1;
@@ -64,3 +64,20 @@ SELECT ae_info(reseal(set_byte(:'cats'::bytea, :label_at, 255)));
 SELECT ae_reconstruct(reseal(set_byte(:'cats'::bytea, :label_at, 255)), g) FROM penguins g LIMIT 1;
 -- the kind in the header is covered by the checksum
 SELECT ae_info(set_byte(:'good'::bytea, 10, 4));
+-- the score quantiles (format 9), just before the parameters: rows scored (4
+-- bytes), count (2), then 371 values (f64); each altered and resealed is refused
+SELECT length(:'good'::bytea) - 4 - 4 * (ae_info(:'good'::bytea)->>'parameters')::int
+       - 8 * 371 - 6 AS quant_at \gset
+SELECT get_byte(:'good'::bytea, :quant_at + 4) + 256 * get_byte(:'good'::bytea, :quant_at + 5) AS count,
+       (ae_info(:'good'::bytea)->'metrics'->'scores'->>'rows')::int =
+       get_byte(:'good'::bytea, :quant_at) + 256 * get_byte(:'good'::bytea, :quant_at + 1) AS rows_found;
+-- a count of 370
+SELECT ae_info(reseal(set_byte(:'good'::bytea, :quant_at + 4, 114)));
+-- more rows scored than trained on
+SELECT ae_info(reseal(set_byte(:'good'::bytea, :quant_at + 3, 1)));
+-- a NaN quantile (the 100th: its two high bytes 0x7FF8)
+SELECT ae_percentile(reseal(set_byte(set_byte(:'good'::bytea, :quant_at + 6 + 8 * 100 + 6, 248),
+                                     :quant_at + 6 + 8 * 100 + 7, 127)), p) FROM pima p LIMIT 1;
+-- the largest quantile made negative: below the one before
+SELECT ae_threshold(reseal(set_byte(:'good'::bytea, :quant_at + 6 + 8 * 370 + 7,
+                                    get_byte(:'good'::bytea, :quant_at + 6 + 8 * 370 + 7) | 128)), 0.5);

@@ -1,7 +1,9 @@
 /*
  * info.c — ae_info(model bytea): everything a model holds but its weights,
  * as jsonb: kind, columns with their encodings, options as used, and what
- * training measured.  ae_train stores its parts in ae_models.
+ * training measured (from format 9 a summary of the training rows' scores:
+ * how many, their range and their quantiles at 0.5, 0.9, 0.99 and 0.999).
+ * ae_train stores its parts in ae_models.
  */
 #include "postgres.h"
 
@@ -217,6 +219,22 @@ model_json(const AeModel *m, size_t nbytes, int version)
 	{
 		appendStringInfoString(&s, ",\"recon_mean\":");
 		append_number(&s, m->recon_mean);
+	}
+	if (m->score_quantiles)
+	{
+		static const char *const probs[] = {"0.5", "0.9", "0.99", "0.999"};
+
+		/* the training rows' scores: how many, their range and the usual thresholds */
+		appendStringInfo(&s, ",\"scores\":{\"rows\":%d,\"min\":", m->score_rows);
+		append_number(&s, m->score_quantiles[0]);
+		for (int i = 0; i < lengthof(probs); i++)
+		{
+			appendStringInfo(&s, ",\"%s\":", probs[i]);
+			append_number(&s, ae_model_threshold(m, strtod(probs[i], NULL)));
+		}
+		appendStringInfoString(&s, ",\"max\":");
+		append_number(&s, m->score_quantiles[AE_QUANTILES - 1]);
+		appendStringInfoChar(&s, '}');
 	}
 	appendStringInfoString(&s, "}}");
 	return s.data;

@@ -37,7 +37,8 @@ site_unpin(void *arg)
 
 /*
  * The call site's state, created on the first call: the model argument is
- * argument first (the row itself in the row form), the row argument row.
+ * argument first (the row itself in the row form), the row argument row
+ * (-1: a function of a model alone, such as ae_threshold).
  */
 static AeSite *
 get_site(FunctionCallInfo fcinfo, int first, int row)
@@ -46,10 +47,10 @@ get_site(FunctionCallInfo fcinfo, int first, int row)
 
 	if (site == NULL)
 	{
-		Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, row);
+		Oid			rowtype = row >= 0 ? get_fn_expr_argtype(fcinfo->flinfo, row) : InvalidOid;
 
 		/* a row is read as a HeapTupleHeader: make sure it is one */
-		if (!OidIsValid(rowtype) || !type_is_rowtype(rowtype))
+		if (row >= 0 && (!OidIsValid(rowtype) || !type_is_rowtype(rowtype)))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("%s expects a row, not %s", get_func_name(fcinfo->flinfo->fn_oid),
@@ -283,6 +284,17 @@ ae_site_prepare(FunctionCallInfo fcinfo, AeSite **site_out, int *observed)
 {
 	/* (row) or (model, row): the row is the last argument */
 	return ae_site_prepare_at(fcinfo, 0, PG_NARGS() - 1, site_out, observed);
+}
+
+/* Resolve the model argument of a function without a row; see site.h. */
+AeModel *
+ae_site_model(FunctionCallInfo fcinfo)
+{
+	AeSite	   *site = get_site(fcinfo, 0, -1);
+
+	Assert(site->form != FORM_ROW);
+	site_resolve(fcinfo, site, InvalidOid);
+	return site->entry->model;
 }
 
 /* Forward the row's values with observation mask m. */

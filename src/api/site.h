@@ -95,6 +95,13 @@ AeCacheEntry *ae_site_resolve_at(FunctionCallInfo fcinfo, int first, int row, Ae
 /* The row's latent code (latent) from its encoded values: what ae_embed returns. */
 const ae_real *ae_site_embed(AeModel *model, AeSite *site);
 
+/*
+ * The model of a function that takes one, (model text, ...) or (model
+ * bytea, ...), and no row: resolved and cached at the call site as the row
+ * functions' is, pinned until the site is reset.
+ */
+AeModel    *ae_site_model(FunctionCallInfo fcinfo);
+
 /* Forward the row's encoded values with observation mask m: (ncols); returns the outputs (n_out). */
 const ae_real *ae_site_forward(AeModel *model, AeSite *site, const uint8 *m);
 

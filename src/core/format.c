@@ -200,6 +200,12 @@ write_body(Writer *w, const AeModel *m)
 					: col->kind == AE_COL_NUMERIC ? 0 : 1.0f / (col->kind == AE_COL_BOOLEAN ? 2 : col->out_width));
 	}
 
+	/* version 9: the training rows' score quantiles; none (0, 0) for a model that has none */
+	put_uint(w, m->score_quantiles ? m->score_rows : 0, 4);
+	put_uint(w, m->score_quantiles ? AE_QUANTILES : 0, 2);
+	for (int i = 0; m->score_quantiles && i < AE_QUANTILES; i++)
+		put_f64(w, m->score_quantiles[i]);
+
 	put_uint(w, m->nparams, 4);
 	for (size_t i = 0; i < m->nparams; i++)
 		put_f32(w, (float) m->params[i]);
@@ -707,6 +713,47 @@ read_impute(Reader *r, AeModel *m, int version, const AeAlloc *a)
 	}
 }
 
+/*
+ * The training rows' score quantiles (version 9 on): the rows scored and
+ * the number of quantiles, AE_QUANTILES, or 0 and 0 for a model without
+ * them; each quantile finite and none below the one before, as the
+ * percentile's search and interpolation assume.  Older models have none.
+ */
+static void
+read_quantiles(Reader *r, AeModel *m, int version, const AeAlloc *a)
+{
+	int64_t		rows;
+	int			count;
+
+	if (r->err != AE_OK || version < 9)
+		return;
+	rows = (int64_t) get_uint(r, 4);
+	count = (int) get_uint(r, 2);
+	check(r, count == 0 ? rows == 0
+		  : count == AE_QUANTILES && rows >= 1 && rows <= m->metrics.rows_used &&
+		  (size_t) count * 8 <= r->len - r->pos);
+	if (r->err != AE_OK || count == 0)
+		return;
+	if ((m->score_quantiles = ae_alloc(a, sizeof(double) * count)) == NULL)
+	{
+		r->err = AE_ENOMEM;
+		return;
+	}
+	m->score_rows = (int) rows;
+	for (int i = 0; i < count; i++)
+	{
+		double		v = get_f64(r);
+
+		check(r, isfinite(v) && (i == 0 || v >= m->score_quantiles[i - 1]));
+		m->score_quantiles[i] = v;
+	}
+	if (r->err != AE_OK)
+	{
+		m->score_quantiles = NULL;
+		m->score_rows = 0;
+	}
+}
+
 static void
 read_params(Reader *r, AeModel *m, const AeAlloc *a)
 {
@@ -763,6 +810,7 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 	read_metrics(&r, &model->metrics, model->opt.epochs, a);
 	read_distance(&r, model, a);
 	read_impute(&r, model, version, a);
+	read_quantiles(&r, model, version, a);
 	read_params(&r, model, a);
 	return r.err;
 }

@@ -12,7 +12,10 @@
  *         column's array shape and place, metrics, the distance
  *         score's statistics (version 5 on, score distance only), the
  *         imputation calibration (version 6 on: per column its shrink, then
- *         its prior over its outputs, f32 each), parameters
+ *         its prior over its outputs, f32 each), from version 9 the
+ *         training rows' score quantiles (4 bytes of rows scored, 2 of
+ *         quantiles, AE_QUANTILES or 0 for none, then an f64 each),
+ *         parameters
  *
  * The options end, from version 3, with noise, sparsity, sparsity_target,
  * contractive, beta (f64 each), score (1 byte), from version 5 the latent
@@ -40,9 +43,11 @@
  * scores by reconstruction), 6 array columns and the imputation
  * calibration (a model of 1 to 5 has no arrays and imputes with the
  * network's prediction as it is), 7 the aae kind and its options, 8 the
- * transformer kind and its options; 1 to 7 are still read, 8 is written.
+ * transformer kind and its options, 9 the training rows' score quantiles
+ * (a model of 1 to 8 has none: it scores, but gives no percentiles); 1 to
+ * 8 are still read, 9 is written.
  */
-#define AE_FORMAT_VERSION 8
+#define AE_FORMAT_VERSION 9
 #define AE_HEADER_SIZE 20
 
 /* CRC32C (Castagnoli) of n bytes, continuing from crc (start with 0). */

@@ -349,6 +349,14 @@ typedef struct AeModel
 	ae_real    *impute_prior;	/* (n_out) what it is blended with: a numeric column's mean
 								 * (network units), a boolean's share of true, a categorical
 								 * column's class shares */
+
+	/*
+	 * the training rows' scores (ae_model_fit_quantiles): their quantiles at
+	 * ae_quantile_prob(i) for i in [0, AE_QUANTILES), non-decreasing; NULL in
+	 * models of format 8 and older
+	 */
+	int			score_rows;		/* rows scored; 0 without quantiles */
+	double	   *score_quantiles;	/* (AE_QUANTILES) */
 } AeModel;
 
 /* Rows of values t: (n, ncols) and masks m: (n, ncols) to train or validate on. */
@@ -649,6 +657,52 @@ AeStatus	ae_model_fit_impute(AeModel *model, AeWork *w, const AeDataset *train,
 								const AeDataset *val, const AeAlloc *a);
 
 /*
+ * The distribution of the training rows' scores, so that a score can be
+ * read as a percentile (quantile.c).  It is kept as its quantiles at a
+ * fixed grid of AE_QUANTILES probabilities: steps of 0.01 from 0 to 0.9,
+ * then each decade of the tail in 90 steps (0.001 to 0.99, 0.0001 to
+ * 0.999, 0.00001 to 1), so a review queue of the top 10%, 1%, 0.1% or
+ * 0.01% lies on the grid or between two points 1% of its size apart.
+ * The quantile at p is the one of percentile_cont: with the n scores
+ * sorted, x[h] interpolated linearly at h = p (n - 1).
+ */
+#define AE_QUANTILES 371
+
+/* The grid's i-th probability, i in [0, AE_QUANTILES): 0 at 0, 1 at the last. */
+double		ae_quantile_prob(int i);
+
+/*
+ * Score every row of the data sets given that has an observed cell, as
+ * ae_model_score scores it at query time (the dense layers packed for one
+ * row, a work of one row), and record the quantiles of those scores in
+ * score_quantiles and their number in score_rows (no quantiles when no
+ * row has a cell).  A kind that predicts hidden cells, whose score costs a
+ * pass per column, scores the first AE_QUANTILE_HELDOUT_ROWS rows with a
+ * cell alone (a random sample: training's rows come shuffled): the share
+ * of them above a percentile p is then 1 - p within 0.1% at p = 0.99.
+ * Allocates from a; ticks per row; AE_EDIVERGED when a score is not finite.
+ */
+#define AE_QUANTILE_HELDOUT_ROWS 10000
+AeStatus	ae_model_fit_quantiles(AeModel *model, const AeDataset *const *sets, int nsets,
+								   const AeTicker *ticker, const AeAlloc *a);
+
+/*
+ * The percentile of a score in a model with quantiles: the grid's
+ * probability interpolated linearly between the two quantiles around it
+ * (of the last quantile at or below it, when quantiles are equal), 0 below
+ * the smallest and 1 at or above the largest; non-decreasing in the
+ * score, and NaN for NaN.
+ */
+double		ae_model_percentile(const AeModel *model, double score);
+
+/*
+ * The score at probability p in [0, 1] of a model with quantiles,
+ * interpolated linearly between the grid's points: the inverse of
+ * ae_model_percentile, exactly so at the grid's points.
+ */
+double		ae_model_threshold(const AeModel *model, double p);
+
+/*
  * The outputs out: (n_out) of a forward pass, calibrated for imputation
  * into dst: (n_out): each column's prediction blended with its prior by
  * its shrink (numeric values directly, probabilities of booleans and
@@ -689,7 +743,8 @@ void		ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
  * run opt.epochs epochs of shuffled mini-batches with Adam, keep the weights
  * of the epoch with the best validation loss (the last when val is empty),
  * and fill metrics (but for rows_seen, seconds, which the caller knows);
- * with score distance, then measure its statistics on train and val rows.
+ * with score distance, then measure its statistics on train and val rows;
+ * last, record the quantiles of the train and val rows' scores.
  * tick(tick_arg), when not NULL, is called before each mini-batch and each
  * validation batch, and between the blocks of every long matrix product
  * (see AeTicker); it may longjmp, the allocator being a region.  A batch

@@ -241,11 +241,13 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 	model->metrics.rows_used = model->metrics.n_train + model->metrics.n_val;
 	if ((st = ae_model_fit_impute(model, &w, train, has_val ? val : NULL, a)) != AE_OK)
 		return st;
-	if (o->score == AE_SCORE_DISTANCE)
 	{
 		const AeDataset *sets[2] = {train, val};
 
-		return ae_model_fit_distance(model, &w, sets, has_val ? 2 : 1, a);
+		if (o->score == AE_SCORE_DISTANCE &&
+			(st = ae_model_fit_distance(model, &w, sets, has_val ? 2 : 1, a)) != AE_OK)
+			return st;
+		/* last: the scores read every statistic above */
+		return ae_model_fit_quantiles(model, sets, has_val ? 2 : 1, &w.ticker, a);
 	}
-	return AE_OK;
 }

@@ -18,6 +18,7 @@
 #include "core/model.h"
 #include "../unit/unit.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,8 @@ fail(const char *msg, size_t a, size_t b)
 /*
  * Run two rows (one fully observed, one fully missing) through the model:
  * inputs, forward, loss with per-row losses, penalty, backward, and a
- * row's score and per-column losses.
+ * row's score, its percentile when the model has quantiles, and
+ * per-column losses.
  */
 static void
 exercise(const AeModel *model, UnitRegion *reg)
@@ -61,7 +63,20 @@ exercise(const AeModel *model, UnitRegion *reg)
 	ae_model_loss(model, out, t, m, 2, w.dout, row_loss);
 	ae_model_penalty(model, &w, w.x, 2, row_penalty);
 	ae_model_backward(model, &w, w.x, w.dout, 2, grads);
-	ae_model_score(model, &w, t, m);
+	/* the score's percentile, and thresholds over the whole range */
+	if (model->score_quantiles)
+	{
+		double		s = ae_model_score(model, &w, t, m);
+		double		p = ae_model_percentile(model, s);
+
+		if (!(p >= 0 && p <= 1) && !isnan(s))
+			fail("percentile outside [0, 1]", 0, 0);
+		for (int k = 0; k <= 10; k++)
+			if (ae_model_percentile(model, ae_model_threshold(model, k / 10.0)) < k / 10.0)
+				fail("a threshold's percentile below its probability", (size_t) k, 0);
+	}
+	else
+		ae_model_score(model, &w, t, m);
 	ae_model_column_losses(model, ae_model_forward(model, &w, w.x, 1), t, m, col_loss);
 }
 

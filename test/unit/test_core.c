@@ -1450,11 +1450,12 @@ test_train_numeric(void)
 	/*
 	 * 512 training rows in batches of 32 and 128 validation rows in batches
 	 * of 32: 16 + 4 ticks an epoch, then 4 for each column of the imputation
-	 * calibration; the products are too small to pause in
+	 * calibration, then one for each row the score quantiles score; the
+	 * products are too small to pause in
 	 */
-	CHECK(ticks == NUM_EPOCHS * (16 + 4) + NUM_COLS * 4,
+	CHECK(ticks == NUM_EPOCHS * (16 + 4) + NUM_COLS * 4 + NUM_ROWS,
 		  "one tick per mini-batch and validation batch: %d, expected %d",
-		  ticks, NUM_EPOCHS * (16 + 4) + NUM_COLS * 4);
+		  ticks, NUM_EPOCHS * (16 + 4) + NUM_COLS * 4 + NUM_ROWS);
 
 	/* the same seed and data give bit-identical parameters */
 	st = train_numeric(&model2, cols2, t, m, 1, &reg, &ticks2);
@@ -1471,6 +1472,137 @@ done:
 	unit_region_free(&reg);
 	free(t);
 	free(m);
+}
+
+/* qsort's order of doubles. */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The score quantiles training records: the grid's probabilities; the
+ * quantiles of every training and validation row's score, scored as the
+ * query-time path scores (one row, packed layers: the extremes match
+ * bit for bit), each percentile_cont's value; percentiles in [0, 1],
+ * non-decreasing along the sorted scores, the grid's points read back
+ * exactly both ways; the rows above the 0.99 and 0.9 percentiles are
+ * (n - 1) times 1% and 10% of them, within one row; and a distribution of
+ * one repeated score.
+ */
+static void
+test_quantiles(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * NUM_ROWS * NUM_COLS);
+	uint8_t    *m = malloc(NUM_ROWS * NUM_COLS);
+	double	   *x = malloc(sizeof(double) * NUM_ROWS);
+	AeColumn	cols[NUM_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+	AeWork		w;
+	AeStatus	st;
+	int			ticks = 0,
+				increasing = 1,
+				exact = 1,
+				inverse = 1,
+				monotone = 1,
+				in_range = 1,
+				above99 = 0,
+				above90 = 0;
+	double		worst = 0;
+	const double *q;
+
+	for (int i = 1; i < AE_QUANTILES; i++)
+		increasing &= ae_quantile_prob(i) > ae_quantile_prob(i - 1);
+	CHECK(increasing && ae_quantile_prob(0) == 0 && ae_quantile_prob(AE_QUANTILES - 1) == 1 &&
+		  ae_quantile_prob(90) == 0.9 && ae_quantile_prob(180) == 0.99 &&
+		  ae_quantile_prob(270) == 0.999 && ae_quantile_prob(360) == 0.9999,
+		  "grid: 0 to 1, increasing, through 0.9, 0.99, 0.999 and 0.9999");
+
+	unit_region_init(&reg);
+	make_numeric(t, m, NUM_ROWS);
+	st = train_numeric(&model, cols, t, m, 1, &reg, &ticks);
+	if (!CHECK(st == AE_OK && model.score_quantiles != NULL && model.score_rows == NUM_ROWS,
+			   "training records the quantiles of its %d rows' scores (%s, %d rows)", NUM_ROWS,
+			   ae_status_message(st), model.score_rows))
+		goto done;
+	q = model.score_quantiles;
+
+	/* the query-time path: packed layers, a work of one row */
+	CHECK(model.packed == NULL, "training leaves the model unpacked");
+	if (!CHECK(ae_model_pack(&model, &reg.alloc) == AE_OK &&
+			   ae_work_init(&w, &model, 1, &reg.alloc) == AE_OK, "packed for one row"))
+		goto done;
+	for (int i = 0; i < NUM_ROWS; i++)
+		x[i] = ae_model_score(&model, &w, t + (size_t) i * NUM_COLS, m + (size_t) i * NUM_COLS);
+	qsort(x, NUM_ROWS, sizeof(double), cmp_double);
+	CHECK(q[0] == x[0] && q[AE_QUANTILES - 1] == x[NUM_ROWS - 1],
+		  "smallest and largest quantiles are the smallest and largest scores exactly");
+	for (int i = 0; i < AE_QUANTILES; i++)
+	{
+		double		h = ae_quantile_prob(i) * (NUM_ROWS - 1);
+		int			lo = (int) floor(h);
+		double		v = lo + 1 < NUM_ROWS ? x[lo] + (h - lo) * (x[lo + 1] - x[lo]) : x[lo];
+
+		worst = fmax(worst, fabs(q[i] - v) / fmax(fabs(v), 1e-30));
+		monotone &= i == 0 || q[i] >= q[i - 1];
+		/* on the grid, where the quantiles are apart, each function inverts the other */
+		if ((i == 0 || q[i] > q[i - 1]) && (i + 1 == AE_QUANTILES || q[i + 1] > q[i]))
+		{
+			exact &= ae_model_percentile(&model, q[i]) == ae_quantile_prob(i) || i == 0;
+			exact &= ae_model_threshold(&model, ae_quantile_prob(i)) == q[i];
+		}
+	}
+	CHECK(worst < 1e-12, "each quantile is percentile_cont's (relative difference %.2g)", worst);
+	CHECK(monotone, "quantiles non-decreasing");
+	CHECK(exact, "percentile and threshold exact inverses at the grid's points");
+
+	for (int i = 0; i < NUM_ROWS; i++)
+	{
+		double		p = ae_model_percentile(&model, x[i]);
+
+		in_range &= p >= 0 && p <= 1;
+		monotone &= i == 0 || p >= ae_model_percentile(&model, x[i - 1]);
+		above99 += p > 0.99;
+		above90 += p > 0.9;
+	}
+	for (int k = 1; k < 1000; k++)
+	{
+		double		p = k / 1000.0 + 0.0003;
+		double		s = ae_model_threshold(&model, p);
+
+		inverse &= fabs(ae_model_percentile(&model, s) - p) < 1e-9;
+		monotone &= s >= ae_model_threshold(&model, p - 0.0001);
+	}
+	CHECK(in_range && monotone, "percentiles in [0, 1] and non-decreasing in the score");
+	CHECK(inverse, "percentile of threshold: the probability back, off the grid too");
+	CHECK(ae_model_percentile(&model, x[0] - 1) == 0 && ae_model_percentile(&model, x[0]) == 0 &&
+		  ae_model_percentile(&model, x[NUM_ROWS - 1]) == 1 &&
+		  ae_model_percentile(&model, x[NUM_ROWS - 1] * 2) == 1 && isnan(ae_model_percentile(&model, NAN)),
+		  "0 at and below the smallest, 1 at and above the largest, NaN for NaN");
+	CHECK(fabs(above99 - 0.01 * (NUM_ROWS - 1)) <= 1 && fabs(above90 - 0.1 * (NUM_ROWS - 1)) <= 1,
+		  "rows above 0.99 and 0.9: %d and %d of %d", above99, above90, NUM_ROWS);
+
+	/* every score alike: the one score is the top of the distribution */
+	{
+		double		same[AE_QUANTILES];
+
+		for (int i = 0; i < AE_QUANTILES; i++)
+			same[i] = 2.5;
+		model.score_quantiles = same;
+		CHECK(ae_model_percentile(&model, 2.5) == 1 && ae_model_percentile(&model, 2.4) == 0 &&
+			  ae_model_threshold(&model, 0.5) == 2.5 && ae_model_threshold(&model, 0) == 2.5,
+			  "one repeated score: percentile 1 at it, 0 below, threshold it");
+	}
+done:
+	unit_region_free(&reg);
+	free(t);
+	free(m);
+	free(x);
 }
 
 #define MIX_ROWS 640
@@ -2852,8 +2984,10 @@ test_train_wide_ticks(void)
 		CHECK(st == AE_OK, "wide model trains (%s)", ae_status_message(st));
 		CHECK(per_batch > 1, "%d x %d over %d rows pauses inside the batch: %d ticks a batch",
 			  WIDE_COLS, WIDE_HIDDEN, WIDE_ROWS, per_batch);
-		CHECK(ticks == WIDE_EPOCHS * per_batch, "wide training: %d ticks in %d batches, expected %d",
-			  ticks, WIDE_EPOCHS, WIDE_EPOCHS * per_batch);
+		/* and one for each row the score quantiles score */
+		CHECK(ticks == WIDE_EPOCHS * per_batch + WIDE_ROWS,
+			  "wide training: %d ticks in %d batches, expected %d",
+			  ticks, WIDE_EPOCHS, WIDE_EPOCHS * per_batch + WIDE_ROWS);
 		printf("   %d x %d x %d x %d over %d rows: %d ticks a batch\n", WIDE_COLS, WIDE_HIDDEN,
 			   model.opt.latent, WIDE_HIDDEN, WIDE_ROWS, per_batch);
 	}
@@ -3073,6 +3207,7 @@ static const UnitTest tests[] = {
 	{"model loss", test_model_loss},
 	{"encoder alone", test_encode},
 	{"training, numeric columns", test_train_numeric},
+	{"score quantiles", test_quantiles},
 	{"training, mixed columns", test_train_mixed},
 	{"imputation calibration", test_impute_calibration},
 	{"training, invalid arguments", test_train_invalid},

@@ -53,8 +53,8 @@ random_params(AeModel *m)
 /*
  * A model touching every field: numeric (log1p, indicator), boolean,
  * categorical with UTF-8, empty and long values, categorical with an empty
- * vocabulary, a 63-byte name, two hidden layers and seven epochs of metrics
- * with a NaN validation loss.
+ * vocabulary, a 63-byte name, two hidden layers, seven epochs of metrics
+ * with a NaN validation loss, and score quantiles.
  */
 static AeStatus
 build_mixed(AeModel *m, const AeAlloc *a)
@@ -149,6 +149,13 @@ build_mixed(AeModel *m, const AeAlloc *a)
 		m->metrics.val_loss[e] = 1.1f / (e + 1);
 	}
 	m->metrics.val_loss[6] = NAN;
+
+	/* score quantiles of 990 rows, the first ten tied */
+	m->score_rows = 990;
+	if ((m->score_quantiles = ae_alloc(a, sizeof(double) * AE_QUANTILES)) == NULL)
+		return AE_ENOMEM;
+	for (int i = 0; i < AE_QUANTILES; i++)
+		m->score_quantiles[i] = i < 10 ? 0.125 : 0.125 + (i - 9) * (i - 9) * 1e-3;
 	return AE_OK;
 }
 
@@ -356,6 +363,12 @@ compare_models(const char *what, const AeModel *a, const AeModel *b)
 	for (int e = 0; ok && e < ma->epochs_run; e++)
 		ok = same_f32(ma->train_loss[e], mb->train_loss[e]) && same_f32(ma->val_loss[e], mb->val_loss[e]);
 	CHECK(ok, "%s: per-epoch losses bit-exact", what);
+
+	ok = a->score_rows == b->score_rows &&
+		(a->score_quantiles == NULL) == (b->score_quantiles == NULL);
+	for (int i = 0; ok && a->score_quantiles && i < AE_QUANTILES; i++)
+		ok = same_f64(a->score_quantiles[i], b->score_quantiles[i]);
+	CHECK(ok, "%s: score quantiles bit-exact", what);
 
 	CHECK(a->nparams == b->nparams && b->params != NULL &&
 		  memcmp(a->params, b->params, sizeof(ae_real) * a->nparams) == 0,
@@ -817,6 +830,7 @@ typedef struct Fields
 				epochs_run,
 				best_epoch,
 				impute,			/* version 6: the imputation calibration */
+				quantiles,		/* version 9: rows scored, count, the score quantiles */
 				nparams,
 				params;
 } Fields;
@@ -927,6 +941,8 @@ find_fields(const uint8_t *buf, const AeModel *m, Fields *f)
 		p += 8 + 4 * (size_t) m->opt.latent * (m->opt.latent + 3) / 2;
 	f->impute = p;
 	p += version >= 6 ? 4 * ((size_t) m->ncols + m->n_out) : 0;
+	f->quantiles = p;
+	p += version >= 9 ? 4 + 2 + 8 * get_le(buf + p + 4, 2) : 0;
 	f->nparams = p;
 	f->params = p + 4;
 }
@@ -1238,22 +1254,25 @@ serialize_version(const AeModel *m, int version, size_t *len)
 	from = version >= 8 ? f.max_rows : version >= 7 ? f.depth : version >= 6 ? f.adversarial : version >= 5 ? f.shape
 		: version >= 3 ? f.latent_activation : version >= 2 ? f.noise : f.mask;
 	cut = f.max_rows - from;
-	/* and before version 6 there are no array shapes and no imputation calibration */
+	/*
+	 * before version 6 there are no array shapes and no imputation
+	 * calibration, before version 9 no score quantiles
+	 */
 	{
-		size_t		starts[3] = {from, f.shapes, f.impute};
-		size_t		ends[3] = {f.max_rows, version >= 6 ? f.shapes : f.rows_seen,
-		version >= 6 ? f.impute : f.nparams};
+		size_t		starts[4] = {from, f.shapes, f.impute, f.quantiles};
+		size_t		ends[4] = {f.max_rows, version >= 6 ? f.shapes : f.rows_seen,
+			version >= 6 ? f.impute : f.quantiles, version >= 9 ? f.quantiles : f.nparams};
 		size_t		pos = 0;
 
 		cut = 0;
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < 4; k++)
 			cut += ends[k] - starts[k];
 		*len = full_len - cut;
 		buf = malloc(*len);
-		for (int k = 0; k <= 3; k++)
+		for (int k = 0; k <= 4; k++)
 		{
 			size_t		lo = k == 0 ? 0 : ends[k - 1],
-						hi = k == 3 ? full_len : starts[k];
+						hi = k == 4 ? full_len : starts[k];
 
 			memcpy(buf + pos, full + lo, hi - lo);
 			pos += hi - lo;
@@ -1532,7 +1551,7 @@ test_old_versions(void)
 	for (int version = AE_FORMAT_VERSION - 1; version >= 1; version--)
 	{
 		/* bytes fewer than version 8 in the options, then (before 6) the shapes and calibration */
-		static const size_t shorter_options[8] = {0, 75, 67, 26, 26, 25, 24, 7};
+		static const size_t shorter_options[9] = {0, 75, 67, 26, 26, 25, 24, 7, 0};
 		AeModel		back;
 		size_t		len,
 					len_again;
@@ -1547,11 +1566,15 @@ test_old_versions(void)
 		m.opt.contractive = 0.01;
 		m.opt.beta = 0.75;
 		m.opt.score = AE_SCORE_RECONSTRUCTION;
+		/* no older version has score quantiles: rows and count 0 in the current one */
+		m.score_quantiles = NULL;
+		m.score_rows = 0;
 		buf = serialize_version(&m, version, &len);
 		buf5 = serialize(&m, &len5);
+		/* and before 9 the score quantiles: rows and count, 0 and 0 in this model */
 		CHECK(len == len5 - shorter_options[version] -
-			  (version < 6 ? m.ncols + 4 * ((size_t) m.ncols + m.n_out) : 0),
-			  "version %d: %zu bytes, version 8: %zu", version, len, len5);
+			  (version < 6 ? m.ncols + 4 * ((size_t) m.ncols + m.n_out) : 0) - 6,
+			  "version %d: %zu bytes, version %d: %zu", version, len, AE_FORMAT_VERSION, len5);
 		CHECK(ae_model_crc_ok(buf, len), "version %d: ae_model_crc_ok", version);
 		st = ae_model_read(buf, len, &back, &reg.alloc);
 		CHECK(st == AE_OK, "version %d bytes read (%s)", version, ae_status_message(st));
@@ -1585,7 +1608,7 @@ test_old_versions(void)
 			}
 
 			/* everything else as written; written again, it is version 8's bytes */
-			compare_models(version == 7 ? "version 7" : version == 6 ? "version 6" : version == 5 ? "version 5" : version == 4 ? "version 4"
+			compare_models(version == 8 ? "version 8" : version == 7 ? "version 7" : version == 6 ? "version 6" : version == 5 ? "version 5" : version == 4 ? "version 4"
 						   : version == 3 ? "version 3" : version == 2 ? "version 2" : "version 1",
 						   &m, &back);
 			again = serialize(&back, &len_again);
@@ -1906,8 +1929,7 @@ test_distance_stats(void)
 															   : ae_rng_normal(&rng));
 	}
 	buf = serialize(&m, &len);
-	stats = len - 4 - 4 * m.nparams - 4 * ((size_t) m.ncols + m.n_out) -
-		(8 + 4 * (size_t) L * (L + 3) / 2);
+	stats = fields_of(buf, &m).impute - (8 + 4 * (size_t) L * (L + 3) / 2);
 	CHECK(get_le_f64(buf + stats) == 0.75, "recon_mean found before the parameters");
 	CHECK(ae_model_read(buf, len, &back, &reg.alloc) == AE_OK && back.opt.score == AE_SCORE_DISTANCE,
 		  "a model scored by distance reads back");
@@ -2291,6 +2313,89 @@ done:
 	unit_region_free(&reg);
 }
 
+/*
+ * The score quantiles (version 9): found after the calibration, as rows,
+ * count and values; a model without them writes rows and count 0 and reads
+ * back without; version 8 bytes of a model read without them; each bad
+ * count, row number or value, with the CRC recomputed, is refused, while
+ * ties and a negative first quantile read.
+ */
+static void
+test_quantile_section(void)
+{
+	UnitRegion	reg;
+	AeModel		m,
+				back;
+	Fields		f;
+	size_t		len,
+				len8,
+				q;
+	uint8_t    *buf,
+			   *buf8;
+	AeStatus	st;
+
+	unit_region_init(&reg);
+	build_mixed(&m, &reg.alloc);
+	buf = serialize(&m, &len);
+	find_fields(buf, &m, &f);
+	q = f.quantiles + 6;
+	CHECK(get_le(buf + f.quantiles, 4) == 990 && get_le(buf + f.quantiles + 4, 2) == AE_QUANTILES &&
+		  get_le_f64(buf + q) == 0.125 && f.nparams == q + 8 * AE_QUANTILES,
+		  "quantiles after the calibration: rows, count, then the values");
+	st = ae_model_read(buf, len, &back, &reg.alloc);
+	CHECK(st == AE_OK && back.score_rows == 990 && back.score_quantiles != NULL &&
+		  memcmp(back.score_quantiles, m.score_quantiles, sizeof(double) * AE_QUANTILES) == 0,
+		  "quantiles read back bit for bit (%s)", ae_status_message(st));
+
+	buf8 = serialize_version(&m, 8, &len8);
+	st = ae_model_read(buf8, len8, &back, &reg.alloc);
+	CHECK(st == AE_OK && back.score_quantiles == NULL && back.score_rows == 0 &&
+		  len8 == len - 6 - 8 * AE_QUANTILES, "version 8 bytes read without quantiles (%s)",
+		  ae_status_message(st));
+	free(buf8);
+	{
+		const Crafted cases[] = {
+			{"count 1", f.quantiles + 4, 1, 2},
+			{"count one fewer", f.quantiles + 4, AE_QUANTILES - 1, 2},
+			{"count one more", f.quantiles + 4, AE_QUANTILES + 1, 2},
+			{"count 0xFFFF", f.quantiles + 4, 0xFFFF, 2},
+			{"count 0 with rows", f.quantiles + 4, 0, 2},
+			{"rows 0 with quantiles", f.quantiles, 0, 4},
+			{"rows over the rows used", f.quantiles, 1001, 4},
+			{"rows 0xFFFFFFFF", f.quantiles, 0xFFFFFFFF, 4},
+			{"a NaN quantile", q + 8 * 100, f64_bits(NAN), 8},
+			{"an infinite last quantile", q + 8 * (AE_QUANTILES - 1), f64_bits(INFINITY), 8},
+			{"a first quantile of -infinity", q, f64_bits(-INFINITY), 8},
+			{"a quantile below the one before", q + 8 * 200, f64_bits(0.1), 8},
+			{"the last below the one before", q + 8 * (AE_QUANTILES - 1), f64_bits(0.125), 8},
+			{"the first above the second", q, f64_bits(0.2), 8},
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		{
+			st = read_crafted(buf, len, cases[i].off, cases[i].value, cases[i].nbytes);
+			CHECK(st == AE_ECORRUPT || st == AE_ESHORT, "quantiles: %s refused (%s)",
+				  cases[i].what, ae_status_message(st));
+		}
+	}
+	CHECK(read_crafted(buf, len, q + 8 * 10, f64_bits(0.125), 8) == AE_OK &&
+		  read_crafted(buf, len, q, f64_bits(-1e300), 8) == AE_OK,
+		  "a longer tie and a negative first quantile read");
+	free(buf);
+
+	m.score_quantiles = NULL;
+	m.score_rows = 0;
+	buf = serialize(&m, &len);
+	find_fields(buf, &m, &f);
+	st = ae_model_read(buf, len, &back, &reg.alloc);
+	CHECK(get_le(buf + f.quantiles, 6) == 0 && f.nparams == f.quantiles + 6 && st == AE_OK &&
+		  back.score_quantiles == NULL, "no quantiles: rows and count 0, read back without");
+	CHECK(read_crafted(buf, len, f.quantiles, 5, 4) == AE_ECORRUPT,
+		  "no quantiles but rows refused");
+	free(buf);
+	unit_region_free(&reg);
+}
+
 static const UnitTest tests[] = {
 	{"crc32c test vectors", test_crc},
 	{"round trips", test_round_trip},
@@ -2309,6 +2414,7 @@ static const UnitTest tests[] = {
 	{"an lstm model", test_lstm_model},
 	{"an aae model", test_aae_model},
 	{"the transformer kind's options", test_transformer_format},
+	{"the score quantiles", test_quantile_section},
 	{"versions 4 and 5: the header under the CRC", test_header_crc},
 	{"models written by ae 0.1.0", test_released_models},
 	{"allocation failures", test_read_nomem},
