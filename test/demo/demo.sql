@@ -20,7 +20,7 @@
 \set step_end 'SELECT format(''   (%s s)'', round(extract(epoch FROM clock_timestamp() - :''t0''::timestamptz)::numeric, 1)) AS took \\gset \\echo :took'
 
 \echo
-\echo '== The table: ' :rows ' synthetic card transactions (the shape of IEEE-CIS; made up, not real)'
+\echo '== The table:' :rows 'synthetic card transactions (the shape of IEEE-CIS; made up, not real)'
 :step_start
 CREATE EXTENSION IF NOT EXISTS ae;
 \ir transactions.sql
@@ -146,6 +146,8 @@ SELECT i.transaction_id AS id, b.blanked, b.was AS "before blanking",
 
 \echo
 \echo '== One model per merchant category: ae_fit as an aggregate, GROUP BY'
+\echo '   (digital and gaming merchants sell no product W, so their match flags m1..m9 are all NULL:'
+\echo '   two NOTICEs say their models leave those columns out)'
 :step_start
 CREATE TABLE category_models AS
 SELECT merchant_category, count(*) AS rows,
