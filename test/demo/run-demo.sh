@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # `make demo`: install what is missing, build and install ae, start a
 # throwaway PostgreSQL (pg_virtualenv; the server runs unprivileged even
-# when this runs as root), load a sample table, train, print the top
-# anomalies.  The cluster is removed when the demo ends.
+# when this runs as root), generate 100,000 synthetic card transactions
+# (test/demo/transactions.sql), and tell the fraud-review story of
+# test/demo/demo.sql: training, the review queue and its reasons, how many
+# planted frauds it catches, missing values filled, one model per merchant
+# category.  The cluster is removed when the demo ends.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # the throwaway cluster takes its locale from the environment: C.UTF-8 is on
@@ -10,4 +13,7 @@ cd "$(dirname "$0")/../.."
 # tests match the server's English messages
 export LC_ALL=C.UTF-8
 bash test/build-install.sh
-pg_virtualenv -t -v 15 psql -X -q -v ON_ERROR_STOP=1 -P pager=off -f test/demo/demo.sql
+SECONDS=0
+pg_virtualenv -t -v 15 psql -X -v ON_ERROR_STOP=1 -P pager=off -f test/demo/demo.sql
+echo
+echo "The demo took $SECONDS s, the throwaway cluster's start and stop included."
