@@ -56,8 +56,19 @@ SELECT t.transaction_id AS id, t.amount, t.product_cd AS prod, t.merchant_catego
   FROM transactions t
  ORDER BY ae_score('fraud', t) DESC
  LIMIT 20;
--- After ae_percentile is merged, the queue as an analyst writes it:
--- SELECT ... FROM transactions t WHERE ae_percentile(t) > 0.99 ...
+:step_end
+
+\echo
+\echo '== The queue of a day, said out loud: the rows whose score is above 99% of the training rows'' scores'
+\echo '   (ae_percentile: the score as a percentile of the scores the model recorded when it was trained;'
+\echo '   ae_threshold(model, 0.99): the score above which that top 1% lies)'
+:step_start
+SELECT round(ae_threshold('fraud', 0.99)::numeric, 2) AS "threshold (p 0.99)",
+       count(*) AS "rows above it",
+       count(*) FILTER (WHERE is_fraud) AS "planted frauds among them",
+       round(100.0 * count(*) / (SELECT count(*) FROM transactions), 2) AS "% of the table"
+  FROM transactions t
+ WHERE ae_percentile('fraud', t) > 0.99;
 :step_end
 
 \echo
@@ -187,5 +198,26 @@ SELECT c.merchant_category AS category, c.rows, (ae_info(m.model)->>'inputs')::i
  ORDER BY c.rows DESC;
 :step_end
 
--- The latent map goes here.  After ae_plot is merged: \o a file, one SELECT of ae_plot over the rows'
--- latent codes coloured by is_fraud, \o, and an \echo of where the picture is.
+\echo
+\echo '== Pictures: the latent map, every transaction''s code along its two principal axes, coloured by'
+\echo '   what was planted (the model never saw it), and the loss of the training'
+:step_start
+\if :{?picture_dir}
+\else
+\set picture_dir .
+\endif
+\set map_file :picture_dir/fraud_map.svg
+\set loss_file :picture_dir/fraud_loss.svg
+\pset format unaligned
+\pset tuples_only on
+\o :map_file
+SELECT ae_plot('fraud', t, coalesce(t.fraud_pattern, 'legitimate')) FROM transactions t;
+\o :loss_file
+SELECT ae_plot_loss('fraud');
+\o
+\pset format aligned
+\pset tuples_only off
+\echo '   the latent map:' :map_file
+\echo '   the training loss:' :loss_file
+\echo '   (open them in a browser, or: rsvg-convert fraud_map.svg -o fraud_map.png)'
+:step_end

@@ -11,8 +11,9 @@ db=ae_demo
 dropdb --if-exists "$db" 2>/dev/null
 createdb "$db"
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-psql -X -v ON_ERROR_STOP=1 -P pager=off -v rows=10000 -d "$db" -f test/demo/demo.sql > "$out" 2>&1 \
+pictures=$(mktemp -d)
+trap 'rm -rf "$out" "$pictures"' EXIT
+psql -X -v ON_ERROR_STOP=1 -P pager=off -v rows=10000 -v picture_dir="$pictures" -d "$db" -f test/demo/demo.sql > "$out" 2>&1 \
     || { cat "$out"; fail "demo.sql stopped with an error"; }
 ok "demo.sql ran at 10,000 rows"
 
@@ -25,6 +26,12 @@ ok "the generator's 10,000 rows are the same as ever"
 queue=$(sed -n '/^== The review queue/,/^$/p' "$out" | grep -cE '^ [0-9]+ \|.*\| +[0-9.]+ \| [^;|]+; [^;|]+; [^;|]+ \|') || true
 [ "$queue" = 20 ] || { cat "$out"; fail "the queue printed $queue rows with three reasons, not 20"; }
 ok "the review queue printed 20 rows with three reasons each"
+
+# the queue said out loud: the rows above the model's 99th percentile are 1% of the table
+above=$(sed -n '/^== The queue of a day/,/^$/p' "$out" | grep -E '^ +[0-9.]+ \| +[0-9]+ \|' | awk -F'|' '{ print $2 + 0 }')
+[ -n "$above" ] && [ "$above" -ge 90 ] && [ "$above" -le 110 ] \
+    || { cat "$out"; fail "rows above ae_percentile 0.99: ${above:-none} of 10,000"; }
+ok "ae_percentile > 0.99 holds $above of the 10,000 rows"
 
 # the top 1% against a random review of as many rows
 read -r caught random <<< "$(q -F ' ' -d "$db" -c "SELECT caught, random_finds FROM catch WHERE pattern = 'all planted frauds'")"
@@ -59,5 +66,23 @@ cats=$(q -d "$db" -c "SELECT count(*) FILTER (WHERE model IS NOT NULL) || ' ' ||
 printed=$(sed -n '/^== One model per merchant category/,/^$/p' "$out" | grep -cE '^ [a-z]+ +\| +[0-9]+ \|') || true
 [ "$printed" = 6 ] || fail "the category table printed $printed rows, not 6"
 ok "six merchant categories, six models"
+
+# the pictures: well-formed SVG documents, a point per row (10,000: the map's cap), every
+# planted pattern in the legend, a polyline point per epoch in the loss
+for f in fraud_map.svg fraud_loss.svg; do
+    [ -s "$pictures/$f" ] || fail "no $f"
+    [ "$(q -d "$db" <<< "\\set doc \`cat '$pictures/$f'\`
+                          SELECT xml_is_well_formed_document(:'doc');")" = t ] \
+        || fail "$f is not a well-formed XML document"
+done
+points=$(grep -c '<circle' "$pictures/fraud_map.svg")
+[ "$points" = 10000 ] || fail "the latent map has $points points, not 10,000"
+for label in legitimate card_testing account_tak refund_fraud high_amount; do
+    grep -q ">$label" "$pictures/fraud_map.svg" || fail "the map's legend lacks $label"
+done
+epochs=$(q -d "$db" -c "SELECT ae_info(model)->'metrics'->>'epochs_run' FROM ae_models WHERE name = 'fraud'")
+curve=$(grep -o '<polyline[^>]*points="[^"]*"' "$pictures/fraud_loss.svg" | head -1 | sed 's/.*points="//; s/"$//' | wc -w)
+[ "$curve" = "$epochs" ] || fail "the loss curve has $curve points for $epochs epochs"
+ok "the latent map ($points points, every pattern in the legend) and the loss curve ($epochs epochs) are well-formed SVG"
 
 dropdb "$db"
