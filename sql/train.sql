@@ -20,6 +20,27 @@ SELECT name, kind, relation, owner = current_user::regrole AS owned,
 SELECT c->>'name' AS name, c->>'transform' AS transform, (c->>'missing_indicator')::bool AS indicator
   FROM ae_models, jsonb_array_elements(columns) c WHERE name = 'pima';
 
+-- a skewed column with negative values (payments and a few refunds) gets
+-- the signed log1p: refunds stay apart from small payments; reconstructed
+-- and imputed amounts come back in the column's range, a refund as a refund
+SELECT setseed(0.5);
+CREATE TABLE payments AS
+SELECT g AS id, CASE WHEN g % 40 = 0 THEN -round((5 + 20 * random())::numeric, 2)
+                     ELSE round(exp(3 + 1.2 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))::numeric, 2)
+                END AS amount,
+       CASE WHEN g % 40 = 0 THEN 'refund' ELSE 'sale' END AS kind
+  FROM generate_series(1, 2000) g;
+SELECT model, rows FROM ae_train('payments', 'payments', exclude => ARRAY['id'], epochs => 30);
+SELECT c->>'name' AS name, c->>'transform' AS transform
+  FROM ae_models, jsonb_array_elements(columns) c WHERE name = 'payments';
+SELECT count(*) FILTER (WHERE (ae_reconstruct('payments', p)).amount < 0) AS reconstructed_negative,
+       count(*) FILTER (WHERE p.amount < 0) AS refunds,
+       bool_and((ae_reconstruct('payments', p)).amount BETWEEN (SELECT min(amount) FROM payments)
+                                                        AND (SELECT max(amount) FROM payments)) AS within_range
+  FROM payments p;
+SELECT (ae_impute('payments', ROW(1, NULL, 'refund')::payments)).amount < 0 AS refund_imputed_negative,
+       (ae_impute('payments', ROW(2, NULL, 'sale')::payments)).amount > 0 AS sale_imputed_positive;
+
 -- retraining a name replaces its model (one row, new options)
 SELECT model, latent, epochs FROM ae_train('pima', 'pima', exclude => ARRAY['diabetes'],
                                           latent => 3, epochs => 20);

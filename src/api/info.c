@@ -130,7 +130,8 @@ model_json(const AeModel *m, size_t nbytes, int version)
 		if (col->kind == AE_COL_NUMERIC)
 		{
 			appendStringInfo(&s, ",\"transform\":\"%s\",\"center\":",
-							 col->transform == AE_TF_LOG1P ? "log1p" : "none");
+							 col->transform == AE_TF_LOG1P ? "log1p" :
+							 col->transform == AE_TF_SIGNED_LOG1P ? "signed_log1p" : "none");
 			append_number(&s, col->center);
 			appendStringInfoString(&s, ",\"scale\":");
 			append_number(&s, col->scale);

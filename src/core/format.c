@@ -519,7 +519,7 @@ check_labels(Reader *r, const AeColumn *col, const AeAlloc *a)
 }
 
 static void
-read_columns(Reader *r, AeModel *m, const AeAlloc *a)
+read_columns(Reader *r, AeModel *m, int version, const AeAlloc *a)
 {
 	m->ncols = (int) get_uint(r, 4);
 	check(r, m->ncols >= 1 && m->ncols <= AE_MAX_COLUMNS);
@@ -545,6 +545,8 @@ read_columns(Reader *r, AeModel *m, const AeAlloc *a)
 		col->kind = (uint8_t) get_uint(r, 1);
 		col->sqltype = (uint8_t) get_uint(r, 1);
 		col->transform = (uint8_t) get_uint(r, 1);
+		/* the signed log came with version 9 (ae_model_layout checks the others) */
+		check(r, col->transform != AE_TF_SIGNED_LOG1P || version >= 9);
 		col->flags = (uint8_t) get_uint(r, 1);
 		col->center = get_f32(r);
 		col->scale = get_f32(r);
@@ -803,7 +805,7 @@ ae_model_read(const uint8_t *buf, size_t len, AeModel *model, const AeAlloc *a)
 		return AE_ECRC;
 
 	read_options(&r, &model->opt, version);
-	read_columns(&r, model, a);
+	read_columns(&r, model, version, a);
 	read_shapes(&r, model, version);
 	if (r.err == AE_OK)
 		r.err = ae_model_layout(model);

@@ -138,7 +138,7 @@ ae_model_layout(AeModel *model)
 		AeColumn   *col = &model->cols[c];
 		bool		cond = (col->flags & AE_COLFLAG_CONDITION) != 0;
 
-		if (col->kind > AE_COL_CATEGORICAL || col->transform > AE_TF_LOG1P ||
+		if (col->kind > AE_COL_CATEGORICAL || col->transform > AE_TF_SIGNED_LOG1P ||
 			(col->flags & ~(AE_COLFLAG_INDICATOR | AE_COLFLAG_CONDITION)) != 0)
 			return AE_ECORRUPT;
 		/*

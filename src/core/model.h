@@ -107,7 +107,9 @@ typedef enum AeColKind
 typedef enum AeTransform
 {
 	AE_TF_NONE = 0,
-	AE_TF_LOG1P = 1				/* x ↦ log(1 + x), for skewed non-negative columns */
+	AE_TF_LOG1P = 1,			/* x ↦ log(1 + x), for skewed non-negative columns */
+	AE_TF_SIGNED_LOG1P = 2		/* x ↦ sign(x) log(1 + |x|), for skewed columns with negative
+								 * values (format 9 on) */
 } AeTransform;
 
 #define AE_COLFLAG_INDICATOR 0x01	/* a missing-indicator input follows the column's inputs */

@@ -139,8 +139,12 @@ void		ae_model_check_columns(const AeModel *model);
 static inline double
 ae_scale_value(const AeColumn *col, double raw, double inv_scale)
 {
-	double		v = col->transform == AE_TF_LOG1P ? log1p(raw > 0 ? raw : 0) : raw;
+	double		v = raw;
 
+	if (col->transform == AE_TF_LOG1P)
+		v = log1p(raw > 0 ? raw : 0);
+	else if (col->transform == AE_TF_SIGNED_LOG1P)
+		v = raw < 0 ? -log1p(-raw) : log1p(raw);
 	return (v - col->center) * inv_scale;
 }
 
@@ -152,6 +156,8 @@ ae_unscale_value(const AeColumn *col, double z)
 
 	if (col->transform == AE_TF_LOG1P)
 		v = expm1(v);
+	else if (col->transform == AE_TF_SIGNED_LOG1P)
+		v = v < 0 ? -expm1(-v) : expm1(v);
 	return v < col->lo ? col->lo : (v > col->hi ? col->hi : v);
 }
 

@@ -1045,7 +1045,7 @@ test_layout(void)
 	REJECT(model.opt.hidden[0] = AE_MAX_WIDTH + 1, "a hidden width over the maximum");
 	REJECT(model.opt.latent = 0, "latent 0");
 	REJECT(cols[0].kind = 3, "an unknown column kind");
-	REJECT(cols[0].transform = 2, "an unknown transform");
+	REJECT(cols[0].transform = AE_TF_SIGNED_LOG1P + 1, "an unknown transform");
 	REJECT(cols[0].scale = 0, "scale 0");
 	REJECT(cols[0].scale = NAN, "scale NaN");
 	REJECT(cols[0].center = INFINITY, "an infinite center");

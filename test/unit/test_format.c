@@ -1096,7 +1096,7 @@ test_crafted(void)
 			{"NUL inside a name", f.name[1] + 2, 0, 1},
 			{"column kind 3", f.kind[0], 3, 1},
 			{"column kind 255", f.kind[1], 255, 1},
-			{"transform 2", f.transform[0], 2, 1},
+			{"transform 3", f.transform[0], 3, 1},
 			{"scale 0", f.scale[0], f32_bits(0.0f), 4},
 			{"scale -1", f.scale[1], f32_bits(-1.0f), 4},
 			{"scale NaN", f.scale[2], f32_bits(NAN), 4},
@@ -1383,6 +1383,13 @@ test_validated_fields(void)
 			ncases++;
 		}
 		CHECK(bad == 0, "version %d: each checked field altered alone gives AE_ECORRUPT", version);
+		/* the signed log came with version 9: a numeric column of an older model cannot have it */
+		{
+			AeStatus	st = read_crafted(vbuf, vlen, fv.transform[0], AE_TF_SIGNED_LOG1P, 1);
+
+			CHECK(version >= 9 ? st == AE_OK : st == AE_ECORRUPT,
+				  "version %d, transform signed_log1p: %s", version, ae_status_message(st));
+		}
 		free(vbuf);
 	}
 	free(buf);
