@@ -423,6 +423,8 @@ COMMENT ON AGGREGATE ae_plot(text, anyelement, text) IS 'SVG map of the latent c
 COMMENT ON AGGREGATE ae_plot(bytea, anyelement, text) IS 'SVG map of the latent codes of the rows under the model bytes, coloured by label';
 COMMENT ON FUNCTION ae_plot_loss(text) IS 'SVG of the named model''s train and validation loss per epoch';
 COMMENT ON FUNCTION ae_plot_loss(bytea) IS 'SVG of the model''s train and validation loss per epoch';
+
+-- ---------------------------------------------------------------------------
 -- ae_training: the training runs under way, from pg_stat_activity.  A
 -- backend that trains writes its progress as a comment at the head of its
 -- query text (src/train/progress.c), about once a second:
