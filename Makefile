@@ -24,13 +24,17 @@ PG_CPPFLAGS = -I$(srcdir)/src -I$(BLAS_INC)
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 SHLIB_LINK = $(BLAS_LIBS) -lm
 
-REGRESS = train score parallel columns arrays lstm conv impute kinds recipe errors corrupt security writeback versions plot thresholds
+REGRESS = train score parallel columns arrays lstm conv impute kinds recipe errors corrupt security writeback versions plot thresholds progress
 REGRESS_OPTS = --inputdir=. --load-extension=ae
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
 include $(PGXS)
+
+# progress NOTICEs carry timings, and a suite slowed down (valgrind, a busy
+# machine) would show some: the suites run without them
+installcheck: export PGOPTIONS := $(PGOPTIONS) -c ae.progress=off
 
 # every object is rebuilt when any header of the project changes
 $(OBJS): $(wildcard src/*/*.h)

@@ -454,3 +454,47 @@ COMMENT ON FUNCTION ae_threshold(text, float8)
     IS 'score at quantile p of the named model''s training rows: ae_score above it is ae_percentile above p';
 COMMENT ON FUNCTION ae_threshold(bytea, float8)
     IS 'score at quantile p of the model''s training rows: ae_score above it is ae_percentile above p';
+
+-- ---------------------------------------------------------------------------
+-- ae_training: the training runs under way, from pg_stat_activity.  A
+-- backend that trains writes its progress as a comment at the head of its
+-- query text (src/train/progress.c), about once a second:
+--   /* ae_train model="fraud" kind=ae epoch=7/40 done=0.175 train_loss=0.41
+--      val_loss=0.44 rows/s=182000 left=3 started=1732484400.123 */ SELECT ...
+-- (one line).  The view reads a row only when the whole comment matches
+-- this grammar, so no query text makes it fail, and every cast below gets
+-- digits the pattern checked or NULL.  The model name is the inside of a
+-- JSON string with no '/' in it.  It sees what pg_stat_activity shows the
+-- reader: another role's query text, so its training, only with the
+-- privileges of pg_read_all_stats.
+-- ---------------------------------------------------------------------------
+
+CREATE VIEW ae_training AS
+SELECT a.pid,
+       a.usename AS role,
+       (('"' OPERATOR(pg_catalog.||) m[2] OPERATOR(pg_catalog.||) '"')::pg_catalog.jsonb
+            OPERATOR(pg_catalog.#>>) '{}')::text AS model,
+       m[3] AS kind,
+       m[4]::int AS epoch,
+       m[5]::int AS epochs,
+       m[6]::float8 AS progress,
+       m[7]::float8 AS train_loss,
+       m[8]::float8 AS val_loss,
+       m[9]::bigint AS rows_per_second,
+       m[10]::bigint AS seconds_left,
+       pg_catalog.to_timestamp(m[11]::float8) AS started,
+       m[12] AS query
+  FROM pg_catalog.pg_stat_activity a
+       CROSS JOIN LATERAL pg_catalog.regexp_match(a.query,
+           E'^/\\* (ae_train|ae_fit)'
+           '(?: model="((?:[^"\\\\/\\x01-\\x1f]|\\\\["\\\\/]|\\\\u00(?:0[1-9a-f]|1[0-9a-f]))*)")?'
+           ' kind=([a-z]{1,16}) epoch=([0-9]{1,6})/([0-9]{1,6}) done=([01]\\.[0-9]{3})'
+           '(?: train_loss=(-?[0-9]{1,20}(?:\\.[0-9]{1,20})?(?:e[-+][0-9]{2})?))?'
+           '(?: val_loss=(-?[0-9]{1,20}(?:\\.[0-9]{1,20})?(?:e[-+][0-9]{2})?))?'
+           ' rows/s=([0-9]{1,15})(?: left=([0-9]{1,15}))? started=([0-9]{1,12}\\.[0-9]{3}) \\*/ (.*)$') AS m
+ WHERE m IS NOT NULL
+   AND a.state IN ('active', 'fastpath function call');
+
+GRANT SELECT ON ae_training TO PUBLIC;
+
+COMMENT ON VIEW ae_training IS 'training runs under way (ae_train, ae_fit) and how far each has come, from pg_stat_activity';

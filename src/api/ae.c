@@ -2,12 +2,16 @@
  * ae.c — module entry: the magic block and _PG_init.
  *
  * The extension never needs shared_preload_libraries: all it sets up per
- * backend is the model cache's invalidation callback.
+ * backend is its settings and the model cache's invalidation callback.
+ * Every setting is under the "ae." prefix, which it then reserves, so a
+ * misspelt ae setting is refused instead of silently kept as a placeholder.
  */
 #include "postgres.h"
 
 #include "api/model_cache.h"
 #include "fmgr.h"
+#include "train/progress.h"
+#include "utils/guc.h"
 
 PG_MODULE_MAGIC;
 
@@ -18,4 +22,11 @@ void
 _PG_init(void)
 {
 	ae_cache_init();
+	DefineCustomBoolVariable("ae.progress",
+							 "Reports the progress of a training run in NOTICEs.",
+							 "At most about one a second and one at the end; a training's "
+							 "progress option overrides it.  pg_stat_activity and the "
+							 "ae_training view show the progress either way.",
+							 &ae_progress_notices, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("ae");
 }

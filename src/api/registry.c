@@ -29,6 +29,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "train/options.h"
+#include "train/progress.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -392,14 +393,16 @@ citus_distributed(Oid relid)
  * network, and shards are sampled in parallel; a NOTICE says how many.
  */
 static bytea *
-train_on(const AeRegistry *r, Oid relid, Jsonb *options)
+train_on(const AeRegistry *r, const char *name, Oid relid, Jsonb *options)
 {
 	const char *rel = relation_key(relid);
 	char	   *filter = "";
 	int			nest = ae_spi_begin();
 	AeFitConfig cfg;
-	bytea	   *model;
+	bytea	   *volatile model = NULL;
 	bool		isnull;
+	const char *prev_name;
+	Oid			prev_typid;
 
 	ae_options_parse(options, &cfg);
 	if (citus_distributed(relid))
@@ -423,11 +426,23 @@ train_on(const AeRegistry *r, Oid relid, Jsonb *options)
 							share * rows, (long long) rows, rel)));
 		}
 	}
-	model = (bytea *) DatumGetPointer(one_value(psprintf("SELECT %s.ae_fit(t.*, $1) FROM %s AS t%s",
-														 r->schema, rel, filter),
-												options, (int64) cfg.opt.seed, &isnull));
+	/* progress reports name the model, for this relation's rows */
+	prev_name = ae_progress_set_name(name, get_rel_type_id(relid), &prev_typid);
+	PG_TRY();
+	{
+		Datum		d = one_value(psprintf("SELECT %s.ae_fit(t.*, $1) FROM %s AS t%s",
+										   r->schema, rel, filter),
+								  options, (int64) cfg.opt.seed, &isnull);
+
+		model = isnull ? NULL : (bytea *) DatumGetPointer(d);
+	}
+	PG_FINALLY();
+	{
+		ae_progress_set_name(prev_name, prev_typid, &prev_typid);
+	}
+	PG_END_TRY();
 	ae_spi_end(nest);
-	return isnull ? NULL : model;
+	return model;
 }
 
 /*
@@ -457,7 +472,7 @@ ae_train_store(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation with OID %u does not exist or has no rows", relid),
 				 errhint("Pass a table or view, as in ae_train('fraud', 'transactions').")));
-	model = train_on(&r, relid, options);
+	model = train_on(&r, name, relid, options);
 	if (model == NULL)
 		PG_RETURN_NULL();
 	ae_versions_store(&r, name, relation_key(relid), model);

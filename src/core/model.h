@@ -361,6 +361,26 @@ typedef struct AeModel
 	double	   *score_quantiles;	/* (AE_QUANTILES) */
 } AeModel;
 
+/*
+ * Where a training run stands, for whoever reports its progress.
+ * ae_model_train keeps the counters current as it goes, so a tick can read
+ * how far the epoch under way has come, and calls epoch_end(arg), when not
+ * NULL, once each epoch's losses are recorded (the model's metrics hold
+ * them too, and the best epoch so far); epoch_end may longjmp, as a tick
+ * may.  The caller sets epoch_end and arg; the rest is the core's.
+ */
+typedef struct AeProgress
+{
+	void		(*epoch_end) (void *arg);
+	void	   *arg;
+	int			epochs;			/* of the run */
+	int			epoch;			/* epochs completed */
+	int			rows;			/* training rows in an epoch */
+	int			rows_done;		/* of the epoch under way: rows before its current batch */
+	double		train_loss;		/* the last completed epoch's; NaN before the first */
+	double		val_loss;		/* likewise; NaN without validation rows */
+} AeProgress;
+
 /* Rows of values t: (n, ncols) and masks m: (n, ncols) to train or validate on. */
 typedef struct AeDataset
 {
@@ -749,11 +769,14 @@ void		ae_model_backward(const AeModel *model, AeWork *w, const ae_real *x,
  * last, record the quantiles of the train and val rows' scores.
  * tick(tick_arg), when not NULL, is called before each mini-batch and each
  * validation batch, and between the blocks of every long matrix product
- * (see AeTicker); it may longjmp, the allocator being a region.  A batch
+ * (see AeTicker); it may longjmp, the allocator being a region.  progress,
+ * when not NULL, is kept up to date for the tick to read, and its
+ * epoch_end is called after each epoch (see AeProgress).  A batch
  * or validation loss that is not finite, or kept weights that are not,
  * give AE_EDIVERGED: AE_OK comes only with an epoch's finite weights.
  */
 AeStatus	ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
-						   AeRng *rng, const AeAlloc *a, AeTick tick, void *tick_arg);
+						   AeRng *rng, const AeAlloc *a, AeTick tick, void *tick_arg,
+						   AeProgress *progress);
 
 #endif							/* AE_MODEL_H */

@@ -115,7 +115,8 @@ all_finite(const ae_real *p, size_t n)
  */
 AeStatus
 ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
-			   AeRng *rng, const AeAlloc *a, AeTick tick, void *tick_arg)
+			   AeRng *rng, const AeAlloc *a, AeTick tick, void *tick_arg,
+			   AeProgress *progress)
 {
 	const AeOptions *o = &model->opt;
 	int			bs = o->batch_size;
@@ -135,6 +136,7 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 	double		best_loss = INFINITY;
 	bool		has_val = val && val->n > 0;
 	bool		kept = false;
+	AeProgress	none = {0};
 	AeStatus	st;
 
 	if (train->n < 1 || bs < 1 || o->epochs < 1 || o->epochs > AE_MAX_EPOCHS)
@@ -174,6 +176,14 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 	ae_adam_init(&adam, o->learning_rate, o->weight_decay);
 	for (int i = 0; i < train->n; i++)
 		idx[i] = i;
+	if (progress == NULL)
+		progress = &none;
+	progress->epochs = o->epochs;
+	progress->epoch = 0;
+	progress->rows = train->n;
+	progress->rows_done = 0;
+	progress->train_loss = NAN;
+	progress->val_loss = NAN;
 
 	for (int epoch = 0; epoch < o->epochs; epoch++)
 	{
@@ -187,6 +197,7 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 			const ae_real *out;
 			double		loss;
 
+			progress->rows_done = start;
 			if (tick)
 				tick(tick_arg);
 			gather(model, train, idx + start, B, tb, mb);
@@ -215,6 +226,7 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 		epoch_loss /= train->n;
 		if (!isfinite(epoch_loss))
 			return AE_EDIVERGED;
+		progress->rows_done = train->n;
 		val_loss = has_val ? evaluate(model, &w, val, mi, ml) : NAN;
 		model->metrics.train_loss[epoch] = (float) epoch_loss;
 		model->metrics.val_loss[epoch] = (float) val_loss;
@@ -230,6 +242,12 @@ ae_model_train(AeModel *model, const AeDataset *train, const AeDataset *val,
 			memcpy(best, model->params, sizeof(ae_real) * np);
 			kept = true;
 		}
+		progress->epoch = epoch + 1;
+		progress->rows_done = 0;
+		progress->train_loss = epoch_loss;
+		progress->val_loss = val_loss;
+		if (progress->epoch_end)
+			progress->epoch_end(progress->arg);
 	}
 	w.adv = NULL;				/* what follows reads the model alone */
 	/* the weights kept come from an epoch, and are finite */

@@ -38,6 +38,7 @@
 #include "rows/types.h"
 #include "train/fit.h"
 #include "train/options.h"
+#include "train/progress.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -951,11 +952,29 @@ check_scratch(AeModel *model)
 				 errhint("Choose a smaller depth, fewer heads or a narrower width, or model fewer columns.")));
 }
 
-/* Progress callback of the training loop: honour cancel and statement_timeout. */
-static void
-fit_tick(void *arg)
+/*
+ * Train, reporting progress, with the activity text put back however the
+ * training ends (a cancel or an error longjmps through here).
+ */
+static AeStatus
+train_reported(AeModel *model, const AeDataset *train, const AeDataset *val, AeRng *rng,
+			   const AeAlloc *alloc, AeReporter *reporter)
 {
-	CHECK_FOR_INTERRUPTS();
+	volatile AeStatus st = AE_OK;
+
+	PG_TRY();
+	{
+		st = ae_model_train(model, train, val, rng, alloc, ae_report_tick, reporter,
+							&reporter->progress);
+	}
+	PG_CATCH();
+	{
+		ae_report_restore(reporter);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	ae_report_restore(reporter);
+	return st;
 }
 
 /*
@@ -1065,6 +1084,7 @@ ae_fit_sample(AeSample *sample)
 	StringInfoData empty,
 				distinct;
 	AeColumn	shared;			/* the lstm kind: its sequence's encoding */
+	AeReporter	reporter;
 	AeStatus	st;
 
 	ae_options_parse(sample->options, &cfg);
@@ -1253,8 +1273,10 @@ ae_fit_sample(AeSample *sample)
 				 errhint("Use narrower hidden or latent layers, or fewer categories (max_categories).")));
 	}
 	ae_check_status(ae_model_alloc_params(model, &alloc), "allocating the model");
-	ae_check_status(ae_model_train(model, &train, &val, &rng, &alloc, fit_tick, NULL),
-					"training");
+	ae_report_begin(&reporter, model, ae_progress_name(sample->typid),
+					cfg.progress >= 0 ? cfg.progress : ae_progress_notices);
+	ae_check_status(train_reported(model, &train, &val, &rng, &alloc, &reporter), "training");
+	ae_report_done(&reporter);
 	model->metrics.rows_seen = sample->nseen;
 	TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
 	model->metrics.seconds = secs + usecs / 1e6;

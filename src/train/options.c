@@ -13,7 +13,7 @@
 
 #define VALID_KEYS "kind, columns, exclude, hidden, latent, epochs, batch_size, learning_rate, " \
 	"seed, activation, weight_decay, grad_clip, val_share, max_rows, mask, categorical, max_categories, " \
-	"score, noise (denoising), sparsity and sparsity_target (sparse), contractive (contractive), " \
+	"progress, score, noise (denoising), sparsity and sparsity_target (sparse), contractive (contractive), " \
 	"beta (vae, cvae), condition (cvae), shape (conv), adversarial, discriminator and " \
 	"discriminator_learning_rate (aae), depth, heads and width (transformer)"
 
@@ -238,6 +238,12 @@ parse_option(AeFitConfig *cfg, const char *key, JsonbValue *v)
 		o->max_rows = int_value(key, v, 1, 10000000, "an integer between 1 and 10000000");
 	else if (strcmp(key, "seed") == 0)
 		o->seed = (uint64) seed_value(key, v);
+	else if (strcmp(key, "progress") == 0)
+	{
+		if (v->type != jbvBool)
+			bad_value(key, "true or false");
+		cfg->progress = v->val.boolean ? 1 : 0;
+	}
 	else if (strcmp(key, "activation") == 0)
 	{
 		char	   *name = string_value(key, v, "relu, tanh, sigmoid, elu or identity");
@@ -362,6 +368,7 @@ ae_options_parse(Jsonb *options, AeFitConfig *cfg)
 	cfg->max_categories = -1;
 	cfg->opt.max_rows = -1;
 	cfg->opt.seed = AE_DEFAULT_SEED;
+	cfg->progress = -1;
 
 	if (options == NULL)
 		return;

@@ -41,6 +41,7 @@ typedef struct AeFitConfig
 	List	   *categorical;	/* char * names of integer columns to treat as categories */
 	int			max_categories; /* vocabulary limit per categorical column, -1 unset */
 	char	   *condition;		/* cvae: the condition column */
+	int			progress;		/* progress NOTICEs: 1, 0, or -1 for the ae.progress setting */
 } AeFitConfig;
 
 /*

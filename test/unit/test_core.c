@@ -1350,10 +1350,10 @@ make_numeric(ae_real *t, uint8_t *m, int n)
 	free(f);
 }
 
-/* Train the numeric model; returns its status and leaves metrics in model. */
+/* Train the numeric model with a tick and progress; returns its status, leaves metrics in model. */
 static AeStatus
-train_numeric(AeModel *model, AeColumn *cols, const ae_real *t, const uint8_t *m,
-			  int with_val, UnitRegion *reg, int *ticks)
+train_numeric_with(AeModel *model, AeColumn *cols, const ae_real *t, const uint8_t *m,
+				   int with_val, UnitRegion *reg, AeTick tick, void *tick_arg, AeProgress *progress)
 {
 	AeDataset	train = {NUM_TRAIN, t, m};
 	AeDataset	val = {NUM_ROWS - NUM_TRAIN, t + NUM_TRAIN * NUM_COLS, m + NUM_TRAIN * NUM_COLS};
@@ -1377,7 +1377,103 @@ train_numeric(AeModel *model, AeColumn *cols, const ae_real *t, const uint8_t *m
 		(st = ae_model_alloc_params(model, &reg->alloc)) != AE_OK)
 		return st;
 	ae_rng_seed(&r, model->opt.seed);
-	return ae_model_train(model, &train, with_val ? &val : NULL, &r, &reg->alloc, count_tick, ticks);
+	return ae_model_train(model, &train, with_val ? &val : NULL, &r, &reg->alloc, tick, tick_arg,
+						  progress);
+}
+
+/* Train the numeric model, counting ticks; returns its status and leaves metrics in model. */
+static AeStatus
+train_numeric(AeModel *model, AeColumn *cols, const ae_real *t, const uint8_t *m,
+			  int with_val, UnitRegion *reg, int *ticks)
+{
+	return train_numeric_with(model, cols, t, m, with_val, reg, count_tick, ticks, NULL);
+}
+
+/* What a progress reporter sees of a training run. */
+typedef struct ProgressLog
+{
+	AeProgress	p;
+	AeModel    *model;
+	int			ends;			/* epoch_end calls */
+	int			bad_ends;		/* of them, out of order or with losses other than the metrics' */
+	int			ticks;
+	int			epoch_ticks;	/* ticks during epochs: rows_done below rows */
+	int			bad_ticks;		/* ticks that saw rows_done out of [0, rows] or going back */
+	int			last_epoch;
+	int			last_rows;
+} ProgressLog;
+
+/* A tick that checks the counters the core keeps. */
+static void
+progress_tick(void *arg)
+{
+	ProgressLog *log = arg;
+	const AeProgress *p = &log->p;
+
+	log->ticks++;
+	if (p->rows_done < 0 || p->rows_done > p->rows || p->epoch < 0 || p->epoch > p->epochs ||
+		(p->epoch == log->last_epoch && p->rows_done < log->last_rows))
+		log->bad_ticks++;
+	if (p->epoch < p->epochs && p->rows_done < p->rows)
+		log->epoch_ticks++;
+	log->last_epoch = p->epoch;
+	log->last_rows = p->rows_done;
+}
+
+/* The epoch callback: one call per epoch, in order, with that epoch's losses. */
+static void
+progress_epoch_end(void *arg)
+{
+	ProgressLog *log = arg;
+	const AeProgress *p = &log->p;
+	const AeMetrics *mt = &log->model->metrics;
+
+	log->ends++;
+	if (p->epoch != log->ends || p->rows_done != 0 || mt->epochs_run != p->epoch ||
+		(float) p->train_loss != mt->train_loss[p->epoch - 1] ||
+		!(isnan(p->val_loss) ? isnan(mt->val_loss[p->epoch - 1]) :
+		  (float) p->val_loss == mt->val_loss[p->epoch - 1]))
+		log->bad_ends++;
+}
+
+/* Progress: the counters a tick reads and one epoch_end per epoch, with and without validation. */
+static void
+test_train_progress(void)
+{
+	ae_real    *t = malloc(sizeof(ae_real) * NUM_ROWS * NUM_COLS);
+	uint8_t    *m = malloc(NUM_ROWS * NUM_COLS);
+	AeColumn	cols[NUM_COLS];
+	AeModel		model;
+	UnitRegion	reg;
+
+	make_numeric(t, m, NUM_ROWS);
+	for (int with_val = 0; with_val < 2; with_val++)
+	{
+		ProgressLog log;
+		AeStatus	st;
+
+		memset(&log, 0, sizeof(log));
+		log.p.epoch_end = progress_epoch_end;
+		log.p.arg = &log;
+		log.model = &model;
+		unit_region_init(&reg);
+		st = train_numeric_with(&model, cols, t, m, with_val, &reg, progress_tick, &log, &log.p);
+		CHECK(st == AE_OK, "training with progress returns AE_OK (%s)", ae_status_message(st));
+		CHECK(log.ends == NUM_EPOCHS && log.bad_ends == 0,
+			  "%s validation: %d epoch_end calls for %d epochs, %d out of order or off the metrics",
+			  with_val ? "with" : "without", log.ends, NUM_EPOCHS, log.bad_ends);
+		CHECK(log.p.epochs == NUM_EPOCHS && log.p.epoch == NUM_EPOCHS && log.p.rows == NUM_TRAIN,
+			  "progress ends at epoch %d/%d of %d rows", log.p.epoch, log.p.epochs, log.p.rows);
+		CHECK(with_val ? !isnan(log.p.val_loss) : isnan(log.p.val_loss),
+			  "validation loss %g %s validation", log.p.val_loss, with_val ? "with" : "without");
+		/* 16 batches an epoch: every one ticks with the rows before it */
+		CHECK(log.bad_ticks == 0 && log.epoch_ticks == NUM_EPOCHS * 16,
+			  "ticks see rows done grow within epochs: %d bad, %d ticks in epochs, expected %d",
+			  log.bad_ticks, log.epoch_ticks, NUM_EPOCHS * 16);
+		unit_region_free(&reg);
+	}
+	free(t);
+	free(m);
 }
 
 /* Numeric columns from two factors: the loss must fall to near the noise floor. */
@@ -1674,7 +1770,7 @@ test_train_mixed(void)
 	CHECK(ae_model_layout(&model) == AE_OK && ae_model_alloc_params(&model, &reg.alloc) == AE_OK,
 		  "mixed model lays out");
 	ae_rng_seed(&r, model.opt.seed);
-	st = ae_model_train(&model, &train, &val, &r, &reg.alloc, NULL, NULL);
+	st = ae_model_train(&model, &train, &val, &r, &reg.alloc, NULL, NULL, NULL);
 	CHECK(st == AE_OK, "mixed training returns AE_OK (%s)", ae_status_message(st));
 	if (st == AE_OK)
 	{
@@ -1726,23 +1822,23 @@ test_train_invalid(void)
 	ae_model_alloc_params(&model, &reg.alloc);
 	ae_rng_seed(&r, 1);
 
-	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL) == AE_EINVAL, "epochs 0: AE_EINVAL");
+	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL, NULL) == AE_EINVAL, "epochs 0: AE_EINVAL");
 	model.opt.epochs = AE_MAX_EPOCHS + 1;
-	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL) == AE_EINVAL, "too many epochs: AE_EINVAL");
+	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL, NULL) == AE_EINVAL, "too many epochs: AE_EINVAL");
 	model.opt.epochs = 1;
 	model.opt.batch_size = 0;
-	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL) == AE_EINVAL, "batch size 0: AE_EINVAL");
+	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL, NULL) == AE_EINVAL, "batch size 0: AE_EINVAL");
 	model.opt.batch_size = 32;
-	CHECK(ae_model_train(&model, &empty, NULL, &r, &reg.alloc, NULL, NULL) == AE_EINVAL, "no training rows: AE_EINVAL");
+	CHECK(ae_model_train(&model, &empty, NULL, &r, &reg.alloc, NULL, NULL, NULL) == AE_EINVAL, "no training rows: AE_EINVAL");
 	/* a batch larger than the data is clamped, and all-missing rows train to loss 0 */
-	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL) == AE_OK &&
+	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL, NULL) == AE_OK &&
 		  model.metrics.epochs_run == 1 && model.metrics.train_loss[0] == 0,
 		  "1 epoch on 4 all-missing rows with batch 32: AE_OK, loss 0");
 
 	/* an allocator that fails reports AE_ENOMEM */
 	reg.limit = reg.bytes + 64;
 	model.opt.epochs = 2;
-	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL) == AE_ENOMEM, "allocation failure: AE_ENOMEM");
+	CHECK(ae_model_train(&model, &d, NULL, &r, &reg.alloc, NULL, NULL, NULL) == AE_ENOMEM, "allocation failure: AE_ENOMEM");
 	unit_region_free(&reg);
 }
 
@@ -1916,7 +2012,7 @@ train_rows(AeModel *model, const ae_real *t, const uint8_t *m, int n, int ntrain
 		(st = ae_model_alloc_params(model, &reg->alloc)) != AE_OK)
 		return st;
 	ae_rng_seed(&r, model->opt.seed);
-	return ae_model_train(model, &train, &val, &r, &reg->alloc, NULL, NULL);
+	return ae_model_train(model, &train, &val, &r, &reg->alloc, NULL, NULL, NULL);
 }
 
 /*
@@ -2979,7 +3075,7 @@ test_train_wide_ticks(void)
 	if (st == AE_OK)
 	{
 		ae_rng_seed(&r, 5);
-		st = ae_model_train(&model, &train, NULL, &r, &reg.alloc, count_tick, &ticks);
+		st = ae_model_train(&model, &train, NULL, &r, &reg.alloc, count_tick, &ticks, NULL);
 		per_batch = batch_ticks(&model, WIDE_ROWS);
 		CHECK(st == AE_OK, "wide model trains (%s)", ae_status_message(st));
 		CHECK(per_batch > 1, "%d x %d over %d rows pauses inside the batch: %d ticks a batch",
@@ -3033,7 +3129,7 @@ test_tick_longjmp(void)
 	{
 		ae_rng_seed(&r, 5);
 		if (setjmp(tick_jump) == 0)
-			ae_model_train(&model, &train, NULL, &r, &reg.alloc, jump_tick, &ticks);
+			ae_model_train(&model, &train, NULL, &r, &reg.alloc, jump_tick, &ticks, NULL);
 		else
 			jumped = 1;
 	}
@@ -3082,7 +3178,7 @@ train_with(AeModel *model, AeColumn cols[NUM_COLS], const ae_real *t, const uint
 		(st = ae_model_alloc_params(model, &reg->alloc)) != AE_OK)
 		return st;
 	ae_rng_seed(&r, model->opt.seed);
-	return ae_model_train(model, &train, n > ntrain ? &val : NULL, &r, &reg->alloc, NULL, NULL);
+	return ae_model_train(model, &train, n > ntrain ? &val : NULL, &r, &reg->alloc, NULL, NULL, NULL);
 }
 
 /*
@@ -3208,6 +3304,7 @@ static const UnitTest tests[] = {
 	{"encoder alone", test_encode},
 	{"training, numeric columns", test_train_numeric},
 	{"score quantiles", test_quantiles},
+	{"training reports its progress", test_train_progress},
 	{"training, mixed columns", test_train_mixed},
 	{"imputation calibration", test_impute_calibration},
 	{"training, invalid arguments", test_train_invalid},

@@ -519,7 +519,7 @@ test_round_trip(void)
 				mask[i * 5 + c] = ae_rng_uniform(&rng) > 0.1;
 		}
 		ae_rng_seed(&r, 3);
-		st = ae_model_train(&m, &d, &d, &r, &reg.alloc, NULL, NULL);
+		st = ae_model_train(&m, &d, &d, &r, &reg.alloc, NULL, NULL, NULL);
 		CHECK(st == AE_OK && m.metrics.epochs_run == 4, "short training run (%s)", ae_status_message(st));
 		m.metrics.rows_seen = N;
 		round_trip("trained", &m);
