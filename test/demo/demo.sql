@@ -160,11 +160,16 @@ SELECT i.transaction_id AS id, b.blanked, b.was AS "before blanking",
 \echo '   (digital and gaming merchants sell no product W, so their match flags m1..m9 are all NULL:'
 \echo '   two NOTICEs say their models leave those columns out)'
 :step_start
+-- six trainings of a few seconds each: their progress NOTICEs would fill the
+-- screen, so this step goes without them (ae.progress; the two trainings
+-- above showed theirs)
+SET ae.progress = off;
 CREATE TABLE category_models AS
 SELECT merchant_category, count(*) AS rows,
        ae_fit(t, '{"exclude": ["is_fraud", "fraud_pattern", "merchant_category"]}') AS model
   FROM transactions t
  GROUP BY merchant_category;
+RESET ae.progress;
 -- Each category's rows are scored by its own model and ranked within the
 -- category; the whole-table model's ranks within the category beside them.
 -- (OFFSET 0 keeps the scan per category: one model at a time stays cached,
