@@ -150,7 +150,7 @@ site_resolve(FunctionCallInfo fcinfo, AeSite *site, Oid row_typid)
 				{
 					struct varlena *v = (struct varlena *) DatumGetPointer(arg);
 
-					site_set_entry(site, ae_cache_from_bytea(arg));
+					site_set_entry(site, ae_cache_from_stored(arg));
 					site->last_arg = arg;
 					if (VARATT_IS_EXTERNAL_ONDISK(v))
 						memcpy(site->last_toast, VARDATA_EXTERNAL(v), sizeof(varatt_external));
@@ -202,6 +202,9 @@ site_slot(FunctionCallInfo fcinfo, AeSite *site, Oid typid, int32 typmod)
 	MemoryContext old;
 	AeAlloc		a;
 
+	Size		held = 0;
+	SiteSlot   *oldest = NULL;
+
 	for (int i = 0; i < SITE_SLOTS; i++)
 	{
 		SiteSlot   *s = &site->slots[i];
@@ -211,7 +214,16 @@ site_slot(FunctionCallInfo fcinfo, AeSite *site, Oid typid, int32 typmod)
 		if (victim == NULL || (victim->entry != NULL &&
 							   (s->entry == NULL || s->last_use < victim->last_use)))
 			victim = s;
+		if (s->entry != NULL)
+		{
+			held += MemoryContextMemAllocated(s->cxt, true) + s->entry->size;
+			if (oldest == NULL || s->last_use < oldest->last_use)
+				oldest = s;
+		}
 	}
+	/* a free slot only while the prepared ones and this model fit the budget: else recycle the oldest */
+	if (victim->entry == NULL && oldest != NULL && held + site->entry->size > SITE_SLOTS_BYTES)
+		victim = oldest;
 	if (victim->entry)
 		ae_cache_unpin(victim->entry);
 	victim->entry = NULL;

@@ -7,8 +7,10 @@
  * (model bytea, row) — served by one C function that reads the form from
  * the call's argument types once per call site.  A call site that sees the
  * model change from row to row (a join to per-group models) keeps up to
- * SITE_SLOTS prepared pairs and recycles the least recently used, so its
- * memory stays bounded however often the model changes.
+ * SITE_SLOTS prepared pairs, while they and the models they pin hold no
+ * more than SITE_SLOTS_BYTES (a model, or a transformer's one-row scratch,
+ * can be large), and recycles the least recently used, so its memory stays
+ * bounded however often the model changes.
  */
 #ifndef AE_API_SITE_H
 #define AE_API_SITE_H
@@ -19,7 +21,8 @@
 #include "fmgr.h"
 #include "rows/rowmap.h"
 
-#define SITE_SLOTS 4
+#define SITE_SLOTS 8
+#define SITE_SLOTS_BYTES ((Size) 64 * 1024 * 1024)
 
 typedef enum ModelForm
 {

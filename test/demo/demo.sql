@@ -172,14 +172,10 @@ SELECT merchant_category, count(*) AS rows,
 RESET ae.progress;
 -- Each category's rows are scored by its own model and ranked within the
 -- category; the whole-table model's ranks within the category beside them.
--- (OFFSET 0 keeps the scan per category: one model at a time stays cached,
--- where models alternating row by row are looked up again and again.)
 CREATE TABLE category_catch AS
 WITH own AS (
-    SELECT c.merchant_category, s.*
-      FROM category_models c,
-      LATERAL (SELECT t.transaction_id, ae_score(c.model, t) AS score
-                 FROM transactions t WHERE t.merchant_category = c.merchant_category OFFSET 0) s
+    SELECT merchant_category, t.transaction_id, ae_score(c.model, t) AS score
+      FROM transactions t JOIN category_models c USING (merchant_category)
 ), ranked AS (
     SELECT o.merchant_category, o.score, x.is_fraud,
            row_number() OVER (PARTITION BY o.merchant_category ORDER BY o.score DESC, o.transaction_id) AS pos_own,
