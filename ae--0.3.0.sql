@@ -498,3 +498,14 @@ SELECT a.pid,
 GRANT SELECT ON ae_training TO PUBLIC;
 
 COMMENT ON VIEW ae_training IS 'training runs under way (ae_train, ae_fit) and how far each has come, from pg_stat_activity';
+
+-- ---------------------------------------------------------------------------
+-- ae_info by name: the current version of your model of that name (as
+-- ae_model(name) finds it).
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION ae_info(model text) RETURNS jsonb
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN @extschema@.ae_info(@extschema@.ae_model(model));
+
+COMMENT ON FUNCTION ae_info(text) IS 'what the current version of an ae model of that name holds, as jsonb';

@@ -45,6 +45,9 @@ SELECT (ae_impute('payments', ROW(1, NULL, 'refund')::payments)).amount < 0 AS r
 SELECT model, latent, epochs FROM ae_train('pima', 'pima', exclude => ARRAY['diabetes'],
                                           latent => 3, epochs => 20);
 SELECT count(*), min(options->>'latent') AS latent FROM ae_models WHERE name = 'pima';
+-- by name: the current version's (a literal is a name)
+SELECT ae_info('pima') = ae_info(model) AS info_by_name FROM ae_models WHERE name = 'pima';
+SELECT ae_info('no_such_model');
 
 -- ae_fit is the same engine: same rows, options and seed give the same model
 -- (the bytes differ only in the training time they record)
