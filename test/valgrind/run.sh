@@ -3,7 +3,8 @@
 # under valgrind (memcheck).  PostgreSQL itself is not built for valgrind
 # here, so reports whose stacks never enter ae's library are not ae's and
 # are left out; every report that passes through ae.so is printed and fails
-# the run.  Slow: about a quarter of an hour on two cores.
+# the run.  Slow: over two hours on a 2-core machine, most of it in the
+# lstm, conv and kinds suites (each trains many small networks).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export LC_ALL=C.UTF-8
