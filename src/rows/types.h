@@ -132,6 +132,20 @@ void		ae_model_check_columns(const AeModel *model);
 /* Largest magnitude of a numeric value in network units (standard deviations). */
 #define AE_MAX_UNITS 1e6
 
+/* sign(x) log(1 + |x|), the signed log transform (log1p for x >= 0; NaN stays NaN) */
+static inline double
+ae_signed_log1p(double x)
+{
+	return x < 0 ? -log1p(-x) : log1p(x);
+}
+
+/* its inverse */
+static inline double
+ae_signed_expm1(double x)
+{
+	return x < 0 ? -expm1(-x) : expm1(x);
+}
+
 /*
  * A numeric column's value in network units: transform then standardise,
  * with inv_scale = 1 / col->scale (a product per cell, not a division).
@@ -144,7 +158,7 @@ ae_scale_value(const AeColumn *col, double raw, double inv_scale)
 	if (col->transform == AE_TF_LOG1P)
 		v = log1p(raw > 0 ? raw : 0);
 	else if (col->transform == AE_TF_SIGNED_LOG1P)
-		v = raw < 0 ? -log1p(-raw) : log1p(raw);
+		v = ae_signed_log1p(raw);
 	return (v - col->center) * inv_scale;
 }
 
@@ -157,7 +171,7 @@ ae_unscale_value(const AeColumn *col, double z)
 	if (col->transform == AE_TF_LOG1P)
 		v = expm1(v);
 	else if (col->transform == AE_TF_SIGNED_LOG1P)
-		v = v < 0 ? -expm1(-v) : expm1(v);
+		v = ae_signed_expm1(v);
 	return v < col->lo ? col->lo : (v > col->hi ? col->hi : v);
 }
 

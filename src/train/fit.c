@@ -572,20 +572,6 @@ entropy(const int64 *counts, int k)
 	return h;
 }
 
-/* sign(x) log(1 + |x|): log1p for x >= 0 (NaN stays NaN) */
-static double
-signed_log1p(double x)
-{
-	return x < 0 ? -log1p(-x) : log1p(x);
-}
-
-/* its inverse */
-static double
-signed_expm1(double x)
-{
-	return x < 0 ? -expm1(-x) : expm1(x);
-}
-
 /*
  * Fill a column's encoding from its raw values (NaN = missing; categorical
  * cells hold class indexes).  Numeric values are transformed in place.
@@ -635,12 +621,12 @@ measure_column(AeColumn *col, double *raw, int n, int stride)
 		int			tf = lo >= 0 ? AE_TF_LOG1P : AE_TF_SIGNED_LOG1P;
 
 		for (int i = 0; i < n; i++)
-			raw[(size_t) i * stride] = signed_log1p(raw[(size_t) i * stride]);
+			raw[(size_t) i * stride] = ae_signed_log1p(raw[(size_t) i * stride]);
 		if (fabs(skewness(raw, n, stride, &mean, &sd)) < 2)
 			col->transform = tf;
 		else
 			for (int i = 0; i < n; i++)
-				raw[(size_t) i * stride] = signed_expm1(raw[(size_t) i * stride]);
+				raw[(size_t) i * stride] = ae_signed_expm1(raw[(size_t) i * stride]);
 	}
 	skewness(raw, n, stride, &mean, &sd);
 	if (!isfinite((float) mean) || !isfinite((float) sd) || !isfinite(col->lo) || !isfinite(col->hi))
