@@ -14,15 +14,19 @@ PG_SRCS = $(wildcard src/rows/*.c src/train/*.c src/api/*.c)
 OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 
 # OpenBLAS, serial variant: no threads spinning inside a backend or its
-# parallel workers; parallelism comes from PostgreSQL's own workers.
+# parallel workers; parallelism comes from PostgreSQL's own workers.  It is
+# not linked: src/core/blas.c opens BLAS_LIBRARY the first time a product
+# needs it, so a process that only scores rows never pays its loading.
 MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 BLAS_DIR ?= /usr/lib/$(MULTIARCH)/openblas-serial
 BLAS_INC ?= /usr/include/$(MULTIARCH)/openblas-pthread
-BLAS_LIBS = -L$(BLAS_DIR) -l:libopenblas.so.0 -Wl,-rpath,$(BLAS_DIR)
+BLAS_LIBRARY ?= $(BLAS_DIR)/libopenblas.so.0
+BLAS_DEF = -I$(BLAS_INC) -DAE_BLAS_LIBRARY='"$(BLAS_LIBRARY)"'
+BLAS_LINK = -L$(BLAS_DIR) -l:libopenblas.so.0 -Wl,-rpath,$(BLAS_DIR)
 
-PG_CPPFLAGS = -I$(srcdir)/src -I$(BLAS_INC)
+PG_CPPFLAGS = -I$(srcdir)/src $(BLAS_DEF)
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
-SHLIB_LINK = $(BLAS_LIBS) -lm
+SHLIB_LINK = -lm
 
 REGRESS = train score parallel columns arrays lstm conv impute kinds recipe errors corrupt security writeback versions plot thresholds progress
 REGRESS_OPTS = --inputdir=. --load-extension=ae
@@ -50,32 +54,32 @@ endif
 
 # ---- unit tests of the numeric core (no PostgreSQL needed) ----
 
-UNIT_CFLAGS = -std=c99 -O2 -g -Wall -Wextra -Werror -Isrc -I$(BLAS_INC)
+UNIT_CFLAGS = -std=c99 -O2 -g -Wall -Wextra -Werror -Isrc $(BLAS_DEF)
 UNIT_BIN = test/unit/test_core test/unit/test_grad test/unit/test_format test/unit/test_frame \
 	test/unit/test_kernels
 
 test/unit/test_core: test/unit/test_core.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_core.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_core.c $(CORE_SRCS) -lm
 
 # gradient checks: the same core compiled in double precision
 test/unit/test_grad: test/unit/test_grad.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
-	$(CC) $(UNIT_CFLAGS) -DAE_REAL_DOUBLE -o $@ test/unit/test_grad.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+	$(CC) $(UNIT_CFLAGS) -DAE_REAL_DOUBLE -o $@ test/unit/test_grad.c $(CORE_SRCS) -lm
 
 test/unit/test_format: test/unit/test_format.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_format.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_format.c $(CORE_SRCS) -lm
 
 test/unit/test_kernels: test/unit/test_kernels.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_kernels.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_kernels.c $(CORE_SRCS) -lm
 
 test/unit/test_frame: test/unit/test_frame.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_frame.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_frame.c $(CORE_SRCS) -lm
 
 test/bench/forward_parts: test/bench/forward_parts.c $(CORE_SRCS) src/core/*.h
-	$(CC) $(UNIT_CFLAGS) -o $@ test/bench/forward_parts.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+	$(CC) $(UNIT_CFLAGS) -o $@ test/bench/forward_parts.c $(CORE_SRCS) -lm
 
 # the core's sgemm peak and the training step's products, for `run-bench.sh train`
 test/bench/sgemm_peak: test/bench/sgemm_peak.c
-	$(CC) $(UNIT_CFLAGS) -o $@ test/bench/sgemm_peak.c $(BLAS_LIBS)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/bench/sgemm_peak.c $(BLAS_LINK)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
@@ -85,26 +89,26 @@ unit: $(UNIT_BIN)
 # binary, and a nonzero exit fails the target.  Leak detection stays on:
 # every test frees its regions and buffers, so a leak is a real bug.
 SAN_CC ?= clang
-SAN_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -Isrc -I$(BLAS_INC) \
+SAN_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -Isrc $(BLAS_DEF) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_BIN = $(UNIT_BIN:=.san)
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 test/unit/test_core.san: test/unit/test_core.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
-	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_core.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_core.c $(CORE_SRCS) -lm
 
 test/unit/test_grad.san: test/unit/test_grad.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
-	$(SAN_CC) $(SAN_CFLAGS) -DAE_REAL_DOUBLE -o $@ test/unit/test_grad.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+	$(SAN_CC) $(SAN_CFLAGS) -DAE_REAL_DOUBLE -o $@ test/unit/test_grad.c $(CORE_SRCS) -lm
 
 test/unit/test_format.san: test/unit/test_format.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
-	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_format.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_format.c $(CORE_SRCS) -lm
 
 test/unit/test_kernels.san: test/unit/test_kernels.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
-	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_kernels.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_kernels.c $(CORE_SRCS) -lm
 
 test/unit/test_frame.san: test/unit/test_frame.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
-	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_frame.c $(CORE_SRCS) $(BLAS_LIBS) -lm
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ test/unit/test_frame.c $(CORE_SRCS) -lm
 
 unit-sanitize: $(SAN_BIN)
 	@for t in $(SAN_BIN); do echo "== $$t"; $(SAN_ENV) ./$$t || exit 1; done
@@ -151,11 +155,11 @@ FUZZ_TIME ?= 60
 FUZZ_DIR ?= tmp_check/fuzz
 FUZZ_SMOKE_TIME ?= 20
 FUZZ_SMOKE_DIR ?= tmp_check/fuzz-smoke
-FUZZ_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -Isrc -I$(BLAS_INC) \
+FUZZ_CFLAGS = -std=c99 -O1 -g -Wall -Wextra -Werror -Isrc $(BLAS_DEF) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 test/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(CORE_SRCS) src/core/*.h test/unit/unit.h
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) $(BLAS_LIBS) -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) -lm
 
 fuzz-smoke:
 	@st=0; for t in $(FUZZ_TARGETS); do \

@@ -57,6 +57,20 @@ SELECT round((SELECT sum(ae_score('bc', f)) FROM bc_float f)::numeric, 6)
 SELECT count(*) FILTER (WHERE class = 'malignant') >= 4 AS top5_malignant
   FROM (SELECT class FROM breastcancer b ORDER BY ae_score(b) DESC LIMIT 5) q;
 
+-- OpenBLAS is opened by the first product, not when ae loads: a new session
+-- that scores, embeds and imputes rows never maps it; training does
+\c -
+SELECT count(ae_score('bc', b)) = count(*) AS scored, count(ae_embed('bc', b)) = count(*) AS embedded,
+       count(ae_impute('bc', b)) = count(*) AS imputed
+  FROM breastcancer b;
+SELECT count(*) AS openblas_maps
+  FROM regexp_split_to_table(pg_read_file('/proc/self/maps'), E'\n') l WHERE l LIKE '%libopenblas%';
+SELECT rows FROM ae_train('bc_blas', 'breastcancer', exclude => ARRAY['id', 'class'], epochs => 1);
+SELECT count(*) > 0 AS openblas_mapped
+  FROM regexp_split_to_table(pg_read_file('/proc/self/maps'), E'\n') l WHERE l LIKE '%libopenblas%';
+DELETE FROM ae_models WHERE name = 'bc_blas';
+\set VERBOSITY terse
+
 -- retraining is seen by the next statement (the name cache is invalidated)
 SELECT ae_score('bc', b) AS before FROM breastcancer b WHERE id = '1000025' \gset
 SELECT rows FROM ae_train('bc', 'breastcancer', exclude => ARRAY['id', 'class'], seed => 3);

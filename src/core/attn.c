@@ -7,7 +7,7 @@
 #include "core/attn.h"
 #include "core/kernels.h"
 
-#include <cblas.h>
+#include "core/blas.h"
 #include <math.h>
 #include <string.h>
 

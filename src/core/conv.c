@@ -4,7 +4,7 @@
  */
 #include "core/conv.h"
 
-#include <cblas.h>
+#include "core/blas.h"
 #include <string.h>
 
 /* Output size along a side. */

@@ -1,7 +1,7 @@
 /*
  * core.h — what every file of the numeric core shares.
  *
- * The core is plain C99 plus cblas.h.  It never includes postgres.h, never
+ * The core is plain C99 plus cblas.h (OpenBLAS opened on first use, blas.h).  It never includes postgres.h, never
  * prints, never exits and never calls malloc itself: memory comes from an
  * allocator the caller hands in, and failures come back as AeStatus codes
  * that the caller turns into its own kind of error.
@@ -14,17 +14,17 @@
 
 /*
  * ae_real is the element type of every numeric buffer.  Production builds use
- * float (cblas_sgemm); the gradient-check tests compile the same sources with
+ * float (sgemm); the gradient-check tests compile the same sources with
  * AE_REAL_DOUBLE so finite differences are taken in double precision.
  */
 #ifdef AE_REAL_DOUBLE
 typedef double ae_real;
-#define ae_gemm cblas_dgemm
+#define ae_gemm ae_blas_dgemm
 #define ae_exp exp
 #define ae_expm1 expm1
 #else
 typedef float ae_real;
-#define ae_gemm cblas_sgemm
+#define ae_gemm ae_blas_sgemm
 #define ae_exp expf
 #define ae_expm1 expm1f
 #endif

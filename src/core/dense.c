@@ -6,7 +6,7 @@
 #include "core/dense.h"
 #include "core/kernels.h"
 
-#include <cblas.h>
+#include "core/blas.h"
 #include <math.h>
 #include <string.h>
 

@@ -7,7 +7,7 @@
 
 #include "core/dense.h"
 
-#include <cblas.h>
+#include "core/blas.h"
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
