@@ -212,6 +212,7 @@ ae_rowmap_build_desc(AeRowMap *map, const AeModel *model, TupleDesc rowdesc)
 	map->domain = palloc0(sizeof(bool) * n);
 	map->domain_extra = palloc0(sizeof(void *) * n);
 	map->inv_scale = palloc0(sizeof(double) * n);
+	map->plain = palloc(sizeof(AeSqlType) * n);
 	map->cxt = CurrentMemoryContext;
 	map->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "ae row", ALLOCSET_SMALL_SIZES);
 	map->row = NULL;
@@ -245,6 +246,7 @@ ae_rowmap_build_desc(AeRowMap *map, const AeModel *model, TupleDesc rowdesc)
 					 errhint("Score rows that have every column the model was trained on; ae_info(model) lists them.")));
 		if (col->kind == AE_COL_NUMERIC)
 			map->inv_scale[c] = 1 / col->scale;
+		map->plain[c] = AE_SQL_UNSUPPORTED;
 		map->array_of[c] = -1;
 		if (col->ndim > 0)
 		{
@@ -252,6 +254,9 @@ ae_rowmap_build_desc(AeRowMap *map, const AeModel *model, TupleDesc rowdesc)
 			continue;
 		}
 		map->sqltype[c] = ae_sqltype_of(att->atttypid);
+		if (col->kind == AE_COL_NUMERIC && col->transform == AE_TF_NONE &&
+			(map->sqltype[c] == AE_SQL_FLOAT4 || map->sqltype[c] == AE_SQL_FLOAT8))
+			map->plain[c] = map->sqltype[c];
 		if (!ae_sqltype_fits(map->sqltype[c], col->kind, col->sqltype))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -445,7 +450,17 @@ ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
 	{
 		int			a = map->attno[c];
 
-		if (map->array_of[c] >= 0)
+		if (map->plain[c] != AE_SQL_UNSUPPORTED)
+		{
+			/* encode_value's arithmetic, without its dispatch */
+			double		v = map->plain[c] == AE_SQL_FLOAT4 ?
+				DatumGetFloat4(map->values[a]) : DatumGetFloat8(map->values[a]);
+
+			m[c] = !map->isnull[a] && isfinite(v);
+			v = m[c] ? (v - model->cols[c].center) * map->inv_scale[c] : 0;
+			t[c] = (ae_real) (v > AE_MAX_UNITS ? AE_MAX_UNITS : (v < -AE_MAX_UNITS ? -AE_MAX_UNITS : v));
+		}
+		else if (map->array_of[c] >= 0)
 		{
 			const AeRowArray *arr = &map->arrays[map->array_of[c]];
 			int			e = model->cols[c].elem - arr->offset;

@@ -72,6 +72,9 @@ typedef struct AeRowMap
 	bool	   *domain;			/* (ncols) the column's type is a domain */
 	void	  **domain_extra;	/* (ncols) domain_check's cache */
 	double	   *inv_scale;		/* (ncols) 1 / a numeric column's scale: a product per cell */
+	AeSqlType  *plain;			/* (ncols) AE_SQL_FLOAT4 or _FLOAT8 for a numeric column of
+								 * that type without transform, read straight off its Datum;
+								 * AE_SQL_UNSUPPORTED for the rest */
 	MemoryContext cxt;			/* where the map lives */
 	MemoryContext rowcxt;		/* what encoding a row allocates, reset at the next row */
 	HeapTupleHeader row;		/* the last encoded row: valid within the call that encoded it */
