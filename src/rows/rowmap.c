@@ -438,6 +438,14 @@ ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
 	int			observed = 0;
 	MemoryContext old;
 
+	/* read once: t and m might alias them as far as the compiler knows */
+	const Datum *values = map->values;
+	const bool *isnull = map->isnull;
+	const int  *attno = map->attno;
+	const AeSqlType *plain = map->plain;
+	const double *inv_scale = map->inv_scale;
+	const AeColumn *cols = model->cols;
+
 	/* the last row's detoasted arrays and labels go; this row's stay until the next */
 	MemoryContextReset(map->rowcxt);
 	old = MemoryContextSwitchTo(map->rowcxt);
@@ -448,31 +456,33 @@ ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
 
 	for (int c = 0; c < model->ncols; c++)
 	{
-		int			a = map->attno[c];
+		int			a = attno[c];
+		bool		ok;
+		ae_real		tc = 0;
 
-		if (map->plain[c] != AE_SQL_UNSUPPORTED)
+		if (plain[c] != AE_SQL_UNSUPPORTED)
 		{
 			/* encode_value's arithmetic, without its dispatch */
-			double		v = map->plain[c] == AE_SQL_FLOAT4 ?
-				DatumGetFloat4(map->values[a]) : DatumGetFloat8(map->values[a]);
+			double		v = plain[c] == AE_SQL_FLOAT4 ?
+				DatumGetFloat4(values[a]) : DatumGetFloat8(values[a]);
 
-			m[c] = !map->isnull[a] && isfinite(v);
-			v = m[c] ? (v - model->cols[c].center) * map->inv_scale[c] : 0;
-			t[c] = (ae_real) (v > AE_MAX_UNITS ? AE_MAX_UNITS : (v < -AE_MAX_UNITS ? -AE_MAX_UNITS : v));
+			ok = !isnull[a] && isfinite(v);
+			v = ok ? (v - cols[c].center) * inv_scale[c] : 0;
+			tc = (ae_real) (v > AE_MAX_UNITS ? AE_MAX_UNITS : (v < -AE_MAX_UNITS ? -AE_MAX_UNITS : v));
 		}
 		else if (map->array_of[c] >= 0)
 		{
 			const AeRowArray *arr = &map->arrays[map->array_of[c]];
-			int			e = model->cols[c].elem - arr->offset;
+			int			e = cols[c].elem - arr->offset;
 
-			m[c] = arr->elems != NULL && e >= 0 && !arr->nulls[e] &&
-				encode_value(map, model, c, arr->elems[e], &t[c]);
+			ok = arr->elems != NULL && e >= 0 && !arr->nulls[e] &&
+				encode_value(map, model, c, arr->elems[e], &tc);
 		}
 		else
-			m[c] = !map->isnull[a] && encode_value(map, model, c, map->values[a], &t[c]);
-		if (!m[c])
-			t[c] = 0;
-		observed += m[c];
+			ok = !isnull[a] && encode_value(map, model, c, values[a], &tc);
+		t[c] = ok ? tc : 0;
+		m[c] = ok;
+		observed += ok;
 	}
 	MemoryContextSwitchTo(old);
 	return observed;
