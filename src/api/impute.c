@@ -37,7 +37,7 @@ ae_impute(PG_FUNCTION_ARGS)
 	if (model->impute_shrink)
 	{
 		/* calibrated into the call site's buffer, not a palloc a row */
-		ae_model_impute_outputs(model, out, site->out);
+		ae_model_impute_outputs(model, out, site->m, site->out);
 		out = site->out;
 	}
 	ae_rowmap_begin(map, true);

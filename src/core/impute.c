@@ -232,7 +232,7 @@ ae_model_fit_impute(AeModel *model, AeWork *w, const AeDataset *train, const AeD
 
 /* Calibrated outputs for imputation; see model.h. */
 void
-ae_model_impute_outputs(const AeModel *model, const ae_real *out, ae_real *dst)
+ae_model_impute_outputs(const AeModel *model, const ae_real *out, const uint8_t *m, ae_real *dst)
 {
 	memcpy(dst, out, sizeof(ae_real) * model->n_out);
 	if (!model->impute_shrink)
@@ -245,7 +245,7 @@ ae_model_impute_outputs(const AeModel *model, const ae_real *out, ae_real *dst)
 		ae_real    *d = dst + col->out_off;
 		double		alpha = model->impute_shrink[c];
 
-		if (col->out_width == 0 || alpha == 1)
+		if (col->out_width == 0 || alpha == 1 || (m && m[c]))
 			continue;
 		if (col->kind == AE_COL_NUMERIC)
 			d[0] = (ae_real) (prior[0] + alpha * (z[0] - prior[0]));

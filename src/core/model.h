@@ -729,8 +729,11 @@ double		ae_model_threshold(const AeModel *model, double p);
  * into dst: (n_out): each column's prediction blended with its prior by
  * its shrink (numeric values directly, probabilities of booleans and
  * categories, returned as logits).  A model without calibration: a copy.
+ * With m (ncols), only the columns missing in it are calibrated, the
+ * others copied: the cells an imputation fills.
  */
-void		ae_model_impute_outputs(const AeModel *model, const ae_real *out, ae_real *dst);
+void		ae_model_impute_outputs(const AeModel *model, const ae_real *out, const uint8_t *m,
+									ae_real *dst);
 
 /*
  * Loss of outputs out: (B, n_out) against t, m.  A row's loss is the

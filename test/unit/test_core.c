@@ -2368,6 +2368,7 @@ test_impute_calibration(void)
 				sq_cal = 0,
 				sq_mean = 0;
 	int			mode_fills = 0;
+	int			only_bad = 0;
 
 	unit_region_init(&reg);
 	ae_rng_seed(&r, 4242);
@@ -2443,7 +2444,17 @@ test_impute_calibration(void)
 
 		ae_model_inputs(&model, tr, mr, w.x, 1);
 		out = ae_model_forward(&model, &w, w.x, 1);
-		ae_model_impute_outputs(&model, out, cal);
+		ae_model_impute_outputs(&model, out, NULL, cal);
+		/* with the row's mask: the hidden columns as without, the observed ones copied */
+		{
+			ae_real		only[16];
+
+			ae_model_impute_outputs(&model, out, mr, only);
+			for (int c = 0; c < CAL_COLS; c++)
+				for (int k = 0; k < cols[c].out_width; k++)
+					if (only[cols[c].out_off + k] != (mr[c] ? out : cal)[cols[c].out_off + k])
+						only_bad++;
+		}
 		sq_raw += (out[cols[5].out_off] - tr[5]) * (out[cols[5].out_off] - tr[5]);
 		sq_cal += (cal[cols[5].out_off] - tr[5]) * (cal[cols[5].out_off] - tr[5]);
 		sq_mean += (model.impute_prior[cols[5].out_off] - tr[5]) *
@@ -2462,6 +2473,8 @@ test_impute_calibration(void)
 	printf("   hidden noise column, mean squared error: network %.3f, calibrated %.3f, mean %.3f;"
 		   " mode fills %d of %d\n", sq_raw / (CAL_ROWS - CAL_TRAIN), sq_cal / (CAL_ROWS - CAL_TRAIN),
 		   sq_mean / (CAL_ROWS - CAL_TRAIN), mode_fills, CAL_ROWS - CAL_TRAIN);
+	CHECK(only_bad == 0, "calibration: with a row's mask, its missing cells alone are calibrated (%d wrong)",
+		  only_bad);
 	CHECK(sq_cal <= 1.02 * sq_mean, "calibration: the noise column's fills are within 2%% of the mean's error");
 	CHECK(mode_fills >= 0.9 * (CAL_ROWS - CAL_TRAIN),
 		  "calibration: the unpredictable category is filled with its commonest class (%d of %d)",
@@ -2476,7 +2489,7 @@ test_impute_calibration(void)
 		for (int k = 0; k < model.n_out; k++)
 			out[k] = (ae_real) (k - 3);
 		model.impute_shrink = NULL;
-		ae_model_impute_outputs(&model, out, cal);
+		ae_model_impute_outputs(&model, out, NULL, cal);
 		CHECK(memcmp(out, cal, sizeof(ae_real) * model.n_out) == 0,
 			  "calibration: none, outputs copied as they are");
 		model.impute_shrink = shrink;
