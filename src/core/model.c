@@ -362,6 +362,12 @@ void
 ae_model_mask_inputs(const AeModel *model, const uint8_t *m, uint8_t *mi, int B, double share,
 					 AeRng *rng)
 {
+	if (!(share > 0))
+	{
+		/* nothing hidden: every observed value is shown */
+		memcpy(mi, m, (size_t) B * model->ncols);
+		return;
+	}
 	for (int r = 0; r < B; r++)
 		for (int c = 0; c < model->ncols; c++)
 		{
