@@ -201,14 +201,18 @@ ae_model_code_distance(const AeModel *model, const ae_real *h)
 {
 	int			L = model->opt.latent;
 	double		total = 0;
+	ae_real		d[AE_DISTANCE_MAX_LATENT];
 
+	/* the layout bounds L by AE_DISTANCE_MAX_LATENT */
+	for (int j = 0; j < L; j++)
+		d[j] = h[j] - model->code_center[j];
 	for (int i = 0; i < L; i++)
 	{
 		const ae_real *wi = model->code_whiten + (size_t) i * L;
 		double		s = 0;
 
 		for (int j = 0; j <= i; j++)
-			s += (double) wi[j] * (h[j] - model->code_center[j]);
+			s += (double) wi[j] * d[j];
 		total += s * s;
 	}
 	return total / L;

@@ -193,6 +193,10 @@ ae_model_layout(AeModel *model)
 		return AE_ECORRUPT;
 	model->n_in = nin;
 	model->n_out = nout;
+	model->numeric_outputs = nout == model->ncols;
+	for (int c = 0; c < model->ncols; c++)
+		if (model->cols[c].kind != AE_COL_NUMERIC || model->cols[c].out_width != 1)
+			model->numeric_outputs = 0;
 	model->dec_in = o->latent + cond_width;
 	if (o->kind == AE_KIND_LSTM)
 		return ae_seq_layout(model);
@@ -587,21 +591,19 @@ total_weight(const AeModel *model)
 	return total;
 }
 
-/* Numeric columns alone, output c being column c's: the loss's plain case. */
-#define PLAIN_LOSS_MAX 256
-
 /*
  * ae_model_loss over a model whose columns are all numeric with their
- * outputs in column order (w: their weights): the same arithmetic in the
+ * outputs in column order (numeric_outputs): the same arithmetic in the
  * same order, without a column's kind, offsets and width looked up per
  * cell.
  */
 static double
-plain_loss(const AeModel *model, const float *w, const ae_real *out, const ae_real *t,
+plain_loss(const AeModel *model, const ae_real *out, const ae_real *t,
 		   const uint8_t *m, int B, ae_real *dout, double *row_loss, double sum_scale)
 {
 	int			nc = model->ncols;
 	double		total = 0;
+	const AeColumn *cols = model->cols;
 
 	for (int r = 0; r < B; r++)
 	{
@@ -615,7 +617,7 @@ plain_loss(const AeModel *model, const float *w, const ae_real *out, const ae_re
 					grad_scale;
 
 		for (int c = 0; c < nc; c++)
-			wsum += mr[c] ? w[c] : 0.0;
+			wsum += mr[c] ? cols[c].weight : 0.0;
 		if (row_loss)
 			row_loss[r] = 0;
 		if (wsum <= 0)
@@ -628,9 +630,9 @@ plain_loss(const AeModel *model, const float *w, const ae_real *out, const ae_re
 
 			if (!mr[c])
 				continue;
-			lsum += w[c] * (diff * diff);
+			lsum += cols[c].weight * (diff * diff);
 			if (dr)
-				dr[c] = (ae_real) (2 * diff) * (ae_real) (w[c] * grad_scale);
+				dr[c] = (ae_real) (2 * diff) * (ae_real) (cols[c].weight * grad_scale);
 		}
 		lsum *= per_weight;
 		if (row_loss)
@@ -647,19 +649,11 @@ ae_model_loss(const AeModel *model, const ae_real *out, const ae_real *t,
 {
 	double		total = 0;
 	double		sum_scale = AE_KIND_IS_VARIATIONAL(model->opt.kind) ? total_weight(model) : 1;
-	float		plain_w[PLAIN_LOSS_MAX];
-	bool		plain = model->ncols <= PLAIN_LOSS_MAX && model->n_out == model->ncols;
 
 	if (dout)
 		memset(dout, 0, sizeof(ae_real) * (size_t) B * model->n_out);
-	for (int c = 0; plain && c < model->ncols; c++)
-	{
-		plain = model->cols[c].kind == AE_COL_NUMERIC && model->cols[c].out_width == 1 &&
-			model->cols[c].out_off == c;
-		plain_w[c] = model->cols[c].weight;
-	}
-	if (plain)
-		return plain_loss(model, plain_w, out, t, m, B, dout, row_loss, sum_scale);
+	if (model->numeric_outputs)
+		return plain_loss(model, out, t, m, B, dout, row_loss, sum_scale);
 	for (int r = 0; r < B; r++)
 	{
 		const ae_real *zr = out + (size_t) r * model->n_out;
