@@ -172,6 +172,68 @@ ae_deform_prefix(HeapTupleHeader row, TupleDesc td, int natts, Datum *values, bo
 	}
 }
 
+/*
+ * When the attributes a map deforms are all fixed-width and by value (the
+ * numbers of a typical table), a row of them without NULLs has them at
+ * offsets known in advance: compute those once.
+ */
+static void
+plan_fixed_layout(AeRowMap *map)
+{
+	int			n = map->deform_natts;
+	uint32		off = 0;
+
+	map->fixed_off = NULL;
+	map->fixed_len = NULL;
+	if (n == 0)
+		return;
+	for (int a = 0; a < n; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(map->tupdesc, a);
+
+		if (att->attisdropped || att->attlen <= 0 || !att->attbyval)
+			return;
+	}
+	map->fixed_off = palloc(sizeof(uint32) * n);
+	map->fixed_len = palloc(sizeof(int16) * n);
+	for (int a = 0; a < n; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(map->tupdesc, a);
+
+		off = att_align_nominal(off, att->attalign);
+		map->fixed_off[a] = off;
+		map->fixed_len[a] = att->attlen;
+		off += att->attlen;
+	}
+}
+
+/*
+ * Deform the map's prefix of a row: at the planned offsets when the row
+ * has no NULLs and all those attributes, else by ae_deform_prefix.
+ */
+static inline void
+deform_row(AeRowMap *map, HeapTupleHeader row)
+{
+	const char *data = (char *) row + row->t_hoff;
+	int			n = map->deform_natts;
+
+	if (map->fixed_off == NULL || (row->t_infomask & HEAP_HASNULL) ||
+		HeapTupleHeaderGetNatts(row) < n
+#ifdef HEAP_IS_DATUM
+		|| HeapTupleHeaderIsVersionedDatum(row)
+#endif
+		)
+	{
+		ae_deform_prefix(row, map->tupdesc, n, map->values, map->isnull);
+		return;
+	}
+	for (int a = 0; a < n; a++)
+	{
+		map->values[a] = fetch_att(data + map->fixed_off[a], true, map->fixed_len[a]);
+		map->isnull[a] = false;
+	}
+}
+
 /* Map model columns onto a row type by name. */
 void
 ae_rowmap_build(AeRowMap *map, const AeModel *model, Oid typid, int32 typmod)
@@ -293,6 +355,7 @@ ae_rowmap_build_desc(AeRowMap *map, const AeModel *model, TupleDesc rowdesc)
 	for (int c = 0; c < n; c++)
 		last = Max(last, map->attno[c]);
 	map->deform_natts = n > 0 ? last + 1 : 0;
+	plan_fixed_layout(map);
 	map->rest_values = NULL;
 	map->rest_isnull = NULL;
 	if (map->deform_natts < td->natts)
@@ -450,7 +513,7 @@ ae_rowmap_encode(AeRowMap *map, const AeModel *model, HeapTupleHeader row,
 	MemoryContextReset(map->rowcxt);
 	old = MemoryContextSwitchTo(map->rowcxt);
 	map->row = row;
-	ae_deform_prefix(row, map->tupdesc, map->deform_natts, map->values, map->isnull);
+	deform_row(map, row);
 	for (int k = 0; k < map->narrays; k++)
 		take_apart(map, &map->arrays[k]);
 

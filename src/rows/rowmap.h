@@ -59,6 +59,9 @@ typedef struct AeRowMap
 	int32		typmod;
 	TupleDesc	tupdesc;		/* a copy, in the map's memory context */
 	int			deform_natts;	/* attributes up to the last modelled one */
+	uint32	   *fixed_off;		/* (deform_natts) their offsets in a row without NULLs when
+								 * all are fixed-width and by value, else NULL */
+	int16	   *fixed_len;		/* (deform_natts) their lengths then */
 	int		   *attno;			/* (ncols) 0-based attribute of each model column */
 	AeSqlType  *sqltype;		/* (ncols) the row's own column types */
 	FmgrInfo   *out_fn;			/* (ncols) output functions: categories and explain */
