@@ -118,28 +118,6 @@ vexp(vf x)
 }
 
 /*
- * expm1(u) for u <= 0: its Taylor series to degree 9 on (-0.7, 0], where
- * exp(u) - 1 would lose the low bits (truncation below 2e-8 relative);
- * exp(u) - 1 below, where the difference is at least 0.5.
- */
-static inline vf
-vexpm1_neg(vf u)
-{
-	vf			p = splat(1.0f / 362880);
-
-	p = p * u + 1.0f / 40320;
-	p = p * u + 1.0f / 5040;
-	p = p * u + 1.0f / 720;
-	p = p * u + 1.0f / 120;
-	p = p * u + 1.0f / 24;
-	p = p * u + 1.0f / 6;
-	p = p * u + 0.5f;
-	p = p * u + 1.0f;
-	p = p * u;
-	return select_lanes(u > -0.7f, p, vexp(u) - 1.0f);
-}
-
-/*
  * expm1(u) for u <= 0 along one path: u = k ln 2 + r (exp_reduce),
  * expm1(u) = 2^k expm1(r) + (2^k − 1), where both terms are exact and only
  * their sum rounds, and expm1(r) = r + r² C(r) keeps r's digits near 0.
@@ -202,7 +180,7 @@ velu(vf x)
 {
 	vi			pos = x > 0.0f;
 
-	return select_lanes(pos, x, vexpm1_neg(select_lanes(pos, splat(0), x)));
+	return select_lanes(pos, x, vexpm1(select_lanes(pos, splat(0), x)));
 }
 
 /* gelu x = x · σ(2u), u = sqrt(2/π) (x + 0.044715 x³), as attn.c's reference. */
