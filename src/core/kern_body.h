@@ -74,28 +74,39 @@ sign_lanes(vf x)
 /* ---- the exponential family ---- */
 
 /*
- * exp(x), x clamped to [-87.3, 88] so the result is a normal float:
- * x = k ln 2 + r with k an integer (rounded by adding and subtracting
+ * x = k ln 2 + r, k an integer (rounded by adding and subtracting
  * 1.5 · 2²³) and |r| <= ln 2 / 2 (ln 2 in two parts, so r is exact to a
- * float's precision), exp(r) by its Taylor series to degree 6 (error below
- * 1.2e-7 relative on that range), times 2^k built in the exponent bits.
+ * float's precision); returns r, and 2^k built in the exponent bits
+ * through *two_k (a normal float for x within [-87.3, 88]).
+ */
+static inline vf
+exp_reduce(vf x, vf *two_k)
+{
+	const vf	round = splat(12582912.0f);
+	vf			k = (x * 1.44269504088896341f + round) - round,
+				r = x - k * 0.693145751953125f;
+
+	*two_k = (vf) (((vu) __builtin_convertvector(k, vi) + 127) << 23);
+	return r - k * 1.42860682030941723e-6f;
+}
+
+/*
+ * exp(x), x clamped to [-87.3, 88] so the result is a normal float:
+ * 2^k exp(r) (exp_reduce), exp(r) by its Taylor series to degree 6 (error
+ * below 1.2e-7 relative on that range).
  */
 static inline vf
 vexp(vf x)
 {
 	const vf	hi = splat(88.0f),
-				lo = splat(-87.3f),
-				round = splat(12582912.0f);
-	vf			k,
-				r,
-				p;
-	vu			e;
+				lo = splat(-87.3f);
+	vf			r,
+				p,
+				two_k;
 
 	x = select_lanes(x > hi, hi, x);
 	x = select_lanes(x < lo, lo, x);
-	k = (x * 1.44269504088896341f + round) - round;
-	r = x - k * 0.693145751953125f;
-	r = r - k * 1.42860682030941723e-6f;
+	r = exp_reduce(x, &two_k);
 	p = splat(1.0f / 720);
 	p = p * r + 1.0f / 120;
 	p = p * r + 1.0f / 24;
@@ -103,39 +114,51 @@ vexp(vf x)
 	p = p * r + 0.5f;
 	p = p * r + 1.0f;
 	p = p * r + 1.0f;
-	e = ((vu) __builtin_convertvector(k, vi) + 127) << 23;
-	return p * (vf) e;
+	return p * two_k;
 }
 
 /*
- * expm1(u) for u <= 0: its Taylor series to degree 9 on (-0.7, 0], where
- * exp(u) - 1 would lose the low bits (truncation below 2e-8 relative);
- * exp(u) - 1 below, where the difference is at least 0.5.
+ * expm1(u) for u <= 0 along one path: u = k ln 2 + r (exp_reduce),
+ * expm1(u) = 2^k expm1(r) + (2^k − 1), where both terms are exact and only
+ * their sum rounds, and expm1(r) = r + r² C(r) keeps r's digits near 0.
+ * C is of degree 4, fitted by Remez exchange for the least relative error
+ * of expm1(r) on |r| <= ln 2 / 2 (1.3e-8; test/bench/tanh_fit.py derives
+ * it).  u is clamped at −18, below which expm1 rounds to −1.
  */
 static inline vf
-vexpm1_neg(vf u)
+vexpm1(vf u)
 {
-	vf			p = splat(1.0f / 362880);
+	vf			r,
+				p,
+				two_k;
 
-	p = p * u + 1.0f / 40320;
-	p = p * u + 1.0f / 5040;
-	p = p * u + 1.0f / 720;
-	p = p * u + 1.0f / 120;
-	p = p * u + 1.0f / 24;
-	p = p * u + 1.0f / 6;
-	p = p * u + 0.5f;
-	p = p * u + 1.0f;
-	p = p * u;
-	return select_lanes(u > -0.7f, p, vexp(u) - 1.0f);
+	u = select_lanes(u < -18.0f, splat(-18.0f), u);
+	r = exp_reduce(u, &two_k);
+	p = splat(1.388252014e-03f);
+	p = p * r + 8.366527036e-03f;
+	p = p * r + 4.166720062e-02f;
+	p = p * r + 1.666654348e-01f;
+	p = p * r + 4.999999702e-01f;
+	p = r + r * r * p;
+	return two_k * p + (two_k - 1.0f);
 }
 
-/* tanh x = −m / (2 + m), m = expm1(−2|x|), with x's sign. */
+/*
+ * tanh x = m / (−2 − m), m = expm1(−2|x|) ∈ [−1, 0], so |tanh x| <= 1 and
+ * is 1 from |x| = 9 on (±inf included); the quotient's sign cleared (m is
+ * +0 at x = 0) and x's put back, so the function is exactly odd, signed
+ * zeros included.  About 25 operations and a division: an odd rational
+ * x P(x²) / Q(x²) has fewer, but in float its rounding errs by 2.8e-7, and
+ * in double it costs more (tanh_fit.py --rational).  Largest error against
+ * tanh in double over [−20, 20] in steps of 0.001: 1.5e-7 relative
+ * (test_kernels); over every float in [0, 20], 1.9e-7.
+ */
 static inline vf
 vtanh(vf x)
 {
-	vf			m = vexpm1_neg(-2.0f * abs_lanes(x));
+	vf			m = vexpm1(-2.0f * abs_lanes(x));
 
-	return (vf) ((vi) (-m / (2.0f + m)) | sign_lanes(x));
+	return (vf) ((vi) abs_lanes(m / (-2.0f - m)) | sign_lanes(x));
 }
 
 /* σ(x) = 1 / (1 + e^−x). */
@@ -158,7 +181,7 @@ velu(vf x)
 {
 	vi			pos = x > 0.0f;
 
-	return select_lanes(pos, x, vexpm1_neg(select_lanes(pos, splat(0), x)));
+	return select_lanes(pos, x, vexpm1(select_lanes(pos, splat(0), x)));
 }
 
 /* gelu x = x · σ(2u), u = sqrt(2/π) (x + 0.044715 x³), as attn.c's reference. */

@@ -15,6 +15,7 @@
 #include "core/rng.h"
 #include "unit.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -201,6 +202,93 @@ test_error_bounds(void)
 		k->exp(big, 4);
 		CHECK(isfinite(big[0]) && big[0] > 1e38f && big[1] >= 0 && big[1] < 1e-37f &&
 			  isfinite(big[2]) && big[3] >= 0, "%s: exp is clamped to finite values", k->name);
+	}
+}
+
+/*
+ * Do a and b agree as the sets must: exactly where the compiler contracts
+ * no product into an FMA (GCC in ISO C mode, as `make unit` builds), else
+ * within 2 units in the last place?
+ */
+static int
+same_as(float a, float b)
+{
+#if defined(__GNUC__) && !defined(__clang__) && defined(__STRICT_ANSI__)
+	return memcmp(&a, &b, sizeof(a)) == 0;
+#else
+	return a == b || (isnan(a) && isnan(b)) ||
+		fabs((double) a - b) <= 2 * FLT_EPSILON * fmax(fabs((double) b), FLT_MIN);
+#endif
+}
+
+/*
+ * tanh's properties in every set: odd exactly (signed zeros too), never
+ * above 1 in magnitude, ±1 from 10 on and for ±inf, NaN kept; and every
+ * activation the same in every set as in the generic one, over [−20, 20].
+ */
+static void
+test_tanh_properties(void)
+{
+	enum
+	{
+		N = 8001
+	};
+	static float x[N],
+				y[N],
+				neg[N],
+				ref[AE_ACT_COUNT][N];
+	const AeKernels *generic = ae_kernels_level(0);
+
+	for (int i = 0; i < N; i++)
+		x[i] = (float) (i * 2.5e-3);
+	for (int act = 0; act < AE_ACT_COUNT; act++)
+	{
+		for (int i = 0; i < N; i++)
+			ref[act][i] = 20 - x[i] * 2;
+		generic->act_forward(act, ref[act], N);
+	}
+	for (int level = 0; level < AE_KERNEL_LEVELS; level++)
+	{
+		const AeKernels *k = ae_kernels_level(level);
+		float		edge[] = {INFINITY, -INFINITY, 1e30f, -1e30f, 100.0f, -100.0f, 10.0f, -10.0f},
+					special[] = {0.0f, -0.0f, NAN, -NAN};
+		int			odd = 0,
+					above = 0,
+					differ = 0;
+
+		if (k == NULL)
+			continue;
+		memcpy(y, x, sizeof(y));
+		k->act_forward(AE_ACT_TANH, y, N);
+		for (int i = 0; i < N; i++)
+			neg[i] = -x[i];
+		k->act_forward(AE_ACT_TANH, neg, N);
+		for (int i = 0; i < N; i++)
+		{
+			float		minus = -y[i];
+
+			odd += memcmp(&neg[i], &minus, sizeof(float)) != 0;
+			above += !(fabsf(y[i]) <= 1);
+		}
+		CHECK(odd == 0 && above == 0, "%s: tanh(-x) is -tanh(x) (%d not) and |tanh| <= 1 (%d not)",
+			  k->name, odd, above);
+		k->act_forward(AE_ACT_TANH, edge, 8);
+		CHECK(edge[0] == 1 && edge[1] == -1 && edge[2] == 1 && edge[3] == -1 && edge[4] == 1 &&
+			  edge[5] == -1 && edge[6] == 1 && edge[7] == -1, "%s: tanh is ±1 from 10 on and at ±inf",
+			  k->name);
+		k->act_forward(AE_ACT_TANH, special, 4);
+		CHECK(special[0] == 0 && !signbit(special[0]) && special[1] == 0 && signbit(special[1]) &&
+			  isnan(special[2]) && isnan(special[3]), "%s: tanh keeps ±0 and NaN", k->name);
+		for (int act = 0; act < AE_ACT_COUNT; act++)
+		{
+			for (int i = 0; i < N; i++)
+				y[i] = 20 - x[i] * 2;
+			k->act_forward(act, y, N);
+			for (int i = 0; i < N; i++)
+				differ += !same_as(y[i], ref[act][i]);
+		}
+		CHECK(differ == 0, "%s: every activation as the generic set computes it (%d differ)", k->name,
+			  differ);
 	}
 }
 
@@ -430,6 +518,7 @@ static const UnitTest tests[] = {
 	{"dispatch", test_dispatch},
 	{"element-wise kernels", test_elementwise},
 	{"error bounds", test_error_bounds},
+	{"tanh's properties", test_tanh_properties},
 	{"packed dense row", test_dense_row},
 	{"sets agree on a model", test_cross_level},
 };
