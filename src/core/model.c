@@ -446,17 +446,27 @@ forward_layers(const AeModel *model, AeWork *w, ae_real *const *act, const ae_re
 
 		if (B == 1 && model->packed && l == 0)
 		{
-			/* the inputs: their indicators and one-hot categories are mostly zeros */
-			int			nnz = 0;
+			/*
+			 * the inputs: their indicators and one-hot categories are mostly
+			 * zeros (locals: the stores through idx and val might alias the
+			 * rest as far as the compiler knows)
+			 */
+			int			nnz = 0,
+						nin = L->nin;
+			int		   *idx = w->nz_idx;
+			ae_real    *val = w->nz_val;
 
-			for (int i = 0; i < L->nin; i++)
-				if (x[i] != 0)
+			for (int i = 0; i < nin; i++)
+			{
+				ae_real		v = x[i];
+
+				if (v != 0)
 				{
-					w->nz_idx[nnz] = i;
-					w->nz_val[nnz++] = x[i];
+					idx[nnz] = i;
+					val[nnz++] = v;
 				}
-			ae_dense_row_sparse(act[l], w->nz_idx, w->nz_val, nnz, model->packed + L->pk_off,
-								L->nout);
+			}
+			ae_dense_row_sparse(act[l], idx, val, nnz, model->packed + L->pk_off, L->nout);
 		}
 		else if (B == 1 && model->packed)
 			ae_dense_row(act[l], layer_input(model, w, act, x, l), model->packed + L->pk_off,

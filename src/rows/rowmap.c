@@ -218,15 +218,16 @@ deform_row(AeRowMap *map, HeapTupleHeader row)
 	int			n = map->deform_natts;
 
 	if (map->fixed_off == NULL || (row->t_infomask & HEAP_HASNULL) ||
-		HeapTupleHeaderGetNatts(row) < n
-#ifdef HEAP_IS_DATUM
-		|| HeapTupleHeaderIsVersionedDatum(row)
-#endif
-		)
+		HeapTupleHeaderGetNatts(row) < n)
 	{
 		ae_deform_prefix(row, map->tupdesc, n, map->values, map->isnull);
 		return;
 	}
+#ifdef HEAP_IS_DATUM
+	/* as ae_deform_prefix: a datum of a row type that changed since is refused */
+	if (HeapTupleHeaderIsVersionedDatum(row))
+		heap_datum_check(row, map->tupdesc);
+#endif
 	for (int a = 0; a < n; a++)
 	{
 		map->values[a] = fetch_att(data + map->fixed_off[a], true, map->fixed_len[a]);
