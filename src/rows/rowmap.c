@@ -228,10 +228,15 @@ deform_row(AeRowMap *map, HeapTupleHeader row)
 	if (HeapTupleHeaderIsVersionedDatum(row))
 		heap_datum_check(row, map->tupdesc);
 #endif
-	for (int a = 0; a < n; a++)
 	{
-		map->values[a] = fetch_att(data + map->fixed_off[a], true, map->fixed_len[a]);
-		map->isnull[a] = false;
+		/* locals: the stores might alias the map's fields as far as the compiler knows */
+		Datum	   *values = map->values;
+		const uint32 *off = map->fixed_off;
+		const int16 *len = map->fixed_len;
+
+		for (int a = 0; a < n; a++)
+			values[a] = fetch_att(data + off[a], true, len[a]);
+		memset(map->isnull, 0, sizeof(bool) * n);
 	}
 }
 
