@@ -4,6 +4,7 @@
  */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 
+#include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #pragma GCC target("avx2,fma")
 #endif
 
+#define KERN_X86 1
 #define LANES 8
 #define KERN_NAME "avx2"
 #define KERN_SET ae_kernels_avx2

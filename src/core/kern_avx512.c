@@ -5,6 +5,7 @@
  */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 
+#include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
 #endif
 
+#define KERN_X86 1
 #define LANES 16
 #define KERN_NAME "avx512"
 #define KERN_SET ae_kernels_avx512

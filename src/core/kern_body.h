@@ -3,9 +3,11 @@
  * floats (the compiler's vector extensions).  Included by kern_generic.c,
  * kern_avx2.c and kern_avx512.c, each defining LANES, KERN_NAME (the set's
  * name as a string) and KERN_SET (the AeKernels it defines) after setting
- * its target; every function here is static, so the three copies never
- * meet.  A tail shorter than a vector goes through a vector-sized copy, so
- * every element gets the very same arithmetic.
+ * its target, and KERN_X86 where the x86 intrinsics are there for the
+ * masked loads and stores of a tail; every function here is static, so
+ * the three copies never meet.  A tail shorter than a vector is a partial
+ * vector (its other lanes 0), so every element gets the very same
+ * arithmetic.
  */
 #include "core/dense.h"
 #include "core/kernels.h"
@@ -50,6 +52,66 @@ store(float *p, vf v)
 {
 	memcpy(p, &v, sizeof(v));
 }
+
+/*
+ * The first k (<= LANES) floats at p, the other lanes 0, and the first k
+ * lanes of v stored at p: masked loads and stores where the set has them
+ * (nothing touched past p + k), else lane by lane.  The tails of the
+ * loops below go through these.
+ */
+#if LANES == 16 && defined(KERN_X86)
+static inline vf
+load_part(const float *p, size_t k)
+{
+	return (vf) _mm512_maskz_loadu_ps((__mmask16) ((1u << k) - 1), p);
+}
+
+static inline void
+store_part(float *p, vf v, size_t k)
+{
+	_mm512_mask_storeu_ps(p, (__mmask16) ((1u << k) - 1), (__m512) v);
+}
+#elif LANES == 8 && defined(KERN_X86)
+static inline vi
+first_lanes(size_t k)
+{
+	const vi	iota = {0, 1, 2, 3, 4, 5, 6, 7};
+
+	return iota < (int32_t) k;
+}
+
+static inline vf
+load_part(const float *p, size_t k)
+{
+	return (vf) _mm256_maskload_ps(p, (__m256i) first_lanes(k));
+}
+
+static inline void
+store_part(float *p, vf v, size_t k)
+{
+	_mm256_maskstore_ps(p, (__m256i) first_lanes(k), (__m256) v);
+}
+#else
+static inline vf
+load_part(const float *p, size_t k)
+{
+	vf			v = splat(0);
+
+	for (size_t j = 0; j < k; j++)
+		v[j] = p[j];
+	return v;
+}
+
+static inline void
+store_part(float *p, vf v, size_t k)
+{
+	if (k == LANES)
+		store(p, v);
+	else
+		for (size_t j = 0; j < k; j++)
+			p[j] = v[j];
+}
+#endif
 
 /* Lane by lane, mask ? a : b (mask lanes all ones or all zeros). */
 static inline vf
@@ -211,7 +273,7 @@ vgelu_grad(vf x)
 
 /*
  * x: (n) = f(x) for an element-wise vector function: whole vectors, then
- * the tail through a vector-sized copy.
+ * the tail as a partial vector.
  */
 #define MAP_INPLACE(f, x, n) \
 	do { \
@@ -219,12 +281,7 @@ vgelu_grad(vf x)
 		for (; i_ + LANES <= (n); i_ += LANES) \
 			store((x) + i_, f(load((x) + i_))); \
 		if (i_ < (n)) \
-		{ \
-			float		t_[LANES] = {0}; \
-			memcpy(t_, (x) + i_, sizeof(float) * ((n) - i_)); \
-			store(t_, f(load(t_))); \
-			memcpy((x) + i_, t_, sizeof(float) * ((n) - i_)); \
-		} \
+			store_part((x) + i_, f(load_part((x) + i_, (n) - i_)), (n) - i_); \
 	} while (0)
 
 /* x = exp(x). */
@@ -287,15 +344,7 @@ kern_act_backward(int act, float *d, const float *y, size_t n)
 	for (; i + LANES <= n; i += LANES)
 		store(d + i, act_grad(act, load(d + i), load(y + i)));
 	if (i < n)
-	{
-		float		td[LANES] = {0},
-					ty[LANES] = {0};
-
-		memcpy(td, d + i, sizeof(float) * (n - i));
-		memcpy(ty, y + i, sizeof(float) * (n - i));
-		store(td, act_grad(act, load(td), load(ty)));
-		memcpy(d + i, td, sizeof(float) * (n - i));
-	}
+		store_part(d + i, act_grad(act, load_part(d + i, n - i), load_part(y + i, n - i)), n - i);
 }
 
 /* y = gelu(x). */
@@ -316,35 +365,70 @@ kern_gelu_backward(float *dx, const float *dy, const float *x, size_t n)
 	for (; i + LANES <= n; i += LANES)
 		store(dx + i, load(dy + i) * vgelu_grad(load(x + i)));
 	if (i < n)
-	{
-		float		td[LANES] = {0},
-					tx[LANES] = {0};
+		store_part(dx + i, load_part(dy + i, n - i) * vgelu_grad(load_part(x + i, n - i)), n - i);
+}
 
-		memcpy(td, dy + i, sizeof(float) * (n - i));
-		memcpy(tx, x + i, sizeof(float) * (n - i));
-		store(td, load(td) * vgelu_grad(load(tx)));
-		memcpy(dx + i, td, sizeof(float) * (n - i));
+/* ---- the squared error of a row ---- */
+
+/* The masked difference of cells: z − t where the mask's byte is nonzero, 0 elsewhere. */
+typedef uint8_t vb __attribute__((vector_size(LANES)));
+
+static inline vf
+masked_diff(vf z, vf t, vb mb)
+{
+	return select_lanes(__builtin_convertvector(mb, vi) != 0, z - t, splat(0));
+}
+
+typedef double vd __attribute__((vector_size(LANES * sizeof(double))));
+
+/*
+ * Σ m (z − t)² and dz = m · 2 (z − t) · scale: whole vectors, then the
+ * tail; each difference in float, its square summed in double (as
+ * ae_loss_squared, so that a row's column losses add up to its loss).
+ */
+static double
+kern_sq_loss(const float *z, const float *t, const uint8_t *m, size_t n, float scale, float *dz)
+{
+	vd			sum = {0},
+				dd;
+	vf			d;
+	double		lanes[LANES];
+	double		total = 0;
+	size_t		i = 0;
+
+	for (; i + LANES <= n; i += LANES)
+	{
+		vb			mb;
+
+		memcpy(&mb, m + i, sizeof(mb));
+		d = masked_diff(load(z + i), load(t + i), mb);
+		dd = __builtin_convertvector(d, vd);
+		sum += dd * dd;
+		if (dz)
+			store(dz + i, (d + d) * scale);
 	}
+	if (i < n)
+	{
+		vb			mb = {0};
+
+		for (size_t j = 0; j < n - i; j++)
+			mb[j] = m[i + j];
+		d = masked_diff(load_part(z + i, n - i), load_part(t + i, n - i), mb);
+		dd = __builtin_convertvector(d, vd);
+		sum += dd * dd;
+		if (dz)
+			store_part(dz + i, (d + d) * scale, n - i);
+	}
+	memcpy(lanes, &sum, sizeof(lanes));
+	for (int l = 0; l < LANES; l++)
+		total += lanes[l];
+	return total;
 }
 
 /* ---- one row through a packed dense layer ---- */
 
 #define Min(a, b) ((a) < (b) ? (a) : (b))
 
-/* Store the first n of a vector's lanes (n <= LANES). */
-static inline void
-store_part(float *p, vf v, size_t n)
-{
-	if (n == LANES)
-		store(p, v);
-	else
-	{
-		float		t[LANES];
-
-		store(t, v);
-		memcpy(p, t, sizeof(float) * n);
-	}
-}
 
 /* The weight row of the i-th input: itself, or the i-th of a list of inputs. */
 #define ROW(i) (idx ? idx[i] : (i))
@@ -451,4 +535,5 @@ const AeKernels KERN_SET = {
 	.gelu_backward = kern_gelu_backward,
 	.dense_row = kern_dense_row,
 	.dense_row_sparse = kern_dense_row_sparse,
+	.sq_loss = kern_sq_loss,
 };

@@ -28,6 +28,7 @@
 #define AE_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define AE_KERNEL_TOLERANCE 1e-6	/* relative, or absolute below 1 */
 
@@ -66,6 +67,14 @@ typedef struct AeKernels
 	 */
 	void		(*dense_row_sparse) (float *out, const int *idx, const float *val, int nnz,
 									 const float *packed, int nout);
+
+	/*
+	 * One row's squared error over its observed cells: Σ m[i] (z[i] − t[i])²
+	 * over n cells, m[i] 0 or 1; with dz, dz[i] = m[i] · 2 (z[i] − t[i]) ·
+	 * scale (0 where unobserved).
+	 */
+	double		(*sq_loss) (const float *z, const float *t, const uint8_t *m, size_t n,
+							float scale, float *dz);
 } AeKernels;
 
 /* The widest kernel set this CPU runs (chosen on the first call). */

@@ -4,7 +4,39 @@
  */
 #include "core/loss.h"
 
+#include "core/kernels.h"
+
 #include <math.h>
+
+/* Reference for ae_sq_loss_row: one cell at a time, the sum in double. */
+double
+ae_sq_loss_row_naive(const ae_real *z, const ae_real *t, const uint8_t *m, size_t n,
+					 ae_real scale, ae_real *dz)
+{
+	double		sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		ae_real		d = m[i] ? z[i] - t[i] : 0;
+
+		sum += (double) d * d;
+		if (dz)
+			dz[i] = (d + d) * scale;
+	}
+	return sum;
+}
+
+/* A row's squared error over its observed cells; see loss.h. */
+double
+ae_sq_loss_row(const ae_real *z, const ae_real *t, const uint8_t *m, size_t n,
+			   ae_real scale, ae_real *dz)
+{
+#ifdef AE_REAL_DOUBLE
+	return ae_sq_loss_row_naive(z, t, m, n, scale, dz);
+#else
+	return ae_kernels()->sq_loss(z, t, m, n, scale, dz);
+#endif
+}
 
 /* BCE with logits: max(z,0) - z t + log(1 + e^-|z|); dz = σ(z) - t. */
 double

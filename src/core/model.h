@@ -325,7 +325,8 @@ typedef struct AeModel
 	/* derived by ae_model_layout */
 	int			n_in;
 	int			n_out;
-	int			numeric_outputs;	/* 1: every column numeric, output c column c's */
+	int			plain_outputs;	/* 1: every column numeric of weight 1, output c column
+								 * c's: the loss's plain case */
 	int			nlayers;
 	int			nencoder;		/* layers [0, nencoder) encode; the last gives the latent */
 	int			cond_col;		/* cvae: the condition column, -1 otherwise */

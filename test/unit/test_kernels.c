@@ -11,6 +11,7 @@
 #include "core/attn.h"
 #include "core/dense.h"
 #include "core/kernels.h"
+#include "core/loss.h"
 #include "core/model.h"
 #include "core/rng.h"
 #include "unit.h"
@@ -53,7 +54,7 @@ fill_values(float *x, size_t n)
 			: (float) (24 * ae_rng_uniform(&rng) - 12);
 }
 
-/* Each set's activations, their gradients and GELU against the references. */
+/* Each set's activations, their gradients, GELU, exp and the squared error against the references. */
 static void
 test_elementwise(void)
 {
@@ -119,6 +120,24 @@ test_elementwise(void)
 				g[n] = 12345.0f;
 				k->act_forward(AE_ACT_TANH, g, n);
 				bad += g[n] != 12345.0f;
+				/* a row's squared error: x against dref, cells unobserved at random */
+				{
+					static uint8_t mbuf[MAX_N + 4];
+					uint8_t    *mk = mbuf + off;
+					double		ref_sum,
+								got_sum;
+
+					fill_values(dref, n);
+					for (size_t i = 0; i < n; i++)
+						mk[i] = ae_rng_uniform(&rng) < 0.8;
+					ref_sum = ae_sq_loss_row_naive(x, dref, mk, n, 0.25f, ref);
+					d[n] = 12345.0f;
+					got_sum = k->sq_loss(x, dref, mk, n, 0.25f, d);
+					bad += !(fabs(got_sum - ref_sum) <= 1e-12 * (1 + ref_sum)) || d[n] != 12345.0f;
+					for (size_t i = 0; i < n; i++)
+						bad += d[i] != ref[i];
+					bad += k->sq_loss(x, dref, mk, n, 0.25f, NULL) != got_sum;
+				}
 			}
 		CHECK(bad == 0, "%s: %d values off the references by more than %.0e", k->name, bad,
 			  AE_KERNEL_TOLERANCE);
