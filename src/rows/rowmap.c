@@ -185,6 +185,7 @@ plan_fixed_layout(AeRowMap *map)
 
 	map->fixed_off = NULL;
 	map->fixed_len = NULL;
+	map->fixed_align = NULL;
 	if (n == 0)
 		return;
 	for (int a = 0; a < n; a++)
@@ -196,6 +197,7 @@ plan_fixed_layout(AeRowMap *map)
 	}
 	map->fixed_off = palloc(sizeof(uint32) * n);
 	map->fixed_len = palloc(sizeof(int16) * n);
+	map->fixed_align = palloc(n);
 	for (int a = 0; a < n; a++)
 	{
 		Form_pg_attribute att = TupleDescAttr(map->tupdesc, a);
@@ -203,24 +205,29 @@ plan_fixed_layout(AeRowMap *map)
 		off = att_align_nominal(off, att->attalign);
 		map->fixed_off[a] = off;
 		map->fixed_len[a] = att->attlen;
+		map->fixed_align[a] = (uint8) att_align_nominal(1, att->attalign);	/* 1, 2, 4 or 8 */
 		off += att->attlen;
 	}
 }
 
 /*
- * Deform the map's prefix of a row: at the planned offsets when the row
- * has no NULLs and all those attributes, else by ae_deform_prefix.
+ * Deform the map's prefix of a row: at the planned offsets when the row has
+ * no NULLs, stepping over the NULLs' places by the planned lengths and
+ * alignments when it has some, and by ae_deform_prefix when the prefix is
+ * not all fixed-width (or the row is older than its type's last columns).
  */
 static inline void
 deform_row(AeRowMap *map, HeapTupleHeader row)
 {
 	const char *data = (char *) row + row->t_hoff;
 	int			n = map->deform_natts;
+	Datum	   *values = map->values;
+	bool	   *isnull = map->isnull;
+	const int16 *len = map->fixed_len;
 
-	if (map->fixed_off == NULL || (row->t_infomask & HEAP_HASNULL) ||
-		HeapTupleHeaderGetNatts(row) < n)
+	if (map->fixed_off == NULL || HeapTupleHeaderGetNatts(row) < n)
 	{
-		ae_deform_prefix(row, map->tupdesc, n, map->values, map->isnull);
+		ae_deform_prefix(row, map->tupdesc, n, values, isnull);
 		return;
 	}
 #ifdef HEAP_IS_DATUM
@@ -228,15 +235,29 @@ deform_row(AeRowMap *map, HeapTupleHeader row)
 	if (HeapTupleHeaderIsVersionedDatum(row))
 		heap_datum_check(row, map->tupdesc);
 #endif
+	if (!(row->t_infomask & HEAP_HASNULL))
 	{
-		/* locals: the stores might alias the map's fields as far as the compiler knows */
-		Datum	   *values = map->values;
 		const uint32 *off = map->fixed_off;
-		const int16 *len = map->fixed_len;
 
 		for (int a = 0; a < n; a++)
 			values[a] = fetch_att(data + off[a], true, len[a]);
-		memset(map->isnull, 0, sizeof(bool) * n);
+		memset(isnull, 0, sizeof(bool) * n);
+	}
+	else
+	{
+		const uint8 *align = map->fixed_align;
+		uint32		off = 0;
+
+		for (int a = 0; a < n; a++)
+		{
+			isnull[a] = att_isnull(a, row->t_bits);
+			values[a] = 0;
+			if (isnull[a])
+				continue;
+			off = TYPEALIGN(align[a], off);
+			values[a] = fetch_att(data + off, true, len[a]);
+			off += len[a];
+		}
 	}
 }
 

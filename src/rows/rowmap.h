@@ -62,6 +62,7 @@ typedef struct AeRowMap
 	uint32	   *fixed_off;		/* (deform_natts) their offsets in a row without NULLs when
 								 * all are fixed-width and by value, else NULL */
 	int16	   *fixed_len;		/* (deform_natts) their lengths then */
+	uint8	   *fixed_align;	/* (deform_natts) and alignments in bytes */
 	int		   *attno;			/* (ncols) 0-based attribute of each model column */
 	AeSqlType  *sqltype;		/* (ncols) the row's own column types */
 	FmgrInfo   *out_fn;			/* (ncols) output functions: categories and explain */
