@@ -313,16 +313,14 @@ ae_site_model(FunctionCallInfo fcinfo)
 const ae_real *
 ae_site_forward(AeModel *model, AeSite *site, const uint8 *m)
 {
-	ae_model_inputs(model, site->t, m, site->work->x, 1);
-	return ae_model_forward(model, site->work, site->work->x, 1);
+	return ae_model_forward_row(model, site->work, site->t, m);
 }
 
 /* The row's latent code. */
 const ae_real *
 ae_site_embed(AeModel *model, AeSite *site)
 {
-	ae_model_inputs(model, site->t, site->m, site->work->x, 1);
-	return ae_model_encode(model, site->work, site->work->x, 1);
+	return ae_model_encode_row(model, site->work, site->t, site->m);
 }
 
 /* What the model shows for the row. */

@@ -239,14 +239,21 @@ ae_model_impute_outputs(const AeModel *model, const ae_real *out, const uint8_t 
 		return;
 	for (int c = 0; c < model->ncols; c++)
 	{
-		const AeColumn *col = &model->cols[c];
-		const ae_real *z = out + col->out_off;
-		const ae_real *prior = model->impute_prior + col->out_off;
-		ae_real    *d = dst + col->out_off;
-		double		alpha = model->impute_shrink[c];
+		const AeColumn *col;
+		const ae_real *z,
+				   *prior;
+		ae_real    *d;
+		double		alpha;
 
-		if (col->out_width == 0 || alpha == 1 || (m && m[c]))
+		if (m && m[c])
 			continue;
+		col = &model->cols[c];
+		alpha = model->impute_shrink[c];
+		if (col->out_width == 0 || alpha == 1)
+			continue;
+		z = out + col->out_off;
+		prior = model->impute_prior + col->out_off;
+		d = dst + col->out_off;
 		if (col->kind == AE_COL_NUMERIC)
 			d[0] = (ae_real) (prior[0] + alpha * (z[0] - prior[0]));
 		else if (col->kind == AE_COL_BOOLEAN)

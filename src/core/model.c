@@ -422,6 +422,61 @@ ae_model_inputs(const AeModel *model, const ae_real *t, const uint8_t *m,
 }
 
 /*
+ * One row's inputs into w->x, as ae_model_inputs makes them, and the list
+ * of the nonzero ones (in w->nz_idx, w->nz_val, in increasing order, as
+ * forward_layers would find them) for the first layer; returns how many.
+ */
+static int
+row_inputs(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t *m)
+{
+	ae_real    *x = w->x;
+	int		   *idx = w->nz_idx;
+	ae_real    *val = w->nz_val;
+	int			nnz = 0;
+
+	memset(x, 0, sizeof(ae_real) * model->n_in);
+	for (int c = 0; c < model->ncols; c++)
+	{
+		const AeColumn *col = &model->cols[c];
+		int			i;
+		ae_real		v;
+
+		if (m[c])
+		{
+			switch (col->kind)
+			{
+				case AE_COL_NUMERIC:
+					i = col->in_off;
+					v = t[c];
+					break;
+				case AE_COL_BOOLEAN:
+					i = col->in_off;
+					v = 2 * t[c] - 1;
+					break;
+				default:
+					i = col->in_off + class_index(col, t[c]);
+					v = 1;
+					break;
+			}
+		}
+		else if (col->flags & AE_COLFLAG_INDICATOR)
+		{
+			i = col->in_off + col->in_width;
+			v = 1;
+		}
+		else
+			continue;
+		x[i] = v;
+		if (v != 0)
+		{
+			idx[nnz] = i;
+			val[nnz++] = v;
+		}
+	}
+	return nnz;
+}
+
+/*
  * The input of layer l: x, an earlier layer's output in act (w->act, or
  * w->probe_act for the contractive kind's second encoder pass), or the
  * decoder input z.
@@ -436,10 +491,16 @@ layer_input(const AeModel *model, const AeWork *w, ae_real *const *act, const ae
 	return act[l - 1];
 }
 
-/* Forward through layers [from, to), outputs into act. */
+/*
+ * Forward through layers [from, to), outputs into act.  A one-row pass
+ * through the packed layers takes the first layer from the row's nonzero
+ * inputs (their indicators and one-hot categories are mostly zeros): the
+ * nnz listed in w->nz_idx, w->nz_val by row_inputs, or, with nnz < 0,
+ * found here.
+ */
 static const ae_real *
 forward_layers(const AeModel *model, AeWork *w, ae_real *const *act, const ae_real *x, int B,
-			   int from, int to)
+			   int from, int to, int nnz)
 {
 	for (int l = from; l < to; l++)
 	{
@@ -447,24 +508,23 @@ forward_layers(const AeModel *model, AeWork *w, ae_real *const *act, const ae_re
 
 		if (B == 1 && model->packed && l == 0)
 		{
-			/*
-			 * the inputs: their indicators and one-hot categories are mostly
-			 * zeros (locals: the stores through idx and val might alias the
-			 * rest as far as the compiler knows)
-			 */
-			int			nnz = 0,
-						nin = L->nin;
+			/* locals: the stores through idx and val might alias the rest */
+			int			nin = L->nin;
 			int		   *idx = w->nz_idx;
 			ae_real    *val = w->nz_val;
 
-			for (int i = 0; i < nin; i++)
+			if (nnz < 0)
 			{
-				ae_real		v = x[i];
-
-				if (v != 0)
+				nnz = 0;
+				for (int i = 0; i < nin; i++)
 				{
-					idx[nnz] = i;
-					val[nnz++] = v;
+					ae_real		v = x[i];
+
+					if (v != 0)
+					{
+						idx[nnz] = i;
+						val[nnz++] = v;
+					}
 				}
 			}
 			ae_dense_row_sparse(act[l], idx, val, nnz, model->packed + L->pk_off, L->nout);
@@ -505,9 +565,9 @@ copy_condition(const AeModel *model, AeWork *w, const ae_real *x, int B)
 			   sizeof(ae_real) * cond->in_width);
 }
 
-/* Forward through every layer. */
-const ae_real *
-ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B)
+/* Forward through every layer; nnz as forward_layers takes it. */
+static const ae_real *
+forward_net(const AeModel *model, AeWork *w, const ae_real *x, int B, int nnz)
 {
 	const ae_real *h;
 	int			L = model->opt.latent;
@@ -518,7 +578,7 @@ ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B)
 		return ae_conv_net_forward(model, w, x, B);
 	if (model->opt.kind == AE_KIND_TRANSFORMER)
 		return ae_tf_forward(model, w, x, B);
-	h = forward_layers(model, w, w->act, x, B, 0, model->nencoder);
+	h = forward_layers(model, w, w->act, x, B, 0, model->nencoder, nnz);
 
 	/* decoder input: the latent code, or mean + sigma * eps; then the condition */
 	for (int r = 0; r < B; r++)
@@ -533,7 +593,23 @@ ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B)
 			memcpy(zr, hr, sizeof(ae_real) * L);
 	}
 	copy_condition(model, w, x, B);
-	return forward_layers(model, w, w->act, x, B, model->nencoder, model->nlayers);
+	return forward_layers(model, w, w->act, x, B, model->nencoder, model->nlayers, -1);
+}
+
+/* Forward through every layer. */
+const ae_real *
+ae_model_forward(const AeModel *model, AeWork *w, const ae_real *x, int B)
+{
+	return forward_net(model, w, x, B, -1);
+}
+
+/* One row from its values and mask: its inputs, then every layer; see model.h. */
+const ae_real *
+ae_model_forward_row(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t *m)
+{
+	int			nnz = row_inputs(model, w, t, m);
+
+	return forward_net(model, w, w->x, 1, nnz);
 }
 
 /* Decode given latent points. */
@@ -549,7 +625,7 @@ ae_model_decode(const AeModel *model, AeWork *w, const ae_real *z, const ae_real
 	for (int r = 0; r < B; r++)
 		memcpy(w->z + (size_t) r * model->dec_in, z + (size_t) r * L, sizeof(ae_real) * L);
 	copy_condition(model, w, x, B);
-	return forward_layers(model, w, w->act, x, B, model->nencoder, model->nlayers);
+	return forward_layers(model, w, w->act, x, B, model->nencoder, model->nlayers, -1);
 }
 
 /* Forward through the encoder only. */
@@ -562,7 +638,19 @@ ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 		return ae_conv_net_encode(model, w, x, B);
 	if (model->opt.kind == AE_KIND_TRANSFORMER)
 		return ae_tf_encode(model, w, x, B);
-	return forward_layers(model, w, w->act, x, B, 0, model->nencoder);
+	return forward_layers(model, w, w->act, x, B, 0, model->nencoder, -1);
+}
+
+/* One row from its values and mask through the encoder; see model.h. */
+const ae_real *
+ae_model_encode_row(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t *m)
+{
+	int			nnz = row_inputs(model, w, t, m);
+
+	if (model->opt.kind == AE_KIND_LSTM || model->opt.kind == AE_KIND_CONV ||
+		model->opt.kind == AE_KIND_TRANSFORMER)
+		return ae_model_encode(model, w, w->x, 1);
+	return forward_layers(model, w, w->act, w->x, 1, 0, model->nencoder, nnz);
 }
 
 /* The encoder output of the last pass. */
@@ -768,7 +856,7 @@ probe_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 {
 	for (size_t i = 0; i < (size_t) B * model->n_in; i++)
 		w->probe_x[i] = (ae_real) (x[i] + AE_CONTRACTIVE_STEP * w->probe[i]);
-	return forward_layers(model, w, w->probe_act, w->probe_x, B, 0, model->nencoder);
+	return forward_layers(model, w, w->probe_act, w->probe_x, B, 0, model->nencoder, -1);
 }
 
 /* The contractive penalty's probe directions for B rows; see model.h. */
@@ -1105,8 +1193,7 @@ ae_model_reconstruct(const AeModel *model, AeWork *w, const ae_real *t, const ui
 
 	if (AE_KIND_PREDICTS_HIDDEN(model->opt.kind))
 		predict_heldout(model, w, t, m, w->ho_out);
-	ae_model_inputs(model, t, m, w->x, 1);
-	out = ae_model_forward(model, w, w->x, 1);
+	out = ae_model_forward_row(model, w, t, m);
 	if (!AE_KIND_PREDICTS_HIDDEN(model->opt.kind))
 		return out;
 	/* the missing cells, as the row shows them */

@@ -586,6 +586,17 @@ const ae_real *ae_model_decode(const AeModel *model, AeWork *w, const ae_real *z
  */
 const ae_real *ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B);
 
+/*
+ * One row (B = 1) from its values t and mask m: its inputs into w->x (as
+ * ae_model_inputs) and every layer (ae_model_forward), or the encoder alone
+ * (ae_model_encode); the first layer reads only the row's nonzero inputs,
+ * listed as the inputs are made.
+ */
+const ae_real *ae_model_forward_row(const AeModel *model, AeWork *w, const ae_real *t,
+									const uint8_t *m);
+const ae_real *ae_model_encode_row(const AeModel *model, AeWork *w, const ae_real *t,
+								   const uint8_t *m);
+
 /* The encoder output of the last forward or encode pass (see ae_model_encode). */
 const ae_real *ae_model_latent(const AeModel *model, const AeWork *w);
 
