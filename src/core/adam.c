@@ -27,7 +27,7 @@ ae_adam_init(AeAdam *opt, double lr, double weight_decay)
  * One bias-corrected Adam step with decoupled weight decay, in the element
  * type with its constants folded, a loop the compiler vectorises.
  */
-void
+AE_VECTOR_CLONES void
 ae_adam_step(AeAdam *opt, ae_real *restrict p, const ae_real *restrict g,
 			 ae_real *restrict m, ae_real *restrict v, size_t n)
 {
@@ -62,7 +62,7 @@ ae_adam_step(AeAdam *opt, ae_real *restrict p, const ae_real *restrict g,
 }
 
 /* Global L2-norm clipping; the squares summed in four parts, side by side. */
-double
+AE_VECTOR_CLONES double
 ae_clip_grad_norm(ae_real *g, size_t n, double max_norm)
 {
 	double		sq[4] = {0, 0, 0, 0};

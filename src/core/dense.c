@@ -49,6 +49,19 @@ ae_dense_forward(ae_real *out, const ae_real *inp, const ae_real *w,
 			1, inp, nin, w, nin, 1, out, nout);
 }
 
+/* db: (nout) += the column sums of dout: (B, nout). */
+static AE_VECTOR_CLONES void
+bias_gradient(ae_real *restrict db, const ae_real *restrict dout, int B, int nout)
+{
+	for (int r = 0; r < B; r++)
+	{
+		const ae_real *d = dout + (size_t) r * nout;
+
+		for (int o = 0; o < nout; o++)
+			db[o] += d[o];
+	}
+}
+
 /* Gradients of a dense layer; see dense.h for the contract. */
 void
 ae_dense_backward(ae_real *dinp, ae_real *dw, ae_real *db,
@@ -58,13 +71,7 @@ ae_dense_backward(ae_real *dinp, ae_real *dw, ae_real *db,
 	/* dw (nout, nin) += dout (B, nout)ᵀ · inp (B, nin) */
 	ae_gemm(CblasRowMajor, CblasTrans, CblasNoTrans, nout, nin, B,
 			1, dout, nout, inp, nin, 1, dw, nin);
-	for (int r = 0; r < B; r++)
-	{
-		const ae_real *d = dout + (size_t) r * nout;
-
-		for (int o = 0; o < nout; o++)
-			db[o] += d[o];
-	}
+	bias_gradient(db, dout, B, nout);
 	/* dinp (B, nin) = dout (B, nout) · w (nout, nin) */
 	if (dinp)
 		ae_gemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nin, nout,
