@@ -32,10 +32,11 @@ typedef float ae_real;
 /*
  * A hot loop of the training step that the compiler vectorises, built
  * three times on x86-64 (baseline, AVX2, AVX-512) and chosen when the
- * library loads (the compiler's function multiversioning: an ifunc);
- * elsewhere, once.
+ * library loads (GCC's function multiversioning: an ifunc); elsewhere, and
+ * under clang (whose version 14 leaves other files' calls to such a
+ * function unresolved at link time), once.
  */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
 #define AE_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define AE_VECTOR_CLONES
