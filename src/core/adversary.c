@@ -4,9 +4,9 @@
  */
 #include "core/adversary.h"
 
+#include "core/blas.h"
 #include "core/dense.h"
 
-#include "core/blas.h"
 #include <math.h>
 #include <string.h>
 

@@ -5,9 +5,10 @@
  * layouts.
  */
 #include "core/attn.h"
-#include "core/kernels.h"
 
 #include "core/blas.h"
+#include "core/kernels.h"
+
 #include <math.h>
 #include <string.h>
 

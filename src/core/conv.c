@@ -5,6 +5,7 @@
 #include "core/conv.h"
 
 #include "core/blas.h"
+
 #include <string.h>
 
 /* Output size along a side. */

@@ -1,10 +1,12 @@
 /*
  * core.h — what every file of the numeric core shares.
  *
- * The core is plain C99 plus cblas.h (OpenBLAS opened on first use, blas.h).  It never includes postgres.h, never
- * prints, never exits and never calls malloc itself: memory comes from an
- * allocator the caller hands in, and failures come back as AeStatus codes
- * that the caller turns into its own kind of error.
+ * The core is plain C99 plus cblas.h (OpenBLAS opened on first use,
+ * blas.h).  It never includes postgres.h, never prints and never calls
+ * malloc itself: memory comes from an allocator the caller hands in, and
+ * failures come back as AeStatus codes that the caller turns into its own
+ * kind of error.  It never exits, but for a missing OpenBLAS when the
+ * caller set no hook for it (blas.h).
  */
 #ifndef AE_CORE_H
 #define AE_CORE_H

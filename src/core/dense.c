@@ -4,9 +4,10 @@
  * references, and the element-wise activations.
  */
 #include "core/dense.h"
-#include "core/kernels.h"
 
 #include "core/blas.h"
+#include "core/kernels.h"
+
 #include <math.h>
 #include <string.h>
 

@@ -5,9 +5,9 @@
  */
 #include "core/lstm.h"
 
+#include "core/blas.h"
 #include "core/dense.h"
 
-#include "core/blas.h"
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>

@@ -384,6 +384,43 @@ ae_model_mask_inputs(const AeModel *model, const uint8_t *m, uint8_t *mi, int B,
 		}
 }
 
+/*
+ * Column c's one nonzero-able input: its value (numeric; a boolean as ±1;
+ * a category's one-hot 1) when observed, else its missing-value indicator
+ * (1) when it has one.  Sets *i to the input's index in the row and
+ * returns its value; false when the column gives none (missing, no
+ * indicator).  Every other input of the column is 0.
+ */
+static inline bool
+column_input(const AeColumn *col, ae_real t, uint8_t observed, int *i, ae_real *v)
+{
+	if (observed)
+	{
+		switch (col->kind)
+		{
+			case AE_COL_NUMERIC:
+				*i = col->in_off;
+				*v = t;
+				return true;
+			case AE_COL_BOOLEAN:
+				*i = col->in_off;
+				*v = 2 * t - 1;
+				return true;
+			default:
+				*i = col->in_off + class_index(col, t);
+				*v = 1;
+				return true;
+		}
+	}
+	if (col->flags & AE_COLFLAG_INDICATOR)
+	{
+		*i = col->in_off + col->in_width;
+		*v = 1;
+		return true;
+	}
+	return false;
+}
+
 /* Encode values and masks as network inputs: missing inputs are neutral (0). */
 void
 ae_model_inputs(const AeModel *model, const ae_real *t, const uint8_t *m,
@@ -398,25 +435,11 @@ ae_model_inputs(const AeModel *model, const ae_real *t, const uint8_t *m,
 
 		for (int c = 0; c < model->ncols; c++)
 		{
-			const AeColumn *col = &model->cols[c];
+			int			i;
+			ae_real		v;
 
-			if (mr[c])
-			{
-				switch (col->kind)
-				{
-					case AE_COL_NUMERIC:
-						xr[col->in_off] = tr[c];
-						break;
-					case AE_COL_BOOLEAN:
-						xr[col->in_off] = 2 * tr[c] - 1;
-						break;
-					case AE_COL_CATEGORICAL:
-						xr[col->in_off + class_index(col, tr[c])] = 1;
-						break;
-				}
-			}
-			else if (col->flags & AE_COLFLAG_INDICATOR)
-				xr[col->in_off + col->in_width] = 1;
+			if (column_input(&model->cols[c], tr[c], mr[c], &i, &v))
+				xr[i] = v;
 		}
 	}
 }
@@ -437,34 +460,10 @@ row_inputs(const AeModel *model, AeWork *w, const ae_real *t, const uint8_t *m)
 	memset(x, 0, sizeof(ae_real) * model->n_in);
 	for (int c = 0; c < model->ncols; c++)
 	{
-		const AeColumn *col = &model->cols[c];
 		int			i;
 		ae_real		v;
 
-		if (m[c])
-		{
-			switch (col->kind)
-			{
-				case AE_COL_NUMERIC:
-					i = col->in_off;
-					v = t[c];
-					break;
-				case AE_COL_BOOLEAN:
-					i = col->in_off;
-					v = 2 * t[c] - 1;
-					break;
-				default:
-					i = col->in_off + class_index(col, t[c]);
-					v = 1;
-					break;
-			}
-		}
-		else if (col->flags & AE_COLFLAG_INDICATOR)
-		{
-			i = col->in_off + col->in_width;
-			v = 1;
-		}
-		else
+		if (!column_input(&model->cols[c], t[c], m[c], &i, &v))
 			continue;
 		x[i] = v;
 		if (v != 0)
@@ -628,9 +627,9 @@ ae_model_decode(const AeModel *model, AeWork *w, const ae_real *z, const ae_real
 	return forward_layers(model, w, w->act, x, B, model->nencoder, model->nlayers, -1);
 }
 
-/* Forward through the encoder only. */
-const ae_real *
-ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
+/* Forward through the encoder only; nnz as forward_layers takes it. */
+static const ae_real *
+encode_net(const AeModel *model, AeWork *w, const ae_real *x, int B, int nnz)
 {
 	if (model->opt.kind == AE_KIND_LSTM)
 		return ae_seq_encode(model, w, x, B);
@@ -638,7 +637,14 @@ ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
 		return ae_conv_net_encode(model, w, x, B);
 	if (model->opt.kind == AE_KIND_TRANSFORMER)
 		return ae_tf_encode(model, w, x, B);
-	return forward_layers(model, w, w->act, x, B, 0, model->nencoder, -1);
+	return forward_layers(model, w, w->act, x, B, 0, model->nencoder, nnz);
+}
+
+/* Forward through the encoder only. */
+const ae_real *
+ae_model_encode(const AeModel *model, AeWork *w, const ae_real *x, int B)
+{
+	return encode_net(model, w, x, B, -1);
 }
 
 /* One row from its values and mask through the encoder; see model.h. */
@@ -647,10 +653,7 @@ ae_model_encode_row(const AeModel *model, AeWork *w, const ae_real *t, const uin
 {
 	int			nnz = row_inputs(model, w, t, m);
 
-	if (model->opt.kind == AE_KIND_LSTM || model->opt.kind == AE_KIND_CONV ||
-		model->opt.kind == AE_KIND_TRANSFORMER)
-		return ae_model_encode(model, w, w->x, 1);
-	return forward_layers(model, w, w->act, w->x, 1, 0, model->nencoder, nnz);
+	return encode_net(model, w, w->x, 1, nnz);
 }
 
 /* The encoder output of the last pass. */
