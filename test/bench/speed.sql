@@ -14,7 +14,9 @@
 --     cells NULL at random (against the noop on that copy), each as seconds,
 --     rows per second and ratio to the count(t) and noop floors; and the
 --     parallel/serial ratio of ae_score, next to the noop's own (what 2
---     workers give on this machine when the function costs nothing).
+--     workers give on this machine when the function costs nothing), the
+--     same ratio with jit off, and what a forced-parallel query over 3,000
+--     rows takes (the workers' start) with the noop and with ae_score.
 -- Each query runs twice; the faster run is reported (the first warms the
 -- cache).  Times are clock_timestamp() differences around each statement.
 -- Nothing is asserted: the figures are printed for reading.
@@ -98,6 +100,26 @@ SELECT bench_time('sum(ae_score(name, t)) serial',     :big_rows, 'SELECT sum(ae
 SELECT bench_time('sum(ae_score(name, t)) parallel 2', :big_rows, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 2, 'parallel');
 SELECT bench_time('sum(ae_score(bytea const, t)) serial', :big_rows, :'q_bytea', 0);
 SELECT bench_time('count(ae_embed(name, t)) serial',   :big_rows, 'SELECT count(ae_embed(''bench_speed'', t)) FROM big t', 0);
+-- the same serial and parallel score with just-in-time compilation off:
+-- at COST 100 a million rows cost past jit_above_cost, and each process
+-- (the leader and every worker) compiles the plan's expressions first
+SET jit = off;
+SELECT bench_time('sum(ae_score(name, t)) serial, jit off', :big_rows, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 0);
+SELECT bench_time('sum(ae_score(name, t)) parallel 2, jit off', :big_rows, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 2, 'parallel');
+RESET jit;
+-- what a parallel query costs before its rows: 3,000 rows, parallel forced,
+-- five runs; the time is the workers' start (each loads ae and reads the
+-- model on its first row) far more than the rows'
+CREATE TABLE small AS SELECT * FROM big LIMIT 3000;
+VACUUM ANALYZE small;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SELECT bench_time('sum(noop(t)), 3,000 rows, parallel 2', 3000, 'SELECT sum(ae_bench_noop(t)) FROM small t', 2, 'small', 5);
+SELECT bench_time('sum(ae_score(name, t)), 3,000 rows, parallel 2', 3000, 'SELECT sum(ae_score(''bench_speed'', t)) FROM small t', 2, 'small', 5);
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
 SELECT bench_time('sum(noop(t)), 10% NULL cells',      :big_rows, 'SELECT sum(ae_bench_noop(t)) FROM big_holes t', 0, 'big_holes');
 SELECT bench_time('count(ae_impute(name, t)), 10% NULL cells', :big_rows,
                   'SELECT count(ae_impute(''bench_speed'', t)) FROM big_holes t', 0, 'big_holes');
@@ -140,9 +162,16 @@ SELECT t.label AS "query",
 SELECT round((bench_best('sum(ae_score(name, t)) serial') /
               bench_best('sum(ae_score(name, t)) parallel 2'))::numeric, 2)
        AS "ae_score parallel 2 / serial (goal >= 1.9)",
+       round((bench_best('sum(ae_score(name, t)) serial, jit off') /
+              bench_best('sum(ae_score(name, t)) parallel 2, jit off'))::numeric, 2)
+       AS "the same, jit off",
        round((bench_best('sum(noop(t)) (the executor''s floor)') /
               bench_best('sum(noop(t)) parallel 2'))::numeric, 2)
        AS "noop parallel 2 / serial (the machine's floor)";
+SELECT round((1000 * bench_best('sum(noop(t)), 3,000 rows, parallel 2'))::numeric, 1)
+       AS "3,000 rows, parallel 2: noop ms",
+       round((1000 * bench_best('sum(ae_score(name, t)), 3,000 rows, parallel 2'))::numeric, 1)
+       AS "ae_score ms";
 
 -- Clean up: the model and the scratch schema.
 DELETE FROM ae_models WHERE name = 'bench_speed';
