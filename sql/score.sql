@@ -69,6 +69,37 @@ SELECT rows FROM ae_train('bc_blas', 'breastcancer', exclude => ARRAY['id', 'cla
 SELECT count(*) > 0 AS openblas_mapped
   FROM regexp_split_to_table(pg_read_file('/proc/self/maps'), E'\n') l WHERE l LIKE '%libopenblas%';
 DELETE FROM ae_models WHERE name = 'bc_blas';
+
+-- a superuser may name another cblas library (ae.blas_library): one that
+-- cannot be opened, or has no cblas products, fails the training with a
+-- clear ERROR, the session goes on scoring, and once the setting is reset
+-- the built-in OpenBLAS is opened
+\c -
+\set VERBOSITY default
+SET ae.blas_library = '/nonexistent/libcblas.so.3';
+SELECT rows FROM ae_train('bc_blas', 'breastcancer', exclude => ARRAY['id', 'class'], epochs => 1);
+SET ae.blas_library = 'libm.so.6';
+SELECT rows FROM ae_train('bc_blas', 'breastcancer', exclude => ARRAY['id', 'class'], epochs => 1);
+SELECT count(ae_score('bc', b)) = count(*) AS still_scores FROM breastcancer b;
+RESET ae.blas_library;
+SELECT rows FROM ae_train('bc_blas', 'breastcancer', exclude => ARRAY['id', 'class'], epochs => 1);
+DELETE FROM ae_models WHERE name = 'bc_blas';
+-- the setting loads code into the server: an ordinary role can set it
+-- neither before ae is loaded (its placeholder is dropped with a WARNING
+-- when ae loads, and training opens the built-in library) nor after
+SELECT boot_val, context FROM pg_settings WHERE name = 'ae.blas_library';
+CREATE ROLE regress_ae_blas;
+GRANT SELECT ON breastcancer TO regress_ae_blas;
+\c -
+SET ROLE regress_ae_blas;
+SET ae.blas_library = 'libm.so.6';
+SELECT rows FROM ae_train('bc_blas', 'breastcancer', exclude => ARRAY['id', 'class'], epochs => 1);
+SHOW ae.blas_library;
+SET ae.blas_library = 'libm.so.6';
+RESET ROLE;
+DELETE FROM ae_models WHERE name = 'bc_blas';
+REVOKE SELECT ON breastcancer FROM regress_ae_blas;
+DROP ROLE regress_ae_blas;
 \set VERBOSITY terse
 
 -- retraining is seen by the next statement (the name cache is invalidated)

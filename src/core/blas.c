@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifndef AE_BLAS_LIBRARY
 #define AE_BLAS_LIBRARY "libopenblas.so.0"
@@ -17,6 +18,7 @@ typedef __typeof__(cblas_dgemm) dgemm_fn;
 static sgemm_fn *sgemm;
 static dgemm_fn *dgemm;
 static AeBlasFailHook fail_hook;
+static char library[AE_BLAS_NAME_MAX];	/* "": the default */
 
 void
 ae_blas_set_fail_hook(AeBlasFailHook hook)
@@ -24,10 +26,22 @@ ae_blas_set_fail_hook(AeBlasFailHook hook)
 	fail_hook = hook;
 }
 
+int
+ae_blas_set_library(const char *path)
+{
+	if (path == NULL)
+		path = "";
+	if (strlen(path) >= sizeof(library))
+		return -1;
+	strcpy(library, path);
+	return 0;
+}
+
 /* Open the library and find both products; once per process. */
 int
 ae_blas_load(char *why, size_t len)
 {
+	const char *name = library[0] ? library : AE_BLAS_LIBRARY;
 	void	   *lib;
 
 	if (sgemm != NULL)
@@ -35,11 +49,14 @@ ae_blas_load(char *why, size_t len)
 	/*
 	 * Symbols stay local: nothing else in the server binds to them.  Bound
 	 * now, so a broken library fails here rather than in a training's
-	 * middle.
+	 * middle.  A library named on purpose is the only one tried.
 	 */
-	lib = dlopen(AE_BLAS_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-	if (lib == NULL)
-		lib = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
+	lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+	if (lib == NULL && library[0] == '\0')
+	{
+		name = "libopenblas.so.0";
+		lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+	}
 	if (lib == NULL)
 	{
 		snprintf(why, len, "%s", dlerror());
@@ -49,7 +66,7 @@ ae_blas_load(char *why, size_t len)
 	sgemm = (sgemm_fn *) dlsym(lib, "cblas_sgemm");
 	if (sgemm == NULL || dgemm == NULL)
 	{
-		snprintf(why, len, "%s has no cblas_sgemm or cblas_dgemm", AE_BLAS_LIBRARY);
+		snprintf(why, len, "%s has no cblas_sgemm or cblas_dgemm", name);
 		sgemm = NULL;
 		dgemm = NULL;
 		dlclose(lib);

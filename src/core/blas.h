@@ -5,8 +5,9 @@
  * against the server's symbols, about 5 ms in every backend and parallel
  * worker that loads ae, and one-row passes of the dense kinds never
  * multiply matrices.  The first GEMM of a process opens the library
- * (AE_BLAS_LIBRARY, the serial build the Makefile names, else the
- * loader's "libopenblas.so.0") and keeps its sgemm and dgemm.
+ * (the one ae_blas_set_library named, else AE_BLAS_LIBRARY, the serial
+ * build the Makefile names, else the loader's "libopenblas.so.0") and
+ * keeps its cblas_sgemm and cblas_dgemm.
  */
 #ifndef AE_CORE_BLAS_H
 #define AE_CORE_BLAS_H
@@ -24,7 +25,19 @@ typedef void (*AeBlasFailHook) (const char *why);
 
 void		ae_blas_set_fail_hook(AeBlasFailHook hook);
 
-/* Open OpenBLAS now; 0 when it is ready, else -1 with the loader's message in why. */
+/* Longest library name ae_blas_set_library takes, its terminating 0 included. */
+#define AE_BLAS_NAME_MAX 1024
+
+/*
+ * Open the library path (a file, or a name the loader looks up), and no
+ * other, instead of the default; NULL or "" restores the default.  Has
+ * effect until a library is open: a process keeps the first it opens.
+ * Returns -1 for a name of AE_BLAS_NAME_MAX bytes or more (nothing
+ * changes), else 0.
+ */
+int			ae_blas_set_library(const char *path);
+
+/* Open the library now; 0 when it is ready, else -1 with the reason in why. */
 int			ae_blas_load(char *why, size_t len);
 
 /* cblas_sgemm and cblas_dgemm, through the library opened on first use. */

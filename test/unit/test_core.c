@@ -1,10 +1,10 @@
 /*
  * test_core.c — unit tests of the numeric core in its production (float)
- * build: the BLAS dense, lstm, convolution and attention kernels and the
- * layer norm against their naive references, one Adam step against
- * hand-computed values, weight decay, gradient clipping, the
- * random number generator, the model's layout (every kind), input encoding
- * and loss, small end-to-end training runs on synthetic data whose losses
+ * build: the choice of BLAS library, the BLAS dense, lstm, convolution and
+ * attention kernels and the layer norm against their naive references,
+ * one Adam step against hand-computed values, weight decay, gradient
+ * clipping, the random number generator, the model's layout (every
+ * kind), input encoding and loss, small end-to-end training runs on synthetic data whose losses
  * must fall below stated bounds (ae on numeric and mixed columns, then
  * each kind: denoising, sparse, contractive, vae, cvae), what the sparse
  * and contractive kinds promise measured on held-out rows against a plain
@@ -16,6 +16,7 @@
  */
 #include "core/adam.h"
 #include "core/attn.h"
+#include "core/blas.h"
 #include "core/conv.h"
 #include "core/dense.h"
 #include "core/lstm.h"
@@ -68,6 +69,34 @@ print_kernel_errors(double worst_f, double worst_b)
 {
 	printf("   largest scaled error: forward %.2e, backward %.2e (bound %.0e)\n",
 		   worst_f, worst_b, KERNEL_TOL);
+}
+
+/*
+ * The BLAS library: a named one that cannot be opened, or has no cblas
+ * products, fails with the reason and leaves nothing open; the default
+ * then opens, and is kept whatever is named after.  Runs before any
+ * product opens the library.
+ */
+static void
+test_blas_library(void)
+{
+	char		why[512];
+	char		longname[AE_BLAS_NAME_MAX + 1];
+
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	CHECK(ae_blas_set_library(longname) == -1, "a name of %d bytes is refused", AE_BLAS_NAME_MAX);
+	CHECK(ae_blas_set_library("/nonexistent/libcblas.so.3") == 0, "a name is taken");
+	CHECK(ae_blas_load(why, sizeof(why)) == -1 && strstr(why, "/nonexistent/libcblas.so.3") != NULL,
+		  "a missing library fails, naming it: %s", why);
+	CHECK(ae_blas_set_library("libm.so.6") == 0, "another name is taken");
+	CHECK(ae_blas_load(why, sizeof(why)) == -1 && strstr(why, "no cblas_sgemm") != NULL,
+		  "a library without cblas products fails: %s", why);
+	CHECK(ae_blas_set_library(NULL) == 0, "the default is restored");
+	CHECK(ae_blas_load(why, sizeof(why)) == 0, "the default library opens");
+	CHECK(ae_blas_set_library("/nonexistent/libcblas.so.3") == 0 &&
+		  ae_blas_load(why, sizeof(why)) == 0, "the open library is kept");
+	ae_blas_set_library(NULL);
 }
 
 /* ae_dense_forward/backward (cblas) against the naive loops on several shapes. */
@@ -3299,6 +3328,7 @@ test_train_diverged(void)
 }
 
 static const UnitTest tests[] = {
+	{"the BLAS library", test_blas_library},
 	{"dense kernels against naive loops", test_dense_kernels},
 	{"dense forward, known values", test_dense_known},
 	{"lstm kernels against naive loops", test_lstm_kernels},
