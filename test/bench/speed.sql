@@ -94,18 +94,20 @@ SELECT format('SELECT sum(ae_score(%L::bytea, t)) FROM big t', model) AS q_bytea
 
 SELECT bench_time('count(*)',                          :big_rows, 'SELECT count(*) FROM big', 0);
 SELECT bench_time('count(t) (the floor)',              :big_rows, 'SELECT count(t) FROM big t', 0);
-SELECT bench_time('sum(noop(t)) (the executor''s floor)', :big_rows, 'SELECT sum(ae_bench_noop(t)) FROM big t', 0);
-SELECT bench_time('sum(noop(t)) parallel 2',           :big_rows, 'SELECT sum(ae_bench_noop(t)) FROM big t', 2, 'parallel');
-SELECT bench_time('sum(ae_score(name, t)) serial',     :big_rows, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 0);
-SELECT bench_time('sum(ae_score(name, t)) parallel 2', :big_rows, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 2, 'parallel');
+-- serial and parallel alternately, three runs each (bench_time_serial_parallel)
+SELECT bench_time_serial_parallel('sum(noop(t)) (the executor''s floor)', 'sum(noop(t)) parallel 2',
+                                  :big_rows, 'SELECT sum(ae_bench_noop(t)) FROM big t', 2);
+SELECT bench_time_serial_parallel('sum(ae_score(name, t)) serial', 'sum(ae_score(name, t)) parallel 2',
+                                  :big_rows, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 2);
 SELECT bench_time('sum(ae_score(bytea const, t)) serial', :big_rows, :'q_bytea', 0);
 SELECT bench_time('count(ae_embed(name, t)) serial',   :big_rows, 'SELECT count(ae_embed(''bench_speed'', t)) FROM big t', 0);
 -- the same serial and parallel score with just-in-time compilation off:
 -- at COST 100 a million rows cost past jit_above_cost, and each process
 -- (the leader and every worker) compiles the plan's expressions first
 SET jit = off;
-SELECT bench_time('sum(ae_score(name, t)) serial, jit off', :big_rows, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 0);
-SELECT bench_time('sum(ae_score(name, t)) parallel 2, jit off', :big_rows, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 2, 'parallel');
+SELECT bench_time_serial_parallel('sum(ae_score(name, t)) serial, jit off',
+                                  'sum(ae_score(name, t)) parallel 2, jit off',
+                                  :big_rows, 'SELECT sum(ae_score(''bench_speed'', t)) FROM big t', 2);
 RESET jit;
 -- what a parallel query costs before its rows: 3,000 rows, parallel forced,
 -- five runs; the time is the workers' start (each loads ae and reads the
@@ -145,7 +147,8 @@ SELECT 100000 AS "rows",
        round((100000::float8 * :train_epochs / :wall_seconds)::numeric) AS "row-epochs/s";
 
 \echo
-\echo 'Scoring:' :big_rows 'rows x 30 real columns; seconds = best of 2 runs;'
+\echo 'Scoring:' :big_rows 'rows x 30 real columns; seconds = best of 2 runs (of 3, serial and'
+\echo 'parallel alternately, for the lines of the parallel ratios; of 5 for the 3,000-row ones);'
 \echo 'ratio = seconds / seconds of count(t) (serial), and / seconds of the noop on the same table'
 \echo '(the parallel lines: / the noop with the same 2 workers)'
 \echo '(goals: score <= 2x noop, embed and impute <= 2.5x)'

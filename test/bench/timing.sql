@@ -9,6 +9,11 @@
 --   * bench_time(label, nrows, query, workers, tab, runs): runs a query
 --     `runs` times (2: the first warms the cache, the best counts) under
 --     max_parallel_workers_per_gather = workers and records the times;
+--   * bench_time_serial_parallel(label_serial, label_parallel, nrows, query,
+--     workers, runs): a query serial and with workers, alternately, `runs`
+--     times each (3), so that a noisy spell of a shared machine falls on
+--     both; recorded as two bench_time lines (the parallel one's table
+--     'parallel');
 --   * bench_workers_planned(query, workers): the workers the plan asks for.
 -- Times are clock_timestamp() differences around each statement.
 -- ===========================================================================
@@ -36,6 +41,30 @@ BEGIN
         secs := secs || extract(epoch FROM clock_timestamp() - t0)::float8;
     END LOOP;
     INSERT INTO bench_timing (label, nrows, secs, tab) VALUES (label, nrows, secs, tab);
+END
+$$;
+
+-- Run query serial and with `workers`, alternately, `runs` times each; record both.
+CREATE FUNCTION bench_time_serial_parallel(label_serial text, label_parallel text, nrows bigint,
+                                           query text, workers int, runs int DEFAULT 3)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    t0       timestamptz;
+    serial   float8[] := '{}';
+    parallel float8[] := '{}';
+BEGIN
+    FOR i IN 1..runs LOOP
+        PERFORM set_config('max_parallel_workers_per_gather', '0', true);
+        t0 := clock_timestamp();
+        EXECUTE query;
+        serial := serial || extract(epoch FROM clock_timestamp() - t0)::float8;
+        PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
+        t0 := clock_timestamp();
+        EXECUTE query;
+        parallel := parallel || extract(epoch FROM clock_timestamp() - t0)::float8;
+    END LOOP;
+    INSERT INTO bench_timing (label, nrows, secs, tab)
+         VALUES (label_serial, nrows, serial, NULL), (label_parallel, nrows, parallel, 'parallel');
 END
 $$;
 
