@@ -11,14 +11,16 @@
 --     sum(ae_score('<name>', t)) serial and with 2 parallel workers,
 --     sum(ae_score(<bytea constant>, t)), count(ae_embed('<name>', t)), and
 --     count(ae_impute('<name>', t)) over a copy of the rows with 10% of the
---     cells NULL at random (against the noop on that copy), each as seconds,
+--     cells NULL at random (against the noop on that copy, and against
+--     ae_bench_noop_row, which returns the row formed again: the floor of a
+--     function that returns a new row, as ae_impute does), each as seconds,
 --     rows per second and ratio to the count(t) and noop floors; and the
 --     parallel/serial ratio of ae_score, next to the noop's own (what 2
 --     workers give on this machine when the function costs nothing), the
 --     same ratio with jit off, and what a forced-parallel query over 3,000
 --     rows takes (the workers' start) with the noop and with ae_score.
--- Each query runs twice; the faster run is reported (the first warms the
--- cache).  Times are clock_timestamp() differences around each statement.
+-- Each query runs twice, the pairs behind a parallel ratio three times
+-- each, serial and parallel alternately; the fastest run is reported.  Times are clock_timestamp() differences around each statement.
 -- Nothing is asserted: the figures are printed for reading.
 --
 -- Run:  bash test/bench/run-bench.sh speed   (builds and installs ae and the
@@ -123,6 +125,8 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 SELECT bench_time('sum(noop(t)), 10% NULL cells',      :big_rows, 'SELECT sum(ae_bench_noop(t)) FROM big_holes t', 0, 'big_holes');
+SELECT bench_time('count(noop_row(t)), 10% NULL cells', :big_rows,
+                  'SELECT count(ae_bench_noop_row(t)) FROM big_holes t', 0, 'big_holes');
 SELECT bench_time('count(ae_impute(name, t)), 10% NULL cells', :big_rows,
                   'SELECT count(ae_impute(''bench_speed'', t)) FROM big_holes t', 0, 'big_holes');
 
@@ -171,6 +175,9 @@ SELECT round((bench_best('sum(ae_score(name, t)) serial') /
        round((bench_best('sum(noop(t)) (the executor''s floor)') /
               bench_best('sum(noop(t)) parallel 2'))::numeric, 2)
        AS "noop parallel 2 / serial (the machine's floor)";
+SELECT round((bench_best('count(ae_impute(name, t)), 10% NULL cells') /
+              bench_best('count(noop_row(t)), 10% NULL cells'))::numeric, 2)
+       AS "ae_impute / noop_row (a function returning the row formed again)";
 SELECT round((1000 * bench_best('sum(noop(t)), 3,000 rows, parallel 2'))::numeric, 1)
        AS "3,000 rows, parallel 2: noop ms",
        round((1000 * bench_best('sum(ae_score(name, t)), 3,000 rows, parallel 2'))::numeric, 1)
