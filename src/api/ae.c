@@ -53,6 +53,7 @@ check_blas_library(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+/* Hand the name to the core: it counts until the process opens a library. */
 static void
 assign_blas_library(const char *newval, void *extra)
 {

@@ -26,6 +26,7 @@ ae_blas_set_fail_hook(AeBlasFailHook hook)
 	fail_hook = hook;
 }
 
+/* Name the library to open; see blas.h. */
 int
 ae_blas_set_library(const char *path)
 {
