@@ -429,7 +429,6 @@ kern_sq_loss(const float *z, const float *t, const uint8_t *m, size_t n, float s
 
 #define Min(a, b) ((a) < (b) ? (a) : (b))
 
-
 /* The weight row of the i-th input: itself, or the i-th of a list of inputs. */
 #define ROW(i) (idx ? idx[i] : (i))
 
